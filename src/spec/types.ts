@@ -1,0 +1,213 @@
+/**
+ * Types of the desired-state format (DESIGN.md §2).
+ *
+ * `Document` is what one YAML document says, as written (before defaults).
+ * `DesiredState` is the merged, validated, normalized, frozen result that the rest of netd
+ * consumes: defaults applied, addresses canonical, every object keeping where it was declared.
+ * schemas/netd.schema.json is the single source of syntax; these types follow it.
+ */
+
+/** Where an object or field was declared, for error messages of later layers. */
+export interface SourceLoc {
+  readonly file: string;
+  readonly line: number; // 1-based
+  readonly column: number; // 1-based
+}
+
+// ---- As written -------------------------------------------------------------------------
+
+export type DriverName = 'bridge' | 'host' | 'null' | 'overlay';
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type OverlayBackend = 'vxlan' | 'host-gw';
+
+export interface AddressPoolDoc {
+  base: string;
+  size: number;
+}
+
+export interface Ipv6Doc {
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  reserved?: string[];
+}
+
+export interface NetworkDoc {
+  driver?: DriverName;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  reserved?: string[];
+  ipv6?: Ipv6Doc;
+  bridge?: string;
+  mtu?: number;
+  internal?: boolean;
+  masquerade?: boolean;
+  icc?: boolean;
+  labels?: Record<string, string>;
+  adopt?: boolean;
+  // overlay only
+  subnetLen?: number;
+  backend?: OverlayBackend;
+  vni?: number;
+  port?: number;
+}
+
+export interface DnsDoc {
+  nameservers?: string[];
+  search?: string[];
+  options?: string[];
+}
+
+export interface ContainerDoc {
+  netns?: string;
+  hostname?: string;
+  dns?: DnsDoc;
+  adopt?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface PortDoc {
+  hostPort: number;
+  containerPort: number;
+  protocol?: Protocol;
+  hostIp?: string;
+}
+
+export interface AttachmentDoc {
+  container: string;
+  network: string;
+  interface?: string;
+  ipv4?: string;
+  ipv6?: string;
+  mac?: string;
+  aliases?: string[];
+  gatewayPriority?: number;
+  ports?: PortDoc[];
+}
+
+export interface ClusterDoc {
+  etcd: {
+    endpoints: string[];
+    prefix?: string;
+    tls?: { ca?: string; cert?: string; key?: string };
+  };
+  publicIp?: string;
+  publicInterface?: string;
+  leaseTtl?: number;
+}
+
+export interface Document {
+  version: 1;
+  addressPools?: AddressPoolDoc[];
+  cluster?: ClusterDoc;
+  networks?: Record<string, NetworkDoc>;
+  containers?: Record<string, ContainerDoc>;
+  attachments?: AttachmentDoc[];
+}
+
+// ---- Normalized ---------------------------------------------------------------------------
+
+export interface AddressPool {
+  readonly base: string; // canonical CIDR, e.g. 10.210.0.0/16
+  readonly size: number; // prefix length of the subnets cut from base
+  readonly loc?: SourceLoc;
+}
+
+/** One address family of a network. Addresses and CIDRs are canonical strings. */
+export interface FamilyConfig {
+  /** undefined: allocated from addressPools by IPAM (IPv4 only). */
+  readonly subnet?: string;
+  /** undefined only when subnet is undefined; otherwise declared or first usable. */
+  readonly gateway?: string;
+  readonly ipRange?: string;
+  readonly reserved: readonly string[];
+}
+
+export interface DesiredNetwork {
+  readonly name: string;
+  readonly driver: DriverName;
+  /** IPv4; absent for host/null networks. */
+  readonly ipv4?: FamilyConfig;
+  readonly ipv6?: FamilyConfig;
+  /** Declared kernel bridge name; undefined: derived from the network id (nd-<12 hex>). */
+  readonly bridge?: string;
+  readonly mtu: number; // default 1500
+  readonly internal: boolean; // default false
+  readonly masquerade: boolean; // default true
+  readonly icc: boolean; // default true
+  readonly labels: Readonly<Record<string, string>>;
+  readonly adopt: boolean; // default false
+  readonly overlay?: {
+    readonly subnetLen: number;
+    readonly backend: OverlayBackend;
+    readonly vni: number;
+    readonly port: number;
+  };
+  readonly loc: SourceLoc;
+}
+
+export type NetnsRef =
+  | { readonly kind: 'named'; readonly name: string } // /run/netns/<name>, created and owned by netd
+  | { readonly kind: 'path'; readonly path: string }; // existing namespace: adopted, never deleted
+
+export interface DesiredContainer {
+  readonly name: string;
+  readonly netns: NetnsRef; // default: named, the container's name
+  readonly hostname: string; // default: the container's name
+  readonly dns?: {
+    readonly nameservers: readonly string[];
+    readonly search: readonly string[];
+    readonly options: readonly string[];
+  };
+  readonly adopt: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly loc: SourceLoc;
+}
+
+export interface PortMapping {
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: Protocol; // default tcp
+  readonly hostIp?: string; // undefined: every host address
+}
+
+export interface DesiredAttachment {
+  readonly container: string;
+  readonly network: string;
+  readonly interface: string; // default eth0, eth1, … per container in declaration order
+  readonly ipv4?: string; // static address, bare (no prefix)
+  readonly ipv6?: string;
+  readonly mac?: string; // lowercase, colon-separated
+  readonly aliases: readonly string[];
+  readonly gatewayPriority: number; // default 0
+  readonly ports: readonly PortMapping[];
+  readonly loc: SourceLoc;
+}
+
+export interface ClusterConfig {
+  readonly etcd: {
+    readonly endpoints: readonly string[];
+    readonly prefix: string; // default /netd
+    readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  };
+  readonly publicIp?: string;
+  readonly publicInterface?: string;
+  readonly leaseTtl: number; // seconds, default 86400
+  readonly loc: SourceLoc;
+}
+
+export interface DesiredState {
+  readonly version: 1;
+  readonly addressPools: readonly AddressPool[]; // declared, or empty: IPAM uses its default
+  readonly cluster?: ClusterConfig;
+  /** In declaration order (files in argument order, documents in file order). */
+  readonly networks: readonly DesiredNetwork[];
+  readonly containers: readonly DesiredContainer[];
+  readonly attachments: readonly DesiredAttachment[];
+}
+
+/** The key of an attachment: (container, network). */
+export function attachmentKey(a: { container: string; network: string }): string {
+  return `${a.container}/${a.network}`;
+}
