@@ -1,0 +1,94 @@
+/**
+ * What netd owns, as stored records. Key layout (all under `netd/v1/`):
+ *
+ *   netd/v1/networks/<id>                         NetworkRecord
+ *   netd/v1/sandboxes/<id>                        SandboxRecord
+ *   netd/v1/endpoints/<id>                        EndpointRecord
+ *   netd/v1/ipam/<networkId>/<4|6>/<address>      AllocationRecord (one per handed-out address)
+ *
+ * ids are random 64-hex strings. Names are unique per kind; the state-dir lock serializes
+ * writers, and writes carry the revision they read (compare-and-swap), so stale writes fail.
+ *
+ * `state` records intent before kernel work (libnetwork's inDelete): a record in `creating`
+ * or `deleting` after a crash tells the next run to finish or undo what was in flight.
+ */
+import type { NetnsRef, OverlayBackend, PortMapping, DriverName } from '../spec/types.js';
+
+export const KEY_ROOT = 'netd/v1/';
+export const NETWORKS = `${KEY_ROOT}networks/`;
+export const SANDBOXES = `${KEY_ROOT}sandboxes/`;
+export const ENDPOINTS = `${KEY_ROOT}endpoints/`;
+export const IPAM = `${KEY_ROOT}ipam/`;
+
+export const networkKey = (id: string): string => `${NETWORKS}${id}`;
+export const sandboxKey = (id: string): string => `${SANDBOXES}${id}`;
+export const endpointKey = (id: string): string => `${ENDPOINTS}${id}`;
+export const allocationPrefix = (networkId: string): string => `${IPAM}${networkId}/`;
+export const allocationKey = (networkId: string, family: 4 | 6, address: string): string =>
+  `${IPAM}${networkId}/${family}/${address}`;
+
+export type LifeState = 'creating' | 'ready' | 'deleting';
+
+export interface FamilyRecord {
+  readonly subnet: string; // canonical CIDR
+  readonly gateway: string;
+  readonly ipRange?: string;
+  readonly reserved: readonly string[];
+}
+
+export interface NetworkRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: DriverName;
+  /** Kernel bridge name (declared, else nd-<12 hex of id>); absent for host/null. */
+  readonly bridge?: string;
+  readonly ipv4?: FamilyRecord;
+  readonly ipv6?: FamilyRecord;
+  readonly mtu: number;
+  readonly internal: boolean;
+  readonly masquerade: boolean;
+  readonly icc: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
+  readonly adopted: boolean;
+  readonly overlay?: { readonly subnetLen: number; readonly backend: OverlayBackend; readonly vni: number; readonly port: number };
+  readonly state: LifeState;
+}
+
+export interface SandboxRecord {
+  readonly id: string;
+  readonly container: string;
+  readonly netns: NetnsRef;
+  /** netd created the named namespace (and so may delete it); false for adopted ones. */
+  readonly created: boolean;
+  readonly hostname: string;
+  readonly dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
+  readonly state: LifeState;
+}
+
+export interface EndpointRecord {
+  readonly id: string;
+  readonly networkId: string;
+  readonly network: string; // network name
+  readonly container: string;
+  readonly sandboxId: string;
+  readonly interface: string; // name inside the sandbox
+  readonly hostVeth?: string; // nd<12 hex of id>; absent for host/null drivers
+  readonly mac?: string;
+  readonly ipv4?: string; // bare address; prefix length comes from the network
+  readonly ipv6?: string;
+  readonly aliases: readonly string[];
+  readonly gatewayPriority: number;
+  readonly ports: readonly PortMapping[];
+  readonly state: LifeState;
+}
+
+export interface AllocationRecord {
+  readonly networkId: string;
+  readonly family: 4 | 6;
+  readonly address: string;
+  /** (container, network) the address belongs to: `<container>/<network>`. */
+  readonly owner: string;
+  readonly endpointId: string;
+  readonly static: boolean;
+}
