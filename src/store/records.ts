@@ -63,6 +63,8 @@ export interface SandboxRecord {
   readonly created: boolean;
   readonly hostname: string;
   readonly dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
+  /** The container is attached to a `host` network: it shares the host's namespace, netd builds none. */
+  readonly hostNetwork?: boolean;
   readonly state: LifeState;
 }
 
@@ -91,4 +93,22 @@ export interface AllocationRecord {
   readonly owner: string;
   readonly endpointId: string;
   readonly static: boolean;
+}
+
+// ---- Names and values derived from ids (DESIGN.md §3: kernel names ≤ 15 bytes) ------------
+
+/** Bridge name when the network declares none: `nd-<12 hex>`. */
+export const derivedBridgeName = (networkId: string): string => `nd-${networkId.slice(0, 12)}`;
+
+/** Host side of an endpoint's veth pair: `nd<12 hex>`. */
+export const hostVethName = (endpointId: string): string => `nd${endpointId.slice(0, 12)}`;
+
+/**
+ * MAC address of an endpoint that declares none: derived from its IPv4 address as Docker does
+ * (02:42 followed by the four address bytes); without IPv4, from the endpoint id. Both are
+ * locally administered unicast addresses.
+ */
+export function derivedMac(ipv4: string | undefined, endpointId: string): string {
+  const bytes = ipv4 ? ipv4.split('.').map(Number) : [0, 2, 4, 6].map((i) => parseInt(endpointId.slice(i, i + 2), 16));
+  return ['02', '42', ...bytes.map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }

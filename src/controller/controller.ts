@@ -1,0 +1,231 @@
+/**
+ * The controller (libnetwork's controller, sandbox and endpoint APIs): the only writer of
+ * records and, through drivers and the executor, of the kernel.
+ *
+ * Every operation is queued into a transaction (`begin()` … `commit()`); outside one, each call
+ * commits on its own. Commit order is the crash-safety argument:
+ *
+ *   1. intent: one store txn writes every new record as `creating` (with its IP allocations)
+ *      and marks every record about to be destroyed `deleting` (libnetwork's inDelete);
+ *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone;
+ *   3. outcome: one store txn marks successes `ready`, removes deleted records and releases
+ *      their addresses, and removes what failed to be created;
+ *   4. files, forwarding and the firewall are brought in line with the records.
+ *
+ * A kill -9 anywhere leaves records in `creating`/`deleting`; the next diff repairs or
+ * finishes them, and no kernel object exists that no record accounts for.
+ */
+import { randomBytes } from 'node:crypto';
+import { NetdError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { KernelView, NamespaceView } from '../plan/types.js';
+import { defaultRoutes, firewallSpec, nsRef } from '../plan/derive.js';
+import { renderSandboxFiles } from '../plan/files.js';
+import {
+  ENDPOINTS, NETWORKS, SANDBOXES, endpointKey, networkKey, sandboxKey,
+  type EndpointRecord, type NetworkRecord, type SandboxRecord,
+} from '../store/records.js';
+import type { Condition, Op, Store } from '../store/store.js';
+import type { DriverRegistry } from '../drivers/registry.js';
+import { executeSteps, type ExecuteOptions } from './execute.js';
+import type { AddressAllocator, HostOps } from './host.js';
+import { Step } from './step.js';
+
+const live = <T extends { state: string }>(xs: T[]): T | undefined => xs.find((x) => x.state !== 'deleting') ?? xs[0];
+
+export const newId = (): string => randomBytes(32).toString('hex');
+
+export interface ControllerDeps {
+  readonly store: Store;
+  readonly host: HostOps;
+  readonly drivers: DriverRegistry;
+  readonly ipam: AddressAllocator;
+  readonly kernel: KernelView;
+  readonly log: Logger;
+  readonly execute?: ExecuteOptions;
+}
+
+export interface CommitResult {
+  readonly steps: readonly Step[];
+  readonly failed: readonly Step[];
+  /** Kernel objects or files written outside the steps (files, sysctl, firewall). */
+  readonly extraWrites: number;
+}
+
+/** The pending work of one transaction. */
+export class Tx {
+  readonly intent: Op[] = [];
+  readonly conditions: Condition[] = [];
+  readonly steps: Step[] = [];
+  /** Endpoints whose kernel objects this transaction (re)builds: their routes are rewritten. */
+  readonly rebuilt = new Set<string>();
+  /** The step that builds a network or sandbox in this transaction, by record id: endpoints depend on it. */
+  readonly byId = new Map<string, Step>();
+  /** Endpoints created in this transaction: a failed join removes them and their addresses. */
+  readonly created = new Set<string>();
+
+  step(label: string): Step {
+    const s = new Step(label);
+    this.steps.push(s);
+    return s;
+  }
+}
+
+export class Controller {
+  readonly networks = new Map<string, NetworkRecord>();
+  readonly sandboxes = new Map<string, SandboxRecord>();
+  readonly endpoints = new Map<string, EndpointRecord>();
+  private revisions = new Map<string, number>();
+  private tx: Tx | undefined;
+  kernel: KernelView;
+
+  constructor(readonly deps: ControllerDeps) {
+    this.kernel = deps.kernel;
+  }
+
+  /** Loads the records (again); call after a commit or when the store may have changed. */
+  async load(): Promise<void> {
+    const { store } = this.deps;
+    this.revisions = new Map();
+    for (const [prefix, map] of [[NETWORKS, this.networks], [SANDBOXES, this.sandboxes], [ENDPOINTS, this.endpoints]] as const) {
+      map.clear();
+      for (const kv of await store.list<never>(prefix)) {
+        (map as Map<string, unknown>).set((kv.value as { id: string }).id, kv.value);
+        this.revisions.set(kv.key, kv.modRevision);
+      }
+    }
+  }
+
+  // ---- lookups and walkers --------------------------------------------------------------
+
+  // A name can have two records within a transaction (one being deleted, its replacement):
+  // lookups prefer the live one.
+  networkByName(name: string): NetworkRecord | undefined {
+    return live([...this.networks.values()].filter((n) => n.name === name));
+  }
+  sandboxOf(container: string): SandboxRecord | undefined {
+    return live([...this.sandboxes.values()].filter((s) => s.container === container));
+  }
+  endpointOf(container: string, network: string): EndpointRecord | undefined {
+    return live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
+  }
+  walkEndpoints(pred: (e: EndpointRecord) => boolean): EndpointRecord[] {
+    return [...this.endpoints.values()].filter(pred);
+  }
+
+  // ---- transactions -----------------------------------------------------------------------
+
+  begin(): Tx {
+    if (this.tx) throw new NetdError('internal', 'a transaction is already open');
+    return (this.tx = new Tx());
+  }
+
+  /** The open transaction, or a new one that `autoCommit` will commit. */
+  current(): { tx: Tx; auto: boolean } {
+    return this.tx ? { tx: this.tx, auto: false } : { tx: this.begin(), auto: true };
+  }
+
+  /** Records a put in the intent txn, guarded by the revision this controller read. */
+  putIntent(tx: Tx, key: string, value: unknown): void {
+    tx.intent.push({ type: 'put', key, value });
+    if (!tx.conditions.some((c) => c.key === key)) tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
+  }
+
+  async commit(): Promise<CommitResult> {
+    const tx = this.tx;
+    if (!tx) throw new NetdError('internal', 'no transaction is open');
+    this.tx = undefined;
+    const { store, host, log } = this.deps;
+    if (tx.intent.length > 0) {
+      const r = await store.txn(tx.conditions, tx.intent);
+      if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
+    }
+    this.routeSteps(tx);
+    const failed = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
+    if (outcome.length > 0) await store.txn([], outcome);
+    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
+    await this.load();
+    const extraWrites = await this.syncHost();
+    return { steps: tx.steps, failed, extraWrites };
+  }
+
+  /** Commits when the operation opened its own transaction. */
+  async autoCommit(auto: boolean): Promise<void> {
+    if (!auto) return;
+    const r = await this.commit();
+    if (r.failed.length > 0) throw r.failed[0]!.error;
+  }
+
+  /** Default routes of every sandbox, rewritten where they differ or their endpoint was rebuilt. */
+  private routeSteps(tx: Tx): void {
+    for (const sb of this.sandboxes.values()) {
+      if (sb.hostNetwork || sb.state === 'deleting') continue;
+      const ref = nsRef(sb.netns);
+      const view = this.kernel.sandboxes.get(ref);
+      const want = defaultRoutes(sb.container, [...this.endpoints.values()], this.networks);
+      const step = new Step(`default route of container "${sb.container}"`);
+      for (const family of [4, 6] as const) {
+        const dst = family === 4 ? 'default' : '::/0';
+        const r = want.find((w) => w.family === family);
+        const have = view?.routes.find((x) => x.dst === 'default' && x.family === family);
+        if (r && (tx.rebuilt.has(r.endpoint.id) || !have || have.gateway !== r.gateway || have.dev !== r.endpoint.interface)) {
+          step.lines(1, ref).push(`route replace ${dst} via ${r.gateway} dev ${r.endpoint.interface} proto 78`);
+        } else if (!r && have && sb.created) {
+          step.lines(1, ref).push(`route del ${dst}`);
+        }
+      }
+      if (step.kernel) tx.steps.push(step);
+    }
+  }
+
+  /** Files, forwarding and firewall from the records; returns how many writes it made. */
+  private async syncHost(): Promise<number> {
+    const { host } = this.deps;
+    let writes = 0;
+    const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
+    for (const [path, content] of renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.nameservers)) {
+      if ((await host.readFile(path)) === content) continue;
+      await host.writeFile(path, content);
+      writes++;
+    }
+    const nets = [...this.networks.values()];
+    const bridged = nets.filter((n) => n.bridge && !n.internal);
+    if (bridged.length > 0 && (await host.ensureForwarding(bridged.some((n) => n.ipv6)))) writes++;
+    if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]))) writes++;
+    return writes;
+  }
+
+  // ---- record helpers used by the operations -------------------------------------------------
+
+  setNetwork(tx: Tx, rec: NetworkRecord): void {
+    this.networks.set(rec.id, rec);
+    this.putIntent(tx, networkKey(rec.id), rec);
+  }
+  setSandbox(tx: Tx, rec: SandboxRecord): void {
+    this.sandboxes.set(rec.id, rec);
+    this.putIntent(tx, sandboxKey(rec.id), rec);
+  }
+  setEndpoint(tx: Tx, rec: EndpointRecord): void {
+    this.endpoints.set(rec.id, rec);
+    this.putIntent(tx, endpointKey(rec.id), rec);
+  }
+
+  /**
+   * Updates the snapshot for objects this transaction removes in phase 0, so that what is
+   * queued after (a replacement with the same name) is created rather than taken as present.
+   */
+  forget(ns: string | undefined, links: readonly string[], namespace = false): void {
+    const k = this.kernel;
+    const drop = (v: NamespaceView): NamespaceView => ({ ...v, links: v.links.filter((l) => !links.includes(l.name)), addresses: v.addresses.filter((a) => !links.includes(a.dev)) });
+    const sandboxes = new Map(k.sandboxes);
+    if (ns !== undefined) sandboxes.set(ns, namespace ? null : sandboxes.get(ns) ? drop(sandboxes.get(ns)!) : null);
+    const netnsNames = new Set(k.netnsNames);
+    if (namespace && ns !== undefined) netnsNames.delete(ns);
+    this.kernel = { ...k, host: ns === undefined ? drop(k.host) : k.host, sandboxes, netnsNames };
+  }
+
+  sandboxRef(sb: SandboxRecord): string {
+    return nsRef(sb.netns);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Endpoint operations (libnetwork's CreateEndpoint / Join / Leave / Delete). createEndpoint
+ * allocates the addresses and writes the record in one intent txn; join builds the veth pair
+ * into the sandbox; leave removes it; delete releases the addresses with the record.
+ */
+import { NetdError } from '../errors.js';
+import type { DesiredAttachment } from '../spec/types.js';
+import { derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { Controller, Tx } from './controller.js';
+import { newId } from './controller.js';
+import { findNetwork } from './networks.js';
+
+const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
+
+function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: SandboxRecord } {
+  const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
+  const sb = c.sandboxes.get(ep.sandboxId) ?? c.sandboxOf(ep.container);
+  if (!net || !sb) throw new NetdError('not-found', `endpoint "${owner(ep)}": its ${net ? 'container' : 'network'} is not recorded`);
+  return { net, sb };
+}
+
+export async function createEndpoint(c: Controller, net: NetworkRecord, a: DesiredAttachment, sb: SandboxRecord): Promise<EndpointRecord> {
+  if (c.endpointOf(a.container, a.network) && c.endpointOf(a.container, a.network)?.state !== 'deleting') throw new NetdError('conflict', `create endpoint "${owner(a)}": it exists`);
+  const { tx, auto } = c.current();
+  const id = newId();
+  const addr: { ipv4?: string; ipv6?: string } = {};
+  for (const family of [4, 6] as const) {
+    if (!(family === 4 ? net.ipv4 : net.ipv6)) continue;
+    const fixed = family === 4 ? a.ipv4 : a.ipv6;
+    const r = c.deps.ipam.allocate({ network: net, family, owner: owner(a), endpointId: id, ...(fixed ? { static: fixed } : {}) });
+    tx.intent.push(...r.ops);
+    tx.conditions.push(...r.conditions);
+    addr[family === 4 ? 'ipv4' : 'ipv6'] = r.address;
+  }
+  const bridged = net.driver === 'bridge';
+  const rec: EndpointRecord = {
+    id, networkId: net.id, network: net.name, container: a.container, sandboxId: sb.id, interface: a.interface,
+    ...(bridged ? { hostVeth: hostVethName(id), mac: a.mac ?? derivedMac(addr.ipv4, id) } : {}),
+    ...addr,
+    aliases: a.aliases, gatewayPriority: a.gatewayPriority, ports: a.ports, state: 'creating',
+  };
+  c.setEndpoint(tx, rec);
+  tx.created.add(id);
+  await c.autoCommit(auto);
+  return rec;
+}
+
+/** Builds (or repairs) the endpoint's kernel objects in its sandbox. */
+export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord): Promise<void> {
+  const { tx, auto } = c.current();
+  const { net } = parts(c, ep);
+  const step = tx.step(`${tx.created.has(ep.id) ? 'create' : 'repair'} endpoint "${owner(ep)}"`);
+  for (const id of [net.id, sb.id]) {
+    const dep = tx.byId.get(id);
+    if (dep) step.deps.push(dep);
+  }
+  if (!sb.hostNetwork) c.deps.drivers.get(net.driver).ensureEndpoint(ep, net, sb, c.kernel, step);
+  if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
+  const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
+  step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
+  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...c.deps.ipam.release(net.id, owner(ep)));
+  await c.autoCommit(auto);
+}
+
+export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
+  const { net, sb } = parts(c, ep);
+  const step = tx.step(`leave endpoint "${owner(ep)}"`);
+  c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
+}
+
+export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
+  const { tx, auto } = c.current();
+  c.setEndpoint(tx, { ...ep, state: 'deleting' });
+  const step = tx.step(`delete endpoint "${owner(ep)}"`);
+  const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
+  const sb = c.sandboxes.get(ep.sandboxId);
+  if (net && sb && !sb.hostNetwork) {
+    c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
+    if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
+    c.forget(c.sandboxRef(sb), [ep.interface]);
+  }
+  step.done.push({ type: 'delete', key: endpointKey(ep.id) }, ...c.deps.ipam.release(ep.networkId, owner(ep)));
+  await c.autoCommit(auto);
+}
+
+export async function repairEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
+  const { sb } = parts(c, ep);
+  await join(c, ep, sb);
+}
+
+export async function updateEndpoint(c: Controller, ep: EndpointRecord, a: DesiredAttachment): Promise<void> {
+  const { tx, auto } = c.current();
+  c.setEndpoint(tx, { ...ep, aliases: a.aliases, gatewayPriority: a.gatewayPriority, ports: a.ports });
+  await c.autoCommit(auto);
+}

@@ -1,0 +1,42 @@
+/**
+ * What the controller needs from the host besides batches: files under /etc/netns, the
+ * forwarding sysctl and the nft tables. One seam, so the controller's logic can be tested
+ * above it; the real implementation (src/reconcile/host.ts) goes through src/os.
+ */
+import type { FirewallSpec } from '../plan/derive.js';
+import type { FamilyConfig } from '../spec/types.js';
+import type { NetworkRecord, FamilyRecord } from '../store/records.js';
+import type { Condition, Op } from '../store/store.js';
+import type { BatchRunner } from './execute.js';
+
+export interface HostOps {
+  readonly batch: BatchRunner;
+  /** The host's nameservers (from /etc/resolv.conf), for containers that declare none. */
+  readonly nameservers: readonly string[];
+  readFile(path: string): Promise<string | null>;
+  /** Writes atomically (temporary file + rename), creating the directory. */
+  writeFile(path: string, content: string): Promise<void>;
+  /** Removes /etc/netns/<netns> and what is in it. */
+  removeNetnsDir(netns: string): Promise<void>;
+  /** Turns on IPv4 (and IPv6) forwarding if it is off; true when it changed something. */
+  ensureForwarding(ipv6: boolean): Promise<boolean>;
+  /** Loads the rendered ruleset when the kernel's differs (none: removes netd's tables); true when it wrote. */
+  syncFirewall(spec: FirewallSpec): Promise<boolean>;
+}
+
+/** IPAM as the controller uses it (src/ipam implements it). */
+export interface AddressAllocator {
+  /** The lowest free pool subnet for a network that declares none. */
+  chooseSubnet(network: string): string;
+  familyRecord(cfg: FamilyConfig, subnet: string): FamilyRecord;
+  /** An address for (owner, family): the existing one, the static one, or the lowest free; with the store ops that record it. */
+  allocate(req: {
+    readonly network: NetworkRecord;
+    readonly family: 4 | 6;
+    readonly owner: string;
+    readonly endpointId: string;
+    readonly static?: string;
+  }): { address: string; ops: Op[]; conditions: Condition[] };
+  /** Store ops that release every address of owner in the network. */
+  release(networkId: string, owner: string): Op[];
+}

@@ -1,0 +1,115 @@
+/**
+ * Network operations: newNetwork, delete (refused while endpoints remain unless forced),
+ * update (record fields; MTU also in the kernel) and repair. Predefined networks `host` and
+ * `none` exist implicitly, are never stored and cannot be deleted.
+ */
+import { NetdError } from '../errors.js';
+import type { DesiredNetwork } from '../spec/types.js';
+import { derivedBridgeName, networkKey, type NetworkRecord } from '../store/records.js';
+import { ownerAlias } from '../plan/drift.js';
+import { newId, type Controller } from './controller.js';
+import { deleteEndpoint, repairEndpoint } from './endpoints.js';
+
+const base = { mtu: 1500, internal: false, masquerade: false, icc: true, labels: {}, adopted: false, state: 'ready' } as const;
+export const PREDEFINED: readonly NetworkRecord[] = [
+  { ...base, id: 'host', name: 'host', driver: 'host' },
+  { ...base, id: 'none', name: 'none', driver: 'null' },
+];
+
+export const isPredefined = (name: string): boolean => PREDEFINED.some((p) => p.name === name);
+
+/** Lookup by name including the predefined networks. */
+export function findNetwork(c: Controller, name: string): NetworkRecord | undefined {
+  return c.networkByName(name) ?? PREDEFINED.find((p) => p.name === name);
+}
+
+function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
+  const { ipam } = c.deps;
+  const family = (cfg: DesiredNetwork['ipv4'], auto: boolean) =>
+    cfg ? ipam.familyRecord(cfg, cfg.subnet ?? (auto ? ipam.chooseSubnet(d.name) : '')) : undefined;
+  const ipv4 = family(d.ipv4, true);
+  const ipv6 = family(d.ipv6, false);
+  return {
+    id, name: d.name, driver: d.driver,
+    ...(d.driver === 'bridge' ? { bridge: d.bridge ?? derivedBridgeName(id) } : {}),
+    ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
+    mtu: d.mtu, internal: d.internal, masquerade: d.masquerade, icc: d.icc, labels: d.labels,
+    adopted: false,
+    ...(d.overlay ? { overlay: d.overlay } : {}),
+    state: 'creating',
+  };
+}
+
+/** Refuses to take over a bridge netd does not own, unless declared `adopt: true`. */
+function checkBridge(c: Controller, d: DesiredNetwork, rec: NetworkRecord): NetworkRecord {
+  if (!rec.bridge) return rec;
+  const other = [...c.networks.values()].find((n) => n.bridge === rec.bridge && n.id !== rec.id && n.state !== 'deleting');
+  if (other) throw new NetdError('conflict', `create network "${d.name}": bridge "${rec.bridge}" belongs to network "${other.name}"`);
+  const link = c.kernel.host.links.find((l) => l.name === rec.bridge);
+  if (!link || link.alias === ownerAlias('network', rec.id)) return rec;
+  if (link.kind !== 'bridge') throw new NetdError('conflict', `create network "${d.name}": "${rec.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge`);
+  if (!d.adopt) {
+    throw new NetdError('conflict', `create network "${d.name}": bridge "${rec.bridge}" exists and is not netd's (declare adopt: true to use it)`);
+  }
+  return { ...rec, adopted: true };
+}
+
+export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<NetworkRecord> {
+  if (isPredefined(d.name)) throw new NetdError('conflict', `create network "${d.name}": a predefined network has that name`);
+  if (c.networkByName(d.name)?.state !== 'deleting' && c.networkByName(d.name)) throw new NetdError('conflict', `create network "${d.name}": it exists`);
+  const { tx, auto } = c.current();
+  const rec = checkBridge(c, d, record(c, d, newId()));
+  c.setNetwork(tx, rec);
+  const step = tx.step(`create network "${d.name}"`);
+  c.deps.drivers.get(rec.driver).ensureNetwork(rec, c.kernel, step);
+  step.done.push({ type: 'put', key: networkKey(rec.id), value: { ...rec, state: 'ready' } });
+  step.failed.push({ type: 'delete', key: networkKey(rec.id) });
+  tx.byId.set(rec.id, step);
+  await c.autoCommit(auto);
+  return rec;
+}
+
+export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { force?: boolean } = {}): Promise<void> {
+  if (isPredefined(rec.name) && !c.networks.has(rec.id)) throw new NetdError('forbidden', `delete network "${rec.name}": predefined networks cannot be deleted`);
+  const eps = c.walkEndpoints((e) => e.networkId === rec.id && e.state !== 'deleting');
+  if (eps.length > 0 && !opts.force) {
+    throw new NetdError('conflict', `delete network "${rec.name}": endpoints remain: ${eps.map((e) => `${e.container}/${e.network}`).join(', ')}`);
+  }
+  const { tx, auto } = c.current();
+  for (const e of eps) await deleteEndpoint(c, e);
+  const marked = { ...rec, state: 'deleting' as const };
+  c.setNetwork(tx, marked);
+  const step = tx.step(`delete network "${rec.name}"`);
+  c.deps.drivers.get(rec.driver).removeNetwork(rec, c.kernel, step);
+  if (rec.bridge && !rec.adopted) c.forget(undefined, [rec.bridge]);
+  step.done.push({ type: 'delete', key: networkKey(rec.id) });
+  await c.autoCommit(auto);
+}
+
+/** Record fields that need no new kernel object; MTU is also applied to the bridge and veths. */
+export async function updateNetwork(c: Controller, rec: NetworkRecord, d: DesiredNetwork): Promise<NetworkRecord> {
+  const { tx, auto } = c.current();
+  const ipv4 = rec.ipv4 && d.ipv4 ? c.deps.ipam.familyRecord(d.ipv4, rec.ipv4.subnet) : rec.ipv4;
+  const ipv6 = rec.ipv6 && d.ipv6 ? c.deps.ipam.familyRecord(d.ipv6, rec.ipv6.subnet) : rec.ipv6;
+  const next: NetworkRecord = {
+    ...rec, mtu: d.mtu, internal: d.internal, masquerade: d.masquerade, icc: d.icc, labels: d.labels,
+    ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
+  };
+  c.setNetwork(tx, next);
+  if (next.mtu !== rec.mtu) await repairNetwork(c, next, true);
+  await c.autoCommit(auto);
+  return next;
+}
+
+/** Re-ensures the network's kernel objects (and, with `endpoints`, every endpoint on it). */
+export async function repairNetwork(c: Controller, rec: NetworkRecord, endpoints = false): Promise<void> {
+  const { tx, auto } = c.current();
+  const ready = { ...rec, state: 'ready' as const };
+  if (rec.state !== 'ready') c.setNetwork(tx, rec);
+  const step = tx.step(`repair network "${rec.name}"`);
+  c.deps.drivers.get(rec.driver).ensureNetwork(ready, c.kernel, step);
+  step.done.push({ type: 'put', key: networkKey(rec.id), value: ready });
+  tx.byId.set(rec.id, step);
+  if (endpoints) for (const e of c.walkEndpoints((e) => e.networkId === rec.id)) await repairEndpoint(c, e);
+  await c.autoCommit(auto);
+}

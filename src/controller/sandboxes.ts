@@ -1,0 +1,84 @@
+/**
+ * Sandbox operations (libnetwork's NewSandbox / SandboxDestroy). A sandbox is a container's
+ * network namespace: a named one netd creates (and so may delete), an existing one adopted from
+ * a path (configured, never deleted), or none for a container on the host's network.
+ */
+import { NetdError } from '../errors.js';
+import type { DesiredContainer } from '../spec/types.js';
+import { sandboxKey, type SandboxRecord } from '../store/records.js';
+import { newId, type Controller } from './controller.js';
+import { deleteEndpoint } from './endpoints.js';
+import type { Step } from './step.js';
+
+function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): void {
+  if (sb.hostNetwork) return;
+  const ref = c.sandboxRef(sb);
+  const view = c.kernel.sandboxes.get(ref);
+  const missing = !view || (sb.netns.kind === 'named' && !c.kernel.netnsNames.has(sb.netns.name));
+  if (missing && sb.netns.kind === 'named' && sb.created) {
+    step.lines(1).push(`netns add ${sb.netns.name}`);
+    step.undo(undefined, `netns del ${sb.netns.name}`);
+  } else if (missing) {
+    throw new NetdError('not-found', `container "${sb.container}": namespace ${ref} does not exist`);
+  }
+  if (missing || !view?.links.find((l) => l.name === 'lo')?.up) step.lines(1, ref).push('link set dev lo up');
+}
+
+export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork = false): Promise<SandboxRecord> {
+  if (c.sandboxOf(d.name) && c.sandboxOf(d.name)?.state !== 'deleting') throw new NetdError('conflict', `create container "${d.name}": it exists`);
+  const named = d.netns.kind === 'named' ? d.netns.name : undefined;
+  const exists = named !== undefined && c.kernel.netnsNames.has(named);
+  if (!hostNetwork && exists && !d.adopt) {
+    throw new NetdError('conflict', `create container "${d.name}": namespace "${named}" exists and is not netd's (declare adopt: true to use it)`);
+  }
+  const same = [...c.sandboxes.values()].find((s) => s.state !== 'deleting' && !hostNetwork && !s.hostNetwork && c.sandboxRef(s) === (named ?? (d.netns as { path: string }).path));
+  if (same) throw new NetdError('conflict', `create container "${d.name}": its namespace belongs to container "${same.container}"`);
+  const { tx, auto } = c.current();
+  const rec: SandboxRecord = {
+    id: newId(), container: d.name, netns: d.netns,
+    created: !hostNetwork && named !== undefined && !exists,
+    hostname: d.hostname, ...(d.dns ? { dns: d.dns } : {}),
+    ...(hostNetwork ? { hostNetwork } : {}),
+    state: 'creating',
+  };
+  const step = tx.step(`create container "${d.name}"`);
+  ensureKernel(c, rec, step);
+  c.setSandbox(tx, rec);
+  step.done.push({ type: 'put', key: sandboxKey(rec.id), value: { ...rec, state: 'ready' } });
+  step.failed.push({ type: 'delete', key: sandboxKey(rec.id) });
+  tx.byId.set(rec.id, step);
+  await c.autoCommit(auto);
+  return rec;
+}
+
+/** Leaves and deletes the container's endpoints, then removes the namespace if netd made it. */
+export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
+  const { tx, auto } = c.current();
+  for (const e of c.walkEndpoints((e) => e.container === sb.container && e.state !== 'deleting')) await deleteEndpoint(c, e);
+  c.setSandbox(tx, { ...sb, state: 'deleting' });
+  const step = tx.step(`delete container "${sb.container}"`);
+  if (sb.created && sb.netns.kind === 'named') {
+    if (c.kernel.netnsNames.has(sb.netns.name)) step.lines(0).push(`netns del ${sb.netns.name}`);
+    step.removeDir = sb.netns.name;
+    c.forget(sb.netns.name, [], true);
+  }
+  step.done.push({ type: 'delete', key: sandboxKey(sb.id) });
+  await c.autoCommit(auto);
+}
+
+export async function updateSandbox(c: Controller, sb: SandboxRecord, d: DesiredContainer): Promise<void> {
+  const { tx, auto } = c.current();
+  const { dns: _old, ...rest } = sb;
+  c.setSandbox(tx, { ...rest, hostname: d.hostname, ...(d.dns ? { dns: d.dns } : {}) });
+  await c.autoCommit(auto);
+}
+
+export async function repairSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
+  const { tx, auto } = c.current();
+  const step = tx.step(`repair container "${sb.container}"`);
+  ensureKernel(c, sb, step);
+  if (sb.state !== 'ready') c.setSandbox(tx, sb);
+  step.done.push({ type: 'put', key: sandboxKey(sb.id), value: { ...sb, state: 'ready' } });
+  tx.byId.set(sb.id, step);
+  await c.autoCommit(auto);
+}

@@ -1,0 +1,91 @@
+/**
+ * Facts derived from the records alone: which attachment gives a container its default route,
+ * the firewall input, and how a sandbox is addressed on a command line. Pure.
+ */
+import type { NetnsRef } from '../spec/types.js';
+import type { EndpointRecord, NetworkRecord } from '../store/records.js';
+
+/** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
+export const nsRef = (netns: NetnsRef): string => (netns.kind === 'named' ? netns.name : netns.path);
+
+export interface DefaultRoute {
+  readonly endpoint: EndpointRecord;
+  readonly gateway: string;
+  readonly family: 4 | 6;
+}
+
+/**
+ * The default routes of one container: per family, the attachment with the highest
+ * gatewayPriority (ties: network name) on a network that has a gateway and is not internal.
+ */
+export function defaultRoutes(
+  container: string,
+  endpoints: readonly EndpointRecord[],
+  networks: ReadonlyMap<string, NetworkRecord>,
+): DefaultRoute[] {
+  const routes: DefaultRoute[] = [];
+  for (const family of [4, 6] as const) {
+    const candidates = endpoints
+      .filter((e) => e.container === container && e.state !== 'deleting' && (family === 4 ? e.ipv4 : e.ipv6))
+      .map((e) => ({ e, net: networks.get(e.networkId) }))
+      .filter(({ net }) => net && !net.internal && net.state !== 'deleting' && (family === 4 ? net.ipv4 : net.ipv6))
+      .sort((a, b) => b.e.gatewayPriority - a.e.gatewayPriority || a.e.network.localeCompare(b.e.network));
+    const best = candidates[0];
+    if (best) routes.push({ endpoint: best.e, gateway: (family === 4 ? best.net!.ipv4 : best.net!.ipv6)!.gateway, family });
+  }
+  return routes;
+}
+
+export interface FirewallNetwork {
+  readonly name: string;
+  readonly id: string;
+  readonly bridge: string;
+  readonly subnets: { readonly v4?: string; readonly v6?: string };
+  readonly masquerade: boolean;
+  readonly internal: boolean;
+  readonly icc: boolean;
+}
+
+export interface FirewallPort {
+  readonly network: string;
+  readonly bridge: string;
+  readonly containerAddress: string;
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly protocol: 'tcp' | 'udp' | 'sctp';
+  readonly hostIp?: string;
+}
+
+export interface FirewallSpec {
+  readonly networks: readonly FirewallNetwork[];
+  readonly ports: readonly FirewallPort[];
+}
+
+/** The nft input for everything recorded and not being deleted: bridge networks and published ports. */
+export function firewallSpec(networks: readonly NetworkRecord[], endpoints: readonly EndpointRecord[]): FirewallSpec {
+  const live = networks.filter((n) => n.bridge && n.state !== 'deleting').sort((a, b) => a.name.localeCompare(b.name));
+  const byId = new Map(live.map((n) => [n.id, n]));
+  const ports: FirewallPort[] = [];
+  for (const e of endpoints) {
+    const net = byId.get(e.networkId);
+    if (!net || e.state === 'deleting') continue;
+    for (const p of e.ports) {
+      const containerAddress = p.hostIp?.includes(':') ? e.ipv6 : e.ipv4;
+      if (!containerAddress) continue;
+      ports.push({ network: net.name, bridge: net.bridge!, containerAddress, ...p });
+    }
+  }
+  ports.sort((a, b) => a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol));
+  return {
+    networks: live.map((n) => ({
+      name: n.name,
+      id: n.id,
+      bridge: n.bridge!,
+      subnets: { ...(n.ipv4 ? { v4: n.ipv4.subnet } : {}), ...(n.ipv6 ? { v6: n.ipv6.subnet } : {}) },
+      masquerade: n.masquerade,
+      internal: n.internal,
+      icc: n.icc,
+    })),
+    ports,
+  };
+}

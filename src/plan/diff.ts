@@ -1,0 +1,176 @@
+/**
+ * The diff engine: (desired, recorded, kernel) → ordered Changes with field-level reasons.
+ * Level-based and pure (STYLE.md 5): it sees the whole picture every time, so a crash, a
+ * tamper or an edited file all come out as the same kinds of change.
+ *
+ *   desired vs recorded  → create / update / replace / delete (what the files ask for)
+ *   recorded vs kernel   → repair (drift; also records left in `creating` by a crash)
+ *
+ * Replacing a network or a container replaces the attachments that hang off it.
+ */
+import { attachmentKey, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
+import { derivedBridgeName, derivedMac, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { defaultRoutes } from './derive.js';
+import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
+import { renderSandboxFiles } from './files.js';
+import type { Change, KernelView, Plan, RecordedState } from './types.js';
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const show = (v: unknown): string => (v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const field = (name: string, from: unknown, to: unknown): string => `${name} ${show(from)} → ${show(to)}`;
+
+/** Reasons that need a new kernel object (replace) and reasons a record update covers. */
+interface Delta {
+  replace: string[];
+  update: string[];
+}
+
+export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
+  const replace: string[] = [];
+  const update: string[] = [];
+  if (d.driver !== r.driver) replace.push(field('driver', r.driver, d.driver));
+  for (const [fam, want, have] of [['ipv4', d.ipv4, r.ipv4], ['ipv6', d.ipv6, r.ipv6]] as const) {
+    if (!want !== !have) replace.push(field(fam, have?.subnet, want?.subnet));
+    else if (want?.subnet && want.subnet !== have?.subnet) replace.push(field(`${fam} subnet`, have?.subnet, want.subnet));
+    else if (want?.gateway && have && want.gateway !== have.gateway) replace.push(field(`${fam} gateway`, have.gateway, want.gateway));
+    else if (want && have) {
+      if (want.ipRange !== have.ipRange) update.push(field(`${fam} ipRange`, have.ipRange, want.ipRange));
+      if (!same(want.reserved, have.reserved)) update.push(field(`${fam} reserved`, have.reserved, want.reserved));
+    }
+  }
+  const bridge = d.driver === 'bridge' ? (d.bridge ?? derivedBridgeName(r.id)) : undefined;
+  if (bridge !== r.bridge) replace.push(field('bridge', r.bridge, bridge));
+  if (d.mtu !== r.mtu) update.push(field('mtu', r.mtu, d.mtu));
+  for (const k of ['internal', 'masquerade', 'icc'] as const) if (d[k] !== r[k]) update.push(field(k, r[k], d[k]));
+  if (!same(d.labels, r.labels)) update.push(field('labels', r.labels, d.labels));
+  return { replace, update };
+}
+
+export function sandboxDelta(d: DesiredContainer, hostNetwork: boolean, r: SandboxRecord): Delta {
+  const replace: string[] = [];
+  const update: string[] = [];
+  if (!same(d.netns, r.netns)) replace.push(field('netns', nsText(r.netns), nsText(d.netns)));
+  if (hostNetwork !== !!r.hostNetwork) replace.push(field('host network', !!r.hostNetwork, hostNetwork));
+  if (d.hostname !== r.hostname) update.push(field('hostname', r.hostname, d.hostname));
+  if (!same(d.dns, r.dns)) update.push(field('dns', r.dns, d.dns));
+  return { replace, update };
+}
+
+const nsText = (n: SandboxRecord['netns']): string => (n.kind === 'named' ? n.name : n.path);
+
+export function endpointDelta(a: DesiredAttachment, net: DesiredNetwork, r: EndpointRecord): Delta {
+  const replace: string[] = [];
+  const update: string[] = [];
+  if (a.interface !== r.interface) replace.push(field('interface', r.interface, a.interface));
+  if (a.ipv4 && a.ipv4 !== r.ipv4) replace.push(field('ipv4', r.ipv4, a.ipv4));
+  if (a.ipv6 && a.ipv6 !== r.ipv6) replace.push(field('ipv6', r.ipv6, a.ipv6));
+  if (!!net.ipv4 !== !!r.ipv4 && net.driver !== 'host' && net.driver !== 'null') replace.push(field('ipv4', r.ipv4, net.ipv4 ? 'an address' : undefined));
+  if (!!net.ipv6 !== !!r.ipv6) replace.push(field('ipv6', r.ipv6, net.ipv6 ? 'an address' : undefined));
+  const mac = a.mac ?? (r.hostVeth ? derivedMac(r.ipv4, r.id) : undefined);
+  if (mac !== r.mac) replace.push(field('mac', r.mac, mac));
+  if (!same(a.aliases, r.aliases)) update.push(field('aliases', r.aliases, a.aliases));
+  if (a.gatewayPriority !== r.gatewayPriority) update.push(field('gatewayPriority', r.gatewayPriority, a.gatewayPriority));
+  if (!same(a.ports, r.ports)) update.push(field('ports', r.ports.map(portText), a.ports.map(portText)));
+  return { replace, update };
+}
+
+const portText = (p: EndpointRecord['ports'][number]): string => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}→${p.containerPort}/${p.protocol}`;
+
+/** Which desired containers share the host's namespace. */
+export function hostNetworkContainers(desired: DesiredState): Set<string> {
+  const host = new Set(desired.networks.filter((n) => n.driver === 'host').map((n) => n.name));
+  return new Set(desired.attachments.filter((a) => host.has(a.network)).map((a) => a.container));
+}
+
+export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
+  const deletes: Change[] = [];
+  const changes: Change[] = [];
+  const netById = new Map(recorded.networks.map((n) => [n.id, n]));
+  const netRec = new Map(recorded.networks.map((n) => [n.name, n]));
+  const sbRec = new Map(recorded.sandboxes.map((s) => [s.container, s]));
+  const epRec = new Map(recorded.endpoints.map((e) => [attachmentKey(e), e]));
+  const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
+  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers);
+  const onHost = hostNetworkContainers(desired);
+  const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
+
+  for (const c of desired.containers) {
+    const r = sbRec.get(c.name);
+    if (!r) {
+      changes.push({ action: 'create', kind: 'container', name: c.name, reasons: [] });
+      renewed.add(`container/${c.name}`);
+      continue;
+    }
+    const d = sandboxDelta(c, onHost.has(c.name), r);
+    if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    if (d.replace.length) {
+      changes.push({ action: 'replace', kind: 'container', name: c.name, reasons: d.replace });
+      renewed.add(`container/${c.name}`);
+      continue;
+    }
+    const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
+    const drift = sandboxDrift(r, kernel, mine);
+    if (r.state === 'creating') drift.unshift('create was interrupted');
+    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update });
+  }
+
+  for (const n of desired.networks) {
+    const r = netRec.get(n.name);
+    if (!r) {
+      changes.push({ action: 'create', kind: 'network', name: n.name, reasons: [] });
+      renewed.add(`network/${n.name}`);
+      continue;
+    }
+    const d = networkDelta(n, r);
+    if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    if (d.replace.length) {
+      changes.push({ action: 'replace', kind: 'network', name: n.name, reasons: d.replace });
+      renewed.add(`network/${n.name}`);
+      continue;
+    }
+    const drift = networkDrift(r, kernel);
+    if (r.state === 'creating') drift.unshift('create was interrupted');
+    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update] });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'network', name: n.name, reasons: d.update });
+  }
+
+  const routes = new Map<string, ReturnType<typeof defaultRoutes>>();
+  for (const a of desired.attachments) {
+    const key = attachmentKey(a);
+    const r = epRec.get(key);
+    if (!r) {
+      changes.push({ action: 'create', kind: 'attachment', name: key, reasons: [] });
+      continue;
+    }
+    const upstream = [`network/${a.network}`, `container/${a.container}`].filter((k) => renewed.has(k));
+    const d = endpointDelta(a, desiredNets.get(a.network)!, r);
+    d.replace.unshift(...upstream.map((k) => `${k.replace('/', ' ')} is recreated`));
+    if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    if (d.replace.length) {
+      changes.push({ action: 'replace', kind: 'attachment', name: key, reasons: d.replace });
+      continue;
+    }
+    const net = netById.get(r.networkId);
+    const sb = sbRec.get(r.container);
+    if (!routes.has(r.container)) routes.set(r.container, defaultRoutes(r.container, recorded.endpoints, netById));
+    const drift = net && sb ? endpointDrift(r, net, sb, kernel, routes.get(r.container)!) : ['its network or sandbox record is missing'];
+    if (r.state === 'creating') drift.unshift('create was interrupted');
+    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update] });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update });
+  }
+
+  const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
+  for (const e of recorded.endpoints) {
+    if (!wantedAttachments.has(attachmentKey(e))) deletes.push({ action: 'delete', kind: 'attachment', name: attachmentKey(e), reasons: ['not declared'] });
+  }
+  const wantedContainers = new Set(desired.containers.map((c) => c.name));
+  for (const s of recorded.sandboxes) {
+    if (!wantedContainers.has(s.container)) deletes.push({ action: 'delete', kind: 'container', name: s.container, reasons: ['not declared'] });
+  }
+  for (const n of recorded.networks) {
+    if (!desiredNets.has(n.name)) deletes.push({ action: 'delete', kind: 'network', name: n.name, reasons: ['not declared'] });
+  }
+  if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
+  return { changes: [...deletes, ...changes] };
+}

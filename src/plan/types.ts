@@ -1,0 +1,77 @@
+/**
+ * What the diff engine reads and what it produces (DESIGN.md §1). The diff receives read-only
+ * views — desired state, recorded state, a kernel snapshot — and returns Changes; it never
+ * does I/O and never writes (STYLE.md 2, 5).
+ */
+import type { AllocationRecord, EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+
+/** What the store says netd owns, with each record's revision (for compare-and-swap writes). */
+export interface RecordedState {
+  readonly networks: readonly NetworkRecord[];
+  readonly sandboxes: readonly SandboxRecord[];
+  readonly endpoints: readonly EndpointRecord[];
+  readonly allocations: readonly AllocationRecord[];
+  /** store key → modRevision of every record above. */
+  readonly revisions: ReadonlyMap<string, number>;
+}
+
+export interface LinkView {
+  readonly name: string;
+  readonly kind?: string;
+  readonly master?: string;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly alias?: string;
+  readonly up: boolean;
+}
+
+export interface AddressView {
+  readonly dev: string;
+  /** address/prefix, canonical */
+  readonly cidr: string;
+}
+
+export interface RouteView {
+  /** 'default' or a CIDR */
+  readonly dst: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly family: 4 | 6;
+}
+
+/** One network namespace as the kernel shows it. */
+export interface NamespaceView {
+  readonly links: readonly LinkView[];
+  readonly addresses: readonly AddressView[];
+  readonly routes: readonly RouteView[];
+}
+
+/** The kernel snapshot the diff compares records against. */
+export interface KernelView {
+  readonly host: NamespaceView;
+  /** Named namespaces under /run/netns. */
+  readonly netnsNames: ReadonlySet<string>;
+  /** Sandbox namespaces (name or path) → their view; null: the namespace does not exist. */
+  readonly sandboxes: ReadonlyMap<string, NamespaceView | null>;
+  /** /etc/netns/<ns>/{hosts,resolv.conf} path → content; null: missing. */
+  readonly files: ReadonlyMap<string, string | null>;
+  /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
+  readonly firewall: readonly string[];
+}
+
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'repair';
+export type ObjectKind = 'network' | 'container' | 'attachment' | 'firewall';
+
+export interface Change {
+  readonly action: ChangeAction;
+  readonly kind: ObjectKind;
+  /** network or container name, `container/network` for attachments, `nftables` for the firewall */
+  readonly name: string;
+  /** Field-level reasons, e.g. `bridge mtu 1450 → 1500`, `veth nd1a2b3c4d5e6f missing`. */
+  readonly reasons: readonly string[];
+}
+
+export interface Plan {
+  /** Ordered: deletes (attachments, containers, networks), then containers, networks, attachments, firewall. */
+  readonly changes: readonly Change[];
+}

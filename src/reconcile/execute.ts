@@ -1,0 +1,79 @@
+/**
+ * Turns a Plan into controller calls, all in one transaction so that the kernel work of every
+ * change shares batches. Deletes come first (they free names and addresses), then containers,
+ * networks and attachments; an object whose operation throws (a conflict found while queueing)
+ * is reported and the rest go on.
+ */
+import { attachmentKey, type DesiredState } from '../spec/types.js';
+import type { Controller, CommitResult } from '../controller/controller.js';
+import { deleteNetwork, newNetwork, repairNetwork, updateNetwork } from '../controller/networks.js';
+import { deleteSandbox, newSandbox, repairSandbox, updateSandbox } from '../controller/sandboxes.js';
+import { createEndpoint, deleteEndpoint, join, repairEndpoint, updateEndpoint } from '../controller/endpoints.js';
+import { findNetwork } from '../controller/networks.js';
+import { hostNetworkContainers } from '../plan/diff.js';
+import type { Change, Plan } from '../plan/types.js';
+import { messageOf } from '../errors.js';
+
+export interface ChangeFailure {
+  readonly change: Change;
+  readonly message: string;
+}
+
+export interface ExecuteResult {
+  readonly commit: CommitResult;
+  readonly failures: readonly ChangeFailure[];
+}
+
+export async function executePlan(c: Controller, desired: DesiredState, plan: Plan): Promise<ExecuteResult> {
+  const failures: ChangeFailure[] = [];
+  const nets = new Map(desired.networks.map((n) => [n.name, n]));
+  const containers = new Map(desired.containers.map((x) => [x.name, x]));
+  const attachments = new Map(desired.attachments.map((a) => [attachmentKey(a), a]));
+  const onHost = hostNetworkContainers(desired);
+  c.begin();
+  for (const ch of plan.changes) {
+    try {
+      await queue(ch);
+    } catch (e) {
+      failures.push({ change: ch, message: messageOf(e) });
+    }
+  }
+  const commit = await c.commit();
+  return { commit, failures };
+
+  async function queue(ch: Change): Promise<void> {
+    const [container, network] = ch.name.split('/') as [string, string];
+    if (ch.kind === 'network') {
+      const rec = c.networkByName(ch.name);
+      const d = nets.get(ch.name);
+      if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteNetwork(c, rec, { force: true });
+      if (d && (ch.action === 'create' || ch.action === 'replace')) await newNetwork(c, d);
+      if (rec && d && ch.action === 'update') await updateNetwork(c, rec, d);
+      if (rec && d && ch.action === 'repair') await repairNetwork(c, await updateNetwork(c, rec, d));
+    } else if (ch.kind === 'container') {
+      const rec = c.sandboxOf(ch.name);
+      const d = containers.get(ch.name);
+      if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteSandbox(c, rec);
+      if (d && (ch.action === 'create' || ch.action === 'replace')) await newSandbox(c, d, onHost.has(d.name));
+      if (rec && d && ch.action === 'update') await updateSandbox(c, rec, d);
+      if (rec && ch.action === 'repair') await repairSandbox(c, rec);
+    } else if (ch.kind === 'attachment') {
+      const rec = c.endpointOf(container, network);
+      const d = attachments.get(ch.name);
+      if (rec && rec.state !== 'deleting' && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
+      if (rec && rec.state === 'deleting' && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
+      if (d && (ch.action === 'create' || ch.action === 'replace')) {
+        const net = findNetwork(c, d.network);
+        const sb = c.sandboxOf(d.container);
+        if (!net || !sb) throw new Error(`create endpoint "${ch.name}": its ${net ? 'container' : 'network'} could not be created`);
+        await join(c, await createEndpoint(c, net, d, sb), sb);
+      }
+      if (rec && d && ch.action === 'update') await updateEndpoint(c, rec, d);
+      if (rec && d && ch.action === 'repair') {
+        await updateEndpoint(c, rec, d);
+        await repairEndpoint(c, c.endpoints.get(rec.id)!);
+      }
+    }
+    // firewall: the commit always renders and syncs the nft tables from the records.
+  }
+}
