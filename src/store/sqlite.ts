@@ -12,11 +12,11 @@
  *   is nudged at once after writes through this handle.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetdError } from '../errors.js';
 import { checkOps, conflictError, prefixEnd } from './common.js';
 import { migrate } from './migrations.js';
+import { ensurePrivateFile, ensureStateDir } from './statedir.js';
 import type { Condition, KeyValue, Op, Store, TxnResult, Watch, WatchEvent, WriteOptions } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -46,14 +46,9 @@ interface EventRow {
 
 /** Creates the state dir (0700) and database (0600) if missing, migrates, and opens the store. */
 export async function openSqliteStore(stateDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
-  if (mkdirSync(stateDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(stateDir, 0o700);
+  ensureStateDir(stateDir);
   const file = join(stateDir, DB_FILE);
-  try {
-    closeSync(openSync(file, 'wx', 0o600));
-    chmodSync(file, 0o600); // the umask may have cleared bits we asked for; never added any
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
+  ensurePrivateFile(file); // SQLite gives its -wal and -shm files the database file's mode
   const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
