@@ -1,0 +1,22 @@
+/**
+ * The command registry. Adding a command: one file exporting a Command, one line below.
+ * Explicit on purpose (STYLE.md §3): no registration by import side effect.
+ */
+import type { Command } from '../context.js';
+import { validate } from './validate.js';
+import { version } from './version.js';
+
+export type { Command, Context } from '../context.js';
+
+export const COMMANDS: readonly Command[] = [
+  validate,
+  version,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+}
+
+export function commandNames(): string[] {
+  return COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+}

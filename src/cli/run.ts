@@ -1,0 +1,99 @@
+/**
+ * run(argv, io) → exit code: the whole CLI as a function, so tests call it in-process.
+ * Global flags may come before or after the command name.
+ */
+import { parseArgs } from 'node:util';
+import { EXIT, messageOf } from '../errors.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { loadDesiredState } from '../spec/validate.js';
+import { didYouMean } from '../spec/suggest.js';
+import { commandNames, findCommand } from './commands/index.js';
+import { GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type OutputFormat } from './context.js';
+import { commandHelp, globalHelp } from './help.js';
+import { printSpecErrors } from './report.js';
+
+export type { CliIO } from './context.js';
+
+class UsageError extends Error {}
+
+/** The command name: the first positional once the global flags (and their values) are skipped. */
+function splitCommand(argv: string[]): { name?: string; rest: string[] } {
+  const { tokens } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
+  if (first?.kind !== 'positional') return { rest: argv };
+  return { name: first.value, rest: argv.filter((_, i) => i !== first.index) };
+}
+
+function flagError(e: unknown, c: Command): string {
+  const code = (e as { code?: string }).code;
+  const m = /'(-[^' ]+)/.exec(messageOf(e));
+  const known = Object.keys({ ...GLOBAL_OPTIONS, ...c.options }).map((n) => `--${n}`);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unknown flag "${m[1]}"${didYouMean(m[1]!, known)}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(messageOf(e))?.[1] ?? ''}`.trim();
+  return messageOf(e).replace(/^Option/, 'flag');
+}
+
+function pick<T extends string>(v: unknown, allowed: readonly T[], flag: string, dflt: T): T {
+  if (v === undefined) return dflt;
+  if (!allowed.includes(v as T)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${String(v)}"`);
+  return v as T;
+}
+
+function makeContext(io: CliIO, values: Context['values'], positionals: string[]): Context {
+  const line = (s: NodeJS.WritableStream) => (t: string) => void s.write(`${t}\n`);
+  const env = io.env;
+  const ctx: Context = {
+    values,
+    positionals,
+    io,
+    log: createLogger(pick(values['log-level'], LOG_LEVELS, '--log-level', 'warn' as LogLevel), io.stderr),
+    color: values['no-color'] !== true && !env.NO_COLOR && io.isTTY === true,
+    output: pick<OutputFormat>(values.output, OUTPUT_FORMATS, '-o', 'table'),
+    stateDir: (values['state-dir'] as string | undefined) ?? env.NETD_STATE_DIR ?? '/var/lib/netd',
+    files: (values.file as string[] | undefined) ?? [],
+    out: line(io.stdout),
+    err: line(io.stderr),
+    async loadDesiredState() {
+      if (ctx.files.length === 0) {
+        ctx.err('netd: -f PATH is required');
+        return EXIT.usage;
+      }
+      const r = await loadDesiredState(ctx.files, { stdin: io.stdin });
+      if (r.ok) return r.state;
+      printSpecErrors(ctx, r.errors, r.texts);
+      return EXIT.invalid;
+    },
+  };
+  return ctx;
+}
+
+function usage(io: CliIO, message: string, hint: string): number {
+  io.stderr.write(`netd: ${message}\n${hint}\n`);
+  return EXIT.usage;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { name, rest } = splitCommand(argv);
+  const out = (s: string): number => {
+    io.stdout.write(`${s}\n`);
+    return EXIT.ok;
+  };
+  if (name === undefined || name === 'help') {
+    const topic = name === 'help' ? findCommand(rest.find((a) => !a.startsWith('-')) ?? '') : undefined;
+    if (topic) return out(commandHelp(topic));
+    if (name === 'help' || rest.some((a) => a === '--help' || a === '-h')) return out(globalHelp());
+    return usage(io, 'no command given', globalHelp());
+  }
+  const cmd = findCommand(name);
+  if (!cmd) return usage(io, `unknown command "${name}"${didYouMean(name, commandNames())}`, 'run "netd --help" for the list of commands');
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: cmd.positionals !== undefined, strict: true });
+    if (values.help) return out(commandHelp(cmd));
+    return await cmd.run(makeContext(io, values, positionals));
+  } catch (e) {
+    const hint = `run "netd ${cmd.name} --help" for its flags`;
+    if (e instanceof UsageError) return usage(io, e.message, hint);
+    if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, flagError(e, cmd), hint);
+    throw e;
+  }
+}

@@ -1,0 +1,9 @@
+/** The kernel layer: everything netd does to a host goes through here. */
+export * from './exec.js';
+export * from './names.js';
+export * from './netns.js';
+export * from './batch.js';
+export * from './sysctl.js';
+export * from './observe.js';
+export * from './ensure.js';
+export * from './nft.js';

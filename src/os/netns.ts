@@ -1,0 +1,81 @@
+/**
+ * Network namespaces. A namespace is referred to by an `NsRef`: a name under /run/netns
+ * (netd creates and deletes those) or an absolute path to an nsfs file such as
+ * /proc/<pid>/ns/net (adopted: configured, never created or deleted by netd).
+ * `ip -n` only understands names, so paths go through `nsenter --net=PATH`.
+ */
+import { NetdError } from '../errors.js';
+import { KernelError, type Runner } from './exec.js';
+import { checkNsRef } from './names.js';
+
+export type NsRef = string;
+
+export const NETNS_DIR = '/run/netns';
+
+export function isPathRef(ns: NsRef): boolean {
+  return ns.startsWith('/');
+}
+
+/** The nsfs file of a namespace. */
+export function nsPath(ns: NsRef): string {
+  return isPathRef(ns) ? checkNsRef(ns) : `${NETNS_DIR}/${checkNsRef(ns)}`;
+}
+
+/** `ip ARGS` run in a namespace (undefined: the current one). */
+export function ipArgv(ns: NsRef | undefined, args: string[]): string[] {
+  if (ns === undefined) return ['ip', ...args];
+  if (isPathRef(ns)) return ['nsenter', `--net=${checkNsRef(ns)}`, 'ip', ...args];
+  return ['ip', '-n', checkNsRef(ns), ...args];
+}
+
+/** Any other command run in a namespace; nsenter is lighter than `ip netns exec` (no mount namespace). */
+export function nsExecArgv(ns: NsRef | undefined, argv: string[]): string[] {
+  return ns === undefined ? argv : ['nsenter', `--net=${nsPath(ns)}`, ...argv];
+}
+
+/** What `ip -n`/`link … netns` accepts: a name, or a path for names iproute2 would read as a pid. */
+export function netnsArg(ns: NsRef): string {
+  return /^\d+$/.test(ns) ? nsPath(ns) : checkNsRef(ns);
+}
+
+function mustBeName(ns: NsRef, verb: string): string {
+  if (isPathRef(ns)) {
+    throw new NetdError('invalid', `${verb} namespace "${ns}": an adopted namespace (a path) is never created or deleted by netd`);
+  }
+  return checkNsRef(ns);
+}
+
+export async function addNamespace(runner: Runner, name: NsRef): Promise<void> {
+  await runner.run(['ip', 'netns', 'add', mustBeName(name, 'add')], { write: true });
+}
+
+export async function deleteNamespace(runner: Runner, name: NsRef): Promise<void> {
+  await runner.run(['ip', 'netns', 'delete', mustBeName(name, 'delete')], { write: true });
+}
+
+export interface NamedNamespace {
+  name: string;
+  id?: number;
+}
+
+export function parseNetnsList(stdout: string): NamedNamespace[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  const rows = JSON.parse(text) as { name: string; id?: number }[];
+  return rows.map((r) => (r.id === undefined ? { name: r.name } : { name: r.name, id: r.id })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function listNamespaces(runner: Runner): Promise<NamedNamespace[]> {
+  return parseNetnsList((await runner.run(['ip', '-json', 'netns', 'list'])).stdout);
+}
+
+export async function namespaceExists(runner: Runner, ns: NsRef): Promise<boolean> {
+  if (!isPathRef(ns)) return (await listNamespaces(runner)).some((n) => n.name === ns);
+  try {
+    await runner.run(nsExecArgv(ns, ['true']));
+    return true;
+  } catch (e) {
+    if (e instanceof KernelError && e.kind === 'not-found') return false;
+    throw e;
+  }
+}

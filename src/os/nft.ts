@@ -1,0 +1,132 @@
+/**
+ * Applying and observing netd's nftables tables (rendering: nft-render.ts). Apply is one
+ * `nft -f -` transaction: the ruleset is either the old one or the new one. Observation
+ * reads `nft -j list table` for each netd table and recognises rules by their comment, so
+ * an unchanged re-apply diffs to nothing and the caller can skip the write.
+ */
+import { KernelError, type Runner } from './exec.js';
+import { nsExecArgv, type NsRef } from './netns.js';
+import { buildRuleset, renderRuleset, ruleId, NETD_TABLES, type FirewallInput, type Ruleset } from './nft-render.js';
+
+export * from './nft-render.js';
+
+/** Loads an nft script in one transaction; on error the previous ruleset is untouched. */
+export async function loadScript(runner: Runner, ns: NsRef | undefined, script: string): Promise<void> {
+  try {
+    await runner.run(nsExecArgv(ns, ['nft', '-f', '-']), { input: script, write: true });
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    // nft names the failing line as "/dev/stdin:LINE:COL-COL: Error: …".
+    const m = /:(\d+):\d+(?:-\d+)?: Error/.exec(e.stderr);
+    const line = m ? Number(m[1]) : undefined;
+    const op = line !== undefined ? script.split('\n')[line - 1]?.trim() : undefined;
+    throw new KernelError({ argv: e.argv, stderr: e.stderr, exitCode: e.exitCode, kind: e.kind, op, line, cause: e });
+  }
+}
+
+export function applyRuleset(runner: Runner, ns: NsRef | undefined, input: FirewallInput): Promise<void> {
+  return loadScript(runner, ns, renderRuleset(input));
+}
+
+/** Removes netd's tables (absent ones included: `add` first makes `delete` always valid). */
+export function deleteTables(runner: Runner, ns: NsRef | undefined): Promise<void> {
+  return loadScript(runner, ns, NETD_TABLES.map((t) => `add table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n`).join(''));
+}
+
+export interface ObservedChain {
+  name: string;
+  base?: { type: string; hook: string; priority: number; policy: string };
+  rules: { handle: number; comment?: string }[];
+}
+
+export interface ObservedTable {
+  family: string;
+  name: string;
+  chains: ObservedChain[];
+}
+
+/** netd's tables as the kernel has them; a table that does not exist is absent. */
+export interface ObservedRuleset {
+  tables: ObservedTable[];
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function parseNftJson(family: string, name: string, stdout: string): ObservedTable {
+  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+  const chains = new Map<string, ObservedChain>();
+  for (const it of items) {
+    const c = it.chain;
+    if (!c) continue;
+    const chain: ObservedChain = { name: c.name, rules: [] };
+    if (c.hook !== undefined) chain.base = { type: c.type, hook: c.hook, priority: c.prio, policy: c.policy ?? 'accept' };
+    chains.set(c.name, chain);
+  }
+  for (const it of items) {
+    const r = it.rule;
+    if (!r) continue;
+    const rule: { handle: number; comment?: string } = { handle: r.handle };
+    if (typeof r.comment === 'string') rule.comment = r.comment;
+    chains.get(r.chain)?.rules.push(rule);
+  }
+  return { family, name, chains: [...chains.values()] };
+}
+
+export async function observeRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
+  const tables = await Promise.all(
+    NETD_TABLES.map(async (t) => {
+      try {
+        const { stdout } = await runner.run(nsExecArgv(ns, ['nft', '-j', 'list', 'table', t.family, t.name]));
+        return parseNftJson(t.family, t.name, stdout);
+      } catch (e) {
+        if (e instanceof KernelError && e.kind === 'not-found') return undefined;
+        throw e;
+      }
+    }),
+  );
+  return { tables: tables.filter((t): t is ObservedTable => t !== undefined) };
+}
+
+/** What differs between the ruleset netd would load and the one the kernel has; [] = in sync. */
+export function diffRuleset(want: Ruleset, have: ObservedRuleset): string[] {
+  const out: string[] = [];
+  for (const t of want) {
+    const label = `table ${t.family} ${t.name}`;
+    const ht = have.tables.find((h) => h.family === t.family && h.name === t.name);
+    if (!ht) {
+      out.push(`${label}: missing`);
+      continue;
+    }
+    for (const c of t.chains) {
+      const hc = ht.chains.find((h) => h.name === c.name);
+      const where = `${label} chain ${c.name}`;
+      if (!hc) {
+        out.push(`${where}: missing`);
+        continue;
+      }
+      const wantBase = c.base ? `${c.base.type} hook ${c.base.hook} priority ${c.base.priority} policy accept` : 'regular';
+      const haveBase = hc.base ? `${hc.base.type} hook ${hc.base.hook} priority ${hc.base.priority} policy ${hc.base.policy}` : 'regular';
+      if (wantBase !== haveBase) out.push(`${where}: ${haveBase}, want ${wantBase}`);
+      out.push(...diffRules(where, c.rules.map((r) => ({ text: r, id: ruleId(t, c.name, r) })), hc.rules));
+    }
+    for (const hc of ht.chains) if (!t.chains.some((c) => c.name === hc.name)) out.push(`${label} chain ${hc.name}: extra`);
+  }
+  return out;
+}
+
+function diffRules(where: string, want: { text: string; id: string }[], have: ObservedChain['rules']): string[] {
+  const out: string[] = [];
+  const haveIds = have.map((r) => r.comment ?? '');
+  const wantIds = new Set(want.map((r) => r.id));
+  for (const r of want) if (!haveIds.includes(r.id)) out.push(`${where}: rule missing: ${r.text}`);
+  for (const r of have) {
+    if (!wantIds.has(r.comment ?? '')) out.push(`${where}: extra rule (handle ${r.handle}${r.comment ? `, comment "${r.comment}"` : ''})`);
+  }
+  const kept = haveIds.filter((id) => wantIds.has(id));
+  if (out.length === 0 && kept.join() !== want.map((r) => r.id).join()) out.push(`${where}: rules out of order`);
+  return out;
+}
+
+/** Observes and diffs in one step: what `applyRuleset(input)` would change. */
+export async function rulesetDrift(runner: Runner, ns: NsRef | undefined, input: FirewallInput): Promise<string[]> {
+  return diffRuleset(buildRuleset(input), await observeRuleset(runner, ns));
+}

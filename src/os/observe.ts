@@ -1,0 +1,197 @@
+/**
+ * Observation: a typed snapshot of the host namespace and of the namespaces netd asks about.
+ * Each namespace costs one `ip -details -json -batch -` process (links, addresses, routes in
+ * one go), and namespaces are read in parallel. The `Observer` interface is the seam for a
+ * later rtnetlink implementation (one socket, IFLA_TARGET_NETNSID dumps).
+ */
+import { KernelError, type Runner } from './exec.js';
+import { mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
+import { ipArgv, type NsRef, type NamedNamespace } from './netns.js';
+
+export interface ObservedLink {
+  name: string;
+  index: number;
+  /** info_kind: bridge, veth, vxlan, …; 'device' for links without one (lo, physical NICs). */
+  kind: string;
+  master?: string;
+  mtu: number;
+  mac: string;
+  alias?: string;
+  up: boolean;
+  operstate: string;
+  /** veth: ifindex of the peer, in the peer's namespace. */
+  peerIndex?: number;
+  /** veth/vxlan: the namespace id (as seen from here) the peer or lower device lives in. */
+  peerNetnsId?: number;
+  vxlan?: { vni: number; port: number; local?: string; learning: boolean; dev?: string };
+}
+
+export interface ObservedAddress {
+  dev: string;
+  cidr: string;
+  family: 4 | 6;
+  scope: string;
+}
+
+export interface ObservedRoute {
+  dst: string; // 'default' or a CIDR
+  via?: string;
+  dev?: string;
+  family: 4 | 6;
+  /** A number as text ('78') or iproute2's name for it ('kernel', 'boot'). */
+  proto: string;
+  metric?: number;
+  table: string;
+}
+
+export interface NamespaceView {
+  links: ObservedLink[];
+  addresses: ObservedAddress[];
+  /** Table main, unicast, every protocol (default routes included). */
+  routes: ObservedRoute[];
+}
+
+export interface ObservedState {
+  links: ObservedLink[];
+  addresses: ObservedAddress[];
+  /** Host routes netd added (protocol NETD_PROTO), any table. */
+  routes: ObservedRoute[];
+  namespaces: NamedNamespace[];
+  /** For each namespace asked about: its view, or null when it does not exist. */
+  views: Map<NsRef, NamespaceView | null>;
+}
+
+export interface Observer {
+  observe(q: { namespaces: NsRef[] }): Promise<ObservedState>;
+}
+
+// ---- ownership ---------------------------------------------------------------------------
+
+const OWNER = /^netd:([a-z][a-z0-9-]*):([A-Za-z0-9_.-]+)$/;
+
+/** The ifalias that marks a link as netd's: `netd:<kind>:<id>`. */
+export function ownerAlias(kind: string, id: string): string {
+  return `netd:${kind}:${id}`;
+}
+
+export function parseOwner(alias: string | undefined): { kind: string; id: string } | undefined {
+  const m = alias === undefined ? null : OWNER.exec(alias);
+  return m ? { kind: m[1]!, id: m[2]! } : undefined;
+}
+
+export function isOwned(link: { alias?: string }): boolean {
+  return parseOwner(link.alias) !== undefined;
+}
+
+// ---- parsing `ip -json -details` ----------------------------------------------------------
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = Record<string, any>;
+
+export function parseLink(j: Json): ObservedLink {
+  const info = (j.linkinfo ?? {}) as Json;
+  const l: ObservedLink = {
+    name: j.ifname,
+    index: j.ifindex,
+    kind: info.info_kind ?? 'device',
+    mtu: j.mtu,
+    mac: String(j.address ?? '').toLowerCase(),
+    up: Array.isArray(j.flags) && j.flags.includes('UP'),
+    operstate: j.operstate ?? 'UNKNOWN',
+  };
+  if (j.master !== undefined) l.master = j.master;
+  if (j.ifalias !== undefined && j.ifalias !== '') l.alias = j.ifalias;
+  if (l.kind === 'veth' && j.link_index !== undefined) l.peerIndex = j.link_index;
+  if (j.link_netnsid !== undefined) l.peerNetnsId = j.link_netnsid;
+  if (l.kind === 'vxlan') {
+    const d = (info.info_data ?? {}) as Json;
+    l.vxlan = { vni: d.id, port: d.port, learning: d.learning !== false };
+    if (d.local !== undefined) l.vxlan.local = d.local;
+    if (d.link !== undefined) l.vxlan.dev = d.link;
+  }
+  return l;
+}
+
+export function parseAddresses(rows: Json[]): ObservedAddress[] {
+  return rows.flatMap((r) =>
+    ((r.addr_info ?? []) as Json[]).map((a) => ({
+      dev: r.ifname as string,
+      cidr: `${a.local}/${a.prefixlen}`,
+      family: a.family === 'inet6' ? (6 as const) : (4 as const),
+      scope: a.scope ?? 'global',
+    })),
+  );
+}
+
+export function parseRoute(j: Json, proto?: string): ObservedRoute {
+  const dst = j.dst as string;
+  const r: ObservedRoute = {
+    dst,
+    family: dst.includes(':') || String(j.gateway ?? '').includes(':') || j.pref !== undefined ? 6 : 4,
+    proto: j.protocol !== undefined ? String(j.protocol) : (proto ?? 'unknown'),
+    table: j.table ?? 'main',
+  };
+  if (j.gateway !== undefined) r.via = j.gateway;
+  if (j.dev !== undefined) r.dev = j.dev;
+  if (j.metric !== undefined) r.metric = j.metric;
+  return r;
+}
+
+/** `ip -json -batch` prints one JSON array per command, one per line. */
+export function splitJsonLines(stdout: string): Json[][] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Json[]);
+}
+
+
+export function parseView(stdout: string, proto?: string): NamespaceView {
+  const [links = [], addrs = [], routes = []] = splitJsonLines(stdout);
+  return {
+    links: links.map(parseLink).sort((a, b) => a.index - b.index),
+    addresses: parseAddresses(addrs),
+    routes: routes
+      .filter((r) => (r.type ?? 'unicast') === 'unicast')
+      .map((r) => parseRoute(r, proto))
+      .filter((r) => proto !== undefined || r.table === 'main'),
+  };
+}
+
+// ---- the iproute2 observer ---------------------------------------------------------------
+
+const VIEW_CMDS = 'link show\naddr show\nroute show table all\n';
+const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
+
+export class IpObserver implements Observer {
+  constructor(
+    private readonly runner: Runner,
+    private readonly opts: { parallel?: number } = {},
+  ) {}
+
+  async observe(q: { namespaces: NsRef[] }): Promise<ObservedState> {
+    const [host, views] = await Promise.all([this.host(), mapPool(q.namespaces, this.opts.parallel ?? DEFAULT_PARALLEL, (ns) => this.view(ns))]);
+    return { ...host, views: new Map(q.namespaces.map((ns, i) => [ns, views[i]!])) };
+  }
+
+  private async host(): Promise<Omit<ObservedState, 'views'>> {
+    const { stdout } = await this.runner.run(ipArgv(undefined, ['-details', '-json', '-batch', '-']), { input: HOST_CMDS });
+    const view = parseView(stdout, String(NETD_PROTO));
+    const netns = splitJsonLines(stdout)[3] ?? [];
+    const namespaces = netns
+      .map((n) => (n.id === undefined ? { name: n.name as string } : { name: n.name as string, id: n.id as number }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { ...view, namespaces };
+  }
+
+  /** One namespace's view, or null when it does not exist. */
+  async view(ns: NsRef): Promise<NamespaceView | null> {
+    try {
+      const { stdout } = await this.runner.run(ipArgv(ns, ['-details', '-json', '-batch', '-']), { input: VIEW_CMDS });
+      return parseView(stdout);
+    } catch (e) {
+      if (e instanceof KernelError && e.kind === 'not-found') return null;
+      throw e;
+    }
+  }
+}

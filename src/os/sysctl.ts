@@ -1,0 +1,36 @@
+/**
+ * Sysctls, host or per namespace. `net.*` keys under /proc/sys belong to the network
+ * namespace of the reading process, so `nsenter --net=… sysctl` reads the right one.
+ * `ensureSysctl` reads first and writes only on a difference: re-applying writes nothing.
+ */
+import { NetdError } from '../errors.js';
+import type { Runner } from './exec.js';
+import { nsExecArgv, type NsRef } from './netns.js';
+
+export const IP_FORWARD = 'net.ipv4.ip_forward';
+export const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
+
+const KEY = /^[A-Za-z0-9_]+(?:[./][A-Za-z0-9_@:-]+)+$/;
+const VALUE = /^[A-Za-z0-9_.:-]+$/;
+
+function check(key: string, value?: string): void {
+  if (!KEY.test(key)) throw new NetdError('invalid', `sysctl key ${JSON.stringify(key)} is not valid`);
+  if (value !== undefined && !VALUE.test(value)) throw new NetdError('invalid', `sysctl ${key}: value ${JSON.stringify(value)} is not valid`);
+}
+
+export async function readSysctl(runner: Runner, ns: NsRef | undefined, key: string): Promise<string> {
+  check(key);
+  return (await runner.run(nsExecArgv(ns, ['sysctl', '-n', key]))).stdout.trim();
+}
+
+export async function writeSysctl(runner: Runner, ns: NsRef | undefined, key: string, value: string): Promise<void> {
+  check(key, value);
+  await runner.run(nsExecArgv(ns, ['sysctl', '-q', '-w', `${key}=${value}`]), { write: true });
+}
+
+/** Sets a sysctl if it differs; true when it was changed. */
+export async function ensureSysctl(runner: Runner, ns: NsRef | undefined, key: string, value: string): Promise<boolean> {
+  if ((await readSysctl(runner, ns, key)) === value) return false;
+  await writeSysctl(runner, ns, key, value);
+  return true;
+}

@@ -1,0 +1,52 @@
+/**
+ * Checks for names that reach the kernel or the filesystem. Each returns the problem as a
+ * message, or undefined when the name is fine. Names from YAML pass here before any
+ * command line or path is built from them.
+ */
+
+const IFNAMSIZ = 15; // bytes, without the terminating NUL
+
+/** Interface and bridge names: what the kernel's dev_valid_name() accepts. */
+export function ifnameProblem(name: string): string | undefined {
+  const bytes = Buffer.byteLength(name);
+  if (bytes === 0) return 'must not be empty';
+  if (bytes > IFNAMSIZ) return `"${name}" is ${bytes} bytes, at most ${IFNAMSIZ} allowed`;
+  if (name === '.' || name === '..') return `"${name}" is not a valid interface name`;
+  if (/[/:\s]/.test(name)) return `"${name}" must not contain "/", ":" or whitespace`;
+  if (/[\p{Cc}]/u.test(name)) return `"${name}" must not contain control characters`;
+  return undefined;
+}
+
+const SAFE_NETNS = /^[^/\p{Cc}]{1,255}$/u;
+const PATH_NETNS = [
+  /^\/proc\/[1-9][0-9]*\/ns\/net$/,
+  /^\/proc\/[1-9][0-9]*\/task\/[1-9][0-9]*\/ns\/net$/,
+  /^\/(var\/)?run\/netns\/([^/]+)$/,
+];
+
+/** A netns is a name under /run/netns or, when it starts with "/", an existing namespace's path. */
+export function netnsProblem(netns: string): string | undefined {
+  if (netns.startsWith('/')) {
+    const m = PATH_NETNS.map((re) => re.exec(netns)).find((x) => x !== null);
+    if (!m) return `"${netns}" must be /proc/PID/ns/net, /proc/PID/task/TID/ns/net, /run/netns/NAME or /var/run/netns/NAME`;
+    return m[2] === undefined ? undefined : netnsProblem(m[2]);
+  }
+  if (!SAFE_NETNS.test(netns)) return `"${netns}" must not contain "/" or control characters`;
+  if (netns === '.' || netns === '..' || netns.includes('..')) return `"${netns}" must not contain ".."`;
+  return undefined;
+}
+
+/** Unicast MAC, colon-separated. Returns the problem, or undefined. */
+export function macProblem(mac: string): string | undefined {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) return `"${mac}" is not a MAC address (want six hex pairs like 02:42:0a:58:00:0a)`;
+  if (parseInt(mac.slice(0, 2), 16) & 1) return `"${mac}" is a multicast address; the first octet must be even`;
+  if (/^(00:){5}00$/.test(mac)) return `"${mac}" is the zero address`;
+  return undefined;
+}
+
+const LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const DNS_NAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
+
+export function dnsNameProblem(name: string): string | undefined {
+  return name.length <= 253 && DNS_NAME.test(name) ? undefined : `"${name}" is not a valid DNS name`;
+}

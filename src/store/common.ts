@@ -1,0 +1,79 @@
+/** Pieces shared by the Store implementations. */
+import { NetdError } from '../errors.js';
+import type { Op, Watch, WatchEvent } from './store.js';
+
+export function conflictError(what: 'put' | 'delete', key: string, expected: number, actual: number): NetdError {
+  const want = expected === 0 ? 'absent' : `at revision ${expected}`;
+  const have = actual === 0 ? 'absent' : `at revision ${actual}`;
+  return new NetdError('conflict', `${what} "${key}": expected ${want}, found ${have}`);
+}
+
+/** Like etcd, one transaction may touch a key only once: the outcome would depend on op order. */
+export function checkOps(ops: readonly Op[]): void {
+  const seen = new Set<string>();
+  for (const op of ops) {
+    if (seen.has(op.key)) throw new NetdError('invalid', `transaction touches key "${op.key}" more than once`);
+    seen.add(op.key);
+  }
+}
+
+/** The end of the key range that holds every key starting with prefix (for SQL range scans). */
+export function prefixEnd(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+interface Watcher {
+  readonly prefix: string;
+  readonly onEvent: (e: WatchEvent) => void;
+  queue: WatchEvent[];
+  scheduled: boolean;
+  closed: boolean;
+}
+
+/**
+ * Fans committed events out to watchers. Delivery is asynchronous (never inside the write
+ * that caused it) and in revision order, the backlog first.
+ */
+export class WatchHub {
+  #watchers = new Set<Watcher>();
+
+  add(prefix: string, backlog: WatchEvent[], onEvent: (e: WatchEvent) => void): Watch {
+    const w: Watcher = { prefix, onEvent, queue: backlog, scheduled: false, closed: false };
+    this.#watchers.add(w);
+    this.#schedule(w);
+    return {
+      close: () => {
+        w.closed = true;
+        this.#watchers.delete(w);
+      },
+    };
+  }
+
+  publish(events: readonly WatchEvent[]): void {
+    for (const w of this.#watchers) {
+      const mine = events.filter((e) => e.key.startsWith(w.prefix));
+      if (mine.length === 0) continue;
+      w.queue.push(...mine);
+      this.#schedule(w);
+    }
+  }
+
+  closeAll(): void {
+    for (const w of this.#watchers) w.closed = true;
+    this.#watchers.clear();
+  }
+
+  #schedule(w: Watcher): void {
+    if (w.scheduled || w.queue.length === 0) return;
+    w.scheduled = true;
+    queueMicrotask(() => {
+      w.scheduled = false;
+      const batch = w.queue;
+      w.queue = [];
+      for (const e of batch) {
+        if (w.closed) return;
+        w.onEvent(e);
+      }
+    });
+  }
+}

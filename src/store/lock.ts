@@ -1,0 +1,90 @@
+/**
+ * The state-dir lock: mutating commands hold it so two `netd apply` never interleave.
+ *
+ * The lock is an exclusive SQLite transaction (BEGIN EXCLUSIVE) on `<stateDir>/lock.db`.
+ * SQLite's locks are POSIX advisory locks, which the kernel drops when the holder exits for
+ * any reason, kill -9 included, so a lock is never stale; and SQLite also excludes a second
+ * connection in the same process. Because the locked database cannot be read by others, the
+ * holder writes its pid to `<stateDir>/lock.pid`, only so a waiter can say who holds the lock.
+ */
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NetdError } from '../errors.js';
+import { ensurePrivateFile, ensureStateDir } from './statedir.js';
+
+export interface LockOptions {
+  /** Give up after this long (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Called once, when the lock is found taken, with the holder's pid if known. */
+  readonly onWait?: (holderPid: number | undefined) => void;
+  /** How often to try again while waiting (default 100 ms). */
+  readonly retryMs?: number;
+}
+
+export interface StateLock {
+  /** Idempotent. The lock also goes away when the process exits. */
+  release(): void;
+}
+
+export const LOCK_FILE = 'lock.db';
+export const PID_FILE = 'lock.pid';
+
+export async function acquireStateLock(stateDir: string, opts: LockOptions = {}): Promise<StateLock> {
+  const { timeoutMs = 60_000, onWait, retryMs = 100 } = opts;
+  ensureStateDir(stateDir);
+  const file = join(stateDir, LOCK_FILE);
+  ensurePrivateFile(file);
+  const db = new Database(file);
+  const deadline = Date.now() + timeoutMs;
+  let waited = false;
+  try {
+    db.pragma('busy_timeout = 0'); // we poll ourselves, so that onWait can report first
+    while (!tryBegin(db)) {
+      if (!waited) onWait?.(holderPid(stateDir));
+      waited = true;
+      const left = deadline - Date.now();
+      if (left <= 0) throw timeoutError(stateDir, timeoutMs);
+      await sleep(Math.min(retryMs, left));
+    }
+    writeFileSync(join(stateDir, PID_FILE), `${process.pid}\n`, { mode: 0o600 });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return {
+    release: () => {
+      if (!db.open) return;
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
+}
+
+function tryBegin(db: Database.Database): boolean {
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw e;
+  }
+}
+
+/** The pid in lock.pid, if it is readable; it may name a holder that has since exited. */
+export function holderPid(stateDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(stateDir, PID_FILE), 'utf8').trim(), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function timeoutError(stateDir: string, timeoutMs: number): NetdError {
+  const pid = holderPid(stateDir);
+  const who = pid === undefined ? 'another process' : `pid ${pid}`;
+  const secs = Number((timeoutMs / 1000).toFixed(1));
+  return new NetdError('lock-timeout', `state dir ${stateDir} is locked by ${who}; gave up after ${secs} s`);
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildRuleset, diffRuleset, parseNftJson, renderRuleset, ruleId, type FirewallInput, type ObservedRuleset } from '../../src/os/index.js';
+import { isNetdError } from '../../src/errors.js';
+import { twoNetworks } from './nft-input.js';
+
+// dist/test/os → test/os/golden in the source tree.
+const golden = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../test/os/golden/${name}`, import.meta.url)), 'utf8');
+
+test('golden: two networks, internal, icc false, published ports', () => {
+  assert.equal(renderRuleset(twoNetworks), golden('two-networks.nft'));
+});
+
+test('rendering is deterministic whatever the input order', () => {
+  const shuffled: FirewallInput = { networks: [...twoNetworks.networks].reverse(), ports: [...twoNetworks.ports].reverse() };
+  assert.equal(renderRuleset(shuffled), renderRuleset(twoNetworks));
+});
+
+const ruleCases: { name: string; input: FirewallInput; chain: string; want: string[] }[] = [
+  {
+    name: 'one plain network: masquerade and established only',
+    input: { networks: [{ name: 'n', id: '1', bridge: 'br-n', subnets: { v4: '10.1.0.0/24' }, masquerade: true, internal: false, icc: true }], ports: [] },
+    chain: 'netd-nat/postrouting',
+    want: ['ip saddr 10.1.0.0/24 oifname != "br-n" masquerade'],
+  },
+  {
+    name: 'masquerade off',
+    input: { networks: [{ name: 'n', id: '1', bridge: 'br-n', subnets: { v4: '10.1.0.0/24' }, masquerade: false, internal: false, icc: true }], ports: [] },
+    chain: 'netd-nat/postrouting',
+    want: [],
+  },
+  {
+    name: 'three networks isolate each other',
+    input: {
+      networks: ['a', 'b', 'c'].map((n, i) => ({ name: n, id: n, bridge: `br-${n}`, subnets: { v4: `10.${i}.0.0/24` }, masquerade: false, internal: false, icc: true })),
+      ports: [],
+    },
+    chain: 'netd/forward',
+    want: ['iifname "br-a" oifname { "br-b", "br-c" } drop', 'iifname "br-b" oifname { "br-a", "br-c" } drop', 'iifname "br-c" oifname { "br-a", "br-b" } drop', 'ct state established,related accept'],
+  },
+  {
+    name: 'published port with a host address',
+    input: {
+      networks: [{ name: 'n', id: '1', bridge: 'br-n', subnets: { v4: '10.1.0.0/24' }, masquerade: false, internal: false, icc: true }],
+      ports: [{ network: 'n', bridge: 'br-n', containerAddress: '10.1.0.5', containerPort: 443, hostPort: 8443, protocol: 'tcp', hostIp: '192.0.2.7' }],
+    },
+    chain: 'netd-nat/ports',
+    want: ['ip daddr 192.0.2.7 tcp dport 8443 dnat ip to 10.1.0.5:443'],
+  },
+];
+
+function chainRules(input: FirewallInput, path: string): string[] {
+  const [table, chain] = path.split('/');
+  const t = buildRuleset(input).find((x) => x.family === 'inet' && x.name === table)!;
+  return t.chains.find((c) => c.name === chain)!.rules;
+}
+
+for (const tc of ruleCases) test(`rules: ${tc.name}`, () => assert.deepEqual(chainRules(tc.input, tc.chain), tc.want));
+
+const badInputs: { name: string; input: FirewallInput }[] = [
+  { name: 'bridge with a quote', input: { networks: [{ name: 'n', id: '1', bridge: 'br"x', subnets: {}, masquerade: false, internal: false, icc: true }], ports: [] } },
+  {
+    name: 'host ip family differs',
+    input: { networks: [], ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 1, protocol: 'tcp', hostIp: 'fd00::1' }] },
+  },
+  { name: 'port out of range', input: { networks: [], ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 70000, protocol: 'tcp' }] } },
+];
+for (const tc of badInputs) test(`render rejects: ${tc.name}`, () => assert.throws(() => buildRuleset(tc.input), (e) => isNetdError(e, 'invalid')));
+
+/** What the kernel would report right after applying `input` (as `nft -j` would list it). */
+function observedFrom(input: FirewallInput): ObservedRuleset {
+  return {
+    tables: buildRuleset(input).map((t) => ({
+      family: t.family,
+      name: t.name,
+      chains: t.chains.map((c) => ({
+        name: c.name,
+        ...(c.base ? { base: { ...c.base, policy: 'accept' } } : {}),
+        rules: c.rules.map((r, i) => ({ handle: i + 1, comment: ruleId(t, c.name, r) })),
+      })),
+    })),
+  };
+}
+
+test('diff: an applied ruleset diffs to nothing', () => {
+  assert.deepEqual(diffRuleset(buildRuleset(twoNetworks), observedFrom(twoNetworks)), []);
+});
+
+test('diff: missing table, missing and extra rules, order', () => {
+  const have = observedFrom(twoNetworks);
+  have.tables = have.tables.filter((t) => t.family !== 'bridge');
+  const fwd = have.tables[0]!.chains[0]!;
+  fwd.rules.push({ handle: 99 });
+  const noPorts = { ...twoNetworks, ports: [] };
+  const d = diffRuleset(buildRuleset(noPorts), have);
+  assert.ok(d.includes('table bridge netd: missing'), d.join('\n'));
+  assert.ok(d.includes('table inet netd chain forward: extra rule (handle 99)'), d.join('\n'));
+  assert.ok(d.some((x) => /chain ports: extra rule/.test(x)), d.join('\n'));
+  const swapped = observedFrom(twoNetworks);
+  swapped.tables[0]!.chains[0]!.rules.reverse();
+  assert.deepEqual(diffRuleset(buildRuleset(twoNetworks), swapped), ['table inet netd chain forward: rules out of order']);
+});
+
+test('parseNftJson reads chains, hooks and comments', () => {
+  const json = JSON.stringify({
+    nftables: [
+      { metainfo: { version: '1.0.6' } },
+      { table: { family: 'inet', name: 'netd', handle: 1 } },
+      { chain: { family: 'inet', table: 'netd', name: 'forward', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'accept' } },
+      { rule: { family: 'inet', table: 'netd', chain: 'forward', handle: 2, comment: 'netd:abc', expr: [] } },
+    ],
+  });
+  assert.deepEqual(parseNftJson('inet', 'netd', json), {
+    family: 'inet',
+    name: 'netd',
+    chains: [{ name: 'forward', base: { type: 'filter', hook: 'forward', priority: 0, policy: 'accept' }, rules: [{ handle: 2, comment: 'netd:abc' }] }],
+  });
+});
