@@ -27,7 +27,7 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
   for (const family of [4, 6] as const) {
     if (!(family === 4 ? net.ipv4 : net.ipv6)) continue;
     const fixed = family === 4 ? a.ipv4 : a.ipv6;
-    const r = c.deps.ipam.allocate({ network: net, family, owner: owner(a), endpointId: id, ...(fixed ? { static: fixed } : {}) });
+    const r = c.deps.ipam.allocate({ networkId: net.id, family, owner: owner(a), endpointId: id, ...(fixed ? { static: fixed } : {}) });
     tx.intent.push(...r.ops);
     tx.conditions.push(...r.conditions);
     addr[family === 4 ? 'ipv4' : 'ipv6'] = r.address;
@@ -79,7 +79,10 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
     if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
     c.forget(c.sandboxRef(sb), [ep.interface]);
   }
-  step.done.push({ type: 'delete', key: endpointKey(ep.id) }, ...c.deps.ipam.release(ep.networkId, owner(ep)));
+  // Released in the intent txn, so that a replacement in this same transaction may take the
+  // same address: the old veth goes in phase 0, before the new one is built in phase 1.
+  tx.intent.push(...c.deps.ipam.release(ep.networkId, owner(ep)));
+  step.done.push({ type: 'delete', key: endpointKey(ep.id) });
   await c.autoCommit(auto);
 }
 

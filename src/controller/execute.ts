@@ -23,7 +23,7 @@ export interface ExecuteOptions {
 }
 
 const failedLine = (e: unknown): number | undefined => {
-  const line = (e as { line?: unknown } | undefined)?.line;
+  const line = (e as { index?: unknown } | undefined)?.index;
   return typeof line === 'number' ? line : undefined;
 };
 

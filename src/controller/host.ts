@@ -3,7 +3,7 @@
  * forwarding sysctl and the nft tables. One seam, so the controller's logic can be tested
  * above it; the real implementation (src/reconcile/host.ts) goes through src/os.
  */
-import type { FirewallSpec } from '../plan/derive.js';
+import type { FirewallInput } from '../os/index.js';
 import type { FamilyConfig } from '../spec/types.js';
 import type { NetworkRecord, FamilyRecord } from '../store/records.js';
 import type { Condition, Op } from '../store/store.js';
@@ -21,17 +21,19 @@ export interface HostOps {
   /** Turns on IPv4 (and IPv6) forwarding if it is off; true when it changed something. */
   ensureForwarding(ipv6: boolean): Promise<boolean>;
   /** Loads the rendered ruleset when the kernel's differs (none: removes netd's tables); true when it wrote. */
-  syncFirewall(spec: FirewallSpec): Promise<boolean>;
+  syncFirewall(spec: FirewallInput): Promise<boolean>;
 }
 
-/** IPAM as the controller uses it (src/ipam implements it). */
+/** IPAM as the controller uses it (src/ipam's Ipam implements it). */
 export interface AddressAllocator {
   /** The lowest free pool subnet for a network that declares none. */
   chooseSubnet(network: string): string;
   familyRecord(cfg: FamilyConfig, subnet: string): FamilyRecord;
-  /** An address for (owner, family): the existing one, the static one, or the lowest free; with the store ops that record it. */
+  /** Makes a network record that is not committed yet (or just changed) known. */
+  noteNetwork(rec: NetworkRecord): void;
+  /** An address for (owner, family): the one it holds, the static one, or the lowest free; with the store ops that record it. */
   allocate(req: {
-    readonly network: NetworkRecord;
+    readonly networkId: string;
     readonly family: 4 | 6;
     readonly owner: string;
     readonly endpointId: string;

@@ -60,6 +60,7 @@ export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<Netw
   const { tx, auto } = c.current();
   const rec = checkBridge(c, d, record(c, d, newId()));
   c.setNetwork(tx, rec);
+  c.deps.ipam.noteNetwork(rec);
   const step = tx.step(`create network "${d.name}"`);
   c.deps.drivers.get(rec.driver).ensureNetwork(rec, c.kernel, step);
   step.done.push({ type: 'put', key: networkKey(rec.id), value: { ...rec, state: 'ready' } });
@@ -96,6 +97,7 @@ export async function updateNetwork(c: Controller, rec: NetworkRecord, d: Desire
     ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
   };
   c.setNetwork(tx, next);
+  c.deps.ipam.noteNetwork(next);
   if (next.mtu !== rec.mtu) await repairNetwork(c, next, true);
   await c.autoCommit(auto);
   return next;

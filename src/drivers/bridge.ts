@@ -21,6 +21,7 @@ import { ownerAlias } from '../plan/drift.js';
 import { nsRef } from '../plan/derive.js';
 import { prefixOf } from '../plan/prefix.js';
 import type { Step, NsKey, Phase } from '../controller/step.js';
+import { IpBatch } from '../os/index.js';
 import type { Driver } from './driver.js';
 
 const EMPTY: NamespaceView = { links: [], addresses: [], routes: [] };
@@ -28,27 +29,31 @@ const EMPTY: NamespaceView = { links: [], addresses: [], routes: [] };
 const cidrs = (families: (FamilyRecord | undefined)[], pick: (f: FamilyRecord) => string | undefined): string[] =>
   families.flatMap((f) => (f && pick(f) ? [`${pick(f)}/${prefixOf(f.subnet)}`] : []));
 
-/** `ip link … netns X` takes a name under /run/netns or a pid, not a path. */
-export function netnsArg(ref: string): string {
-  const m = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(ref) ?? /^\/proc\/(\d+)\/(?:task\/(\d+)\/)?ns\/net$/.exec(ref);
-  if (!ref.startsWith('/')) return ref;
-  if (!m) throw new Error(`namespace path ${ref} cannot be named on an ip command line`);
-  return m[2] ?? m[1]!;
+/** Appends what `build` queues on a fresh IpBatch (which validates every name) to `lines`. */
+function emit(lines: string[], build: (b: IpBatch) => unknown): void {
+  const b = new IpBatch();
+  build(b);
+  lines.push(...b.lines());
 }
 
-/** Lines that make `dev`'s link and addresses match; returns nothing when they already do. */
+/** Lines that make `dev`'s link match; none when it already does. */
 function fixLink(lines: string[], dev: string, have: LinkView, want: { mtu?: number; mac?: string; alias?: string; master?: string }): void {
-  if (want.mtu !== undefined && have.mtu !== want.mtu) lines.push(`link set dev ${dev} mtu ${want.mtu}`);
-  if (want.mac !== undefined && have.mac !== want.mac) lines.push(`link set dev ${dev} address ${want.mac}`);
-  if (want.alias !== undefined && have.alias !== want.alias) lines.push(`link set dev ${dev} alias ${want.alias}`);
-  if (want.master !== undefined && have.master !== want.master) lines.push(`link set dev ${dev} master ${want.master}`);
-  if (!have.up) lines.push(`link set dev ${dev} up`);
+  const o = {
+    ...(want.mtu !== undefined && have.mtu !== want.mtu ? { mtu: want.mtu } : {}),
+    ...(want.mac !== undefined && have.mac !== want.mac ? { mac: want.mac } : {}),
+    ...(want.master !== undefined && have.master !== want.master ? { master: want.master } : {}),
+    ...(have.up ? {} : { up: true }),
+  };
+  if (want.alias !== undefined && have.alias !== want.alias) emit(lines, (b) => b.linkSet(dev, { alias: want.alias! }));
+  if (Object.keys(o).length > 0) emit(lines, (b) => b.linkSet(dev, o));
 }
 
 function fixAddresses(lines: string[], view: NamespaceView, dev: string, want: string[], fresh: boolean): void {
   const have = fresh ? [] : view.addresses.filter((a) => a.dev === dev && !a.cidr.startsWith('fe80:')).map((a) => a.cidr);
-  for (const c of have) if (!want.includes(c)) lines.push(`addr del ${c} dev ${dev}`);
-  for (const c of want) if (!have.includes(c)) lines.push(`addr add ${c} dev ${dev}${c.includes(':') ? ' nodad' : ''}`);
+  emit(lines, (b) => {
+    for (const c of have) if (!want.includes(c)) b.addrDel(dev, c);
+    for (const c of want) if (!have.includes(c)) b.addrAdd(dev, c, { nodad: c.includes(':') });
+  });
 }
 
 function ensureNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
@@ -57,7 +62,7 @@ function ensureNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
   const lines = step.lines(1);
   const alias = net.adopted ? undefined : ownerAlias('network', net.id);
   if (!link) {
-    lines.push(`link add name ${br} mtu ${net.mtu} type bridge`);
+    emit(lines, (b) => b.linkAddBridge(br, { mtu: net.mtu }));
     step.undo(undefined, `link del dev ${br}`);
   }
   fixLink(lines, br, link ?? { name: br, up: false, mtu: net.mtu }, { mtu: net.mtu, ...(alias ? { alias } : {}) });
@@ -94,8 +99,7 @@ function ensureEndpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecor
   }
   const hostLines = step.lines(1);
   if (!host) {
-    const mac = ep.mac ? ` address ${ep.mac}` : '';
-    hostLines.push(`link add name ${veth} mtu ${net.mtu} type veth peer name ${ep.interface} mtu ${net.mtu}${mac} netns ${netnsArg(ref)}`);
+    emit(hostLines, (b) => b.linkAddVeth(veth, ep.interface, { mtu: net.mtu, peerMtu: net.mtu, peerNetns: ref, ...(ep.mac ? { peerMac: ep.mac } : {}) }));
     step.undo(undefined, `link del dev ${veth}`);
   }
   fixLink(hostLines, veth, host ?? { name: veth, up: false, mtu: net.mtu }, { alias, master: net.bridge!, mtu: net.mtu });

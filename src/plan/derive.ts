@@ -4,6 +4,7 @@
  */
 import type { NetnsRef } from '../spec/types.js';
 import type { EndpointRecord, NetworkRecord } from '../store/records.js';
+import type { FirewallInput } from '../os/nft-render.js';
 
 /** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
 export const nsRef = (netns: NetnsRef): string => (netns.kind === 'named' ? netns.name : netns.path);
@@ -36,36 +37,11 @@ export function defaultRoutes(
   return routes;
 }
 
-export interface FirewallNetwork {
-  readonly name: string;
-  readonly id: string;
-  readonly bridge: string;
-  readonly subnets: { readonly v4?: string; readonly v6?: string };
-  readonly masquerade: boolean;
-  readonly internal: boolean;
-  readonly icc: boolean;
-}
-
-export interface FirewallPort {
-  readonly network: string;
-  readonly bridge: string;
-  readonly containerAddress: string;
-  readonly containerPort: number;
-  readonly hostPort: number;
-  readonly protocol: 'tcp' | 'udp' | 'sctp';
-  readonly hostIp?: string;
-}
-
-export interface FirewallSpec {
-  readonly networks: readonly FirewallNetwork[];
-  readonly ports: readonly FirewallPort[];
-}
-
 /** The nft input for everything recorded and not being deleted: bridge networks and published ports. */
-export function firewallSpec(networks: readonly NetworkRecord[], endpoints: readonly EndpointRecord[]): FirewallSpec {
+export function firewallSpec(networks: readonly NetworkRecord[], endpoints: readonly EndpointRecord[]): FirewallInput {
   const live = networks.filter((n) => n.bridge && n.state !== 'deleting').sort((a, b) => a.name.localeCompare(b.name));
   const byId = new Map(live.map((n) => [n.id, n]));
-  const ports: FirewallPort[] = [];
+  const ports: FirewallInput['ports'] = [];
   for (const e of endpoints) {
     const net = byId.get(e.networkId);
     if (!net || e.state === 'deleting') continue;

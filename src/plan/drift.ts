@@ -2,12 +2,13 @@
  * Drift: how the kernel differs from what the records say netd built. One function per
  * object kind, each returning field-level reasons (empty: in sync). Pure.
  */
+import { ownerAlias } from '../os/observe.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
 import { prefixOf } from './prefix.js';
 import type { DefaultRoute } from './derive.js';
 import type { KernelView, LinkView, NamespaceView } from './types.js';
 
-export const ownerAlias = (kind: 'network' | 'endpoint' | 'sandbox', id: string): string => `netd:${kind}:${id}`;
+export { ownerAlias };
 
 function linkReasons(what: string, link: LinkView | undefined, want: { kind?: string; master?: string; mtu?: number; mac?: string; alias?: string }): string[] {
   if (!link) return [`${what} missing`];

@@ -1,0 +1,82 @@
+/**
+ * Gathers the two read-only inputs of the diff: what the store records and what the kernel
+ * shows (links, addresses and routes of the host and of every sandbox namespace, the files
+ * under /etc/netns, and how netd's nft tables differ from the ruleset the records render to).
+ * Reads only: observing makes no kernel writes.
+ */
+import type { DesiredState } from '../spec/types.js';
+import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type NamespaceView as OsView, type Observer, type Runner } from '../os/index.js';
+import { firewallSpec, nsRef } from '../plan/derive.js';
+import { hostsPath, parseNameservers, resolvPath } from '../plan/files.js';
+import { hostNetworkContainers } from '../plan/diff.js';
+import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
+import { readText } from './host.js';
+
+export async function loadRecorded(store: Store): Promise<RecordedState> {
+  const revisions = new Map<string, number>();
+  const list = async <T>(prefix: string): Promise<T[]> =>
+    (await store.list<T>(prefix)).map((kv) => {
+      revisions.set(kv.key, kv.modRevision);
+      return kv.value;
+    });
+  return {
+    networks: await list<NetworkRecord>(NETWORKS),
+    sandboxes: await list<SandboxRecord>(SANDBOXES),
+    endpoints: await list<EndpointRecord>(ENDPOINTS),
+    allocations: await list<AllocationRecord>(IPAM),
+    revisions,
+  };
+}
+
+function view(v: OsView): NamespaceView {
+  return {
+    links: v.links.map((l) => ({
+      name: l.name, kind: l.kind, mtu: l.mtu, mac: l.mac, up: l.up,
+      ...(l.master !== undefined ? { master: l.master } : {}), ...(l.alias !== undefined ? { alias: l.alias } : {}),
+    })),
+    addresses: v.addresses.map((a) => ({ dev: a.dev, cidr: a.cidr })),
+    routes: v.routes.map((r) => ({
+      dst: r.dst === '::/0' || r.dst === '0.0.0.0/0' ? 'default' : r.dst, family: r.family,
+      ...(r.via !== undefined ? { gateway: r.via } : {}), ...(r.dev !== undefined ? { dev: r.dev } : {}),
+    })),
+  };
+}
+
+export async function hostNameservers(path = '/etc/resolv.conf'): Promise<string[]> {
+  return parseNameservers((await readText(path)) ?? '');
+}
+
+/** The namespaces the diff needs to see: every recorded sandbox and every declared container. */
+function namespacesOf(desired: DesiredState, recorded: RecordedState): string[] {
+  const onHost = hostNetworkContainers(desired);
+  const refs = new Set<string>();
+  for (const s of recorded.sandboxes) if (!s.hostNetwork) refs.add(nsRef(s.netns));
+  for (const c of desired.containers) if (!onHost.has(c.name)) refs.add(nsRef(c.netns));
+  return [...refs].sort();
+}
+
+export async function observeKernel(runner: Runner, desired: DesiredState, recorded: RecordedState, observer: Observer = new IpObserver(runner)): Promise<KernelView> {
+  const [os, fw] = await Promise.all([
+    observer.observe({ namespaces: namespacesOf(desired, recorded) }),
+    observeRuleset(runner, undefined),
+  ]);
+  const files = new Map<string, string | null>();
+  for (const s of recorded.sandboxes) {
+    if (s.netns.kind !== 'named' || s.hostNetwork) continue;
+    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, await readText(path));
+  }
+  const spec = firewallSpec(recorded.networks, recorded.endpoints);
+  const firewall =
+    spec.networks.length === 0
+      ? fw.tables.map((t) => `table ${t.family} ${t.name} exists but no network is recorded`)
+      : diffRuleset(buildRuleset(spec), fw);
+  return {
+    host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
+    netnsNames: new Set(os.namespaces.map((n) => n.name)),
+    sandboxes: new Map([...os.views].map(([ref, v]) => [ref, v ? view(v) : null])),
+    files,
+    firewall,
+  };
+}

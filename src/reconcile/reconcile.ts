@@ -1,0 +1,71 @@
+/**
+ * The core loop, once: observe (store records + kernel snapshot) → diff (pure) → execute
+ * (controller, one transaction) → verify (observe and diff again: what is still different is
+ * an error). `netd apply`, `netd diff` and `netd watch` are thin callers of this.
+ */
+import { messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DesiredState } from '../spec/types.js';
+import type { Store } from '../store/store.js';
+import type { Observer, Runner } from '../os/index.js';
+import { Ipam } from '../ipam/ipam.js';
+import { readHostInfo } from '../ipam/host.js';
+import { Controller } from '../controller/controller.js';
+import { defaultDrivers } from '../drivers/registry.js';
+import { diff } from '../plan/diff.js';
+import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
+import { executePlan } from './execute.js';
+import { hostNameservers, loadRecorded, observeKernel } from './observe.js';
+import { realHost } from './host.js';
+
+export interface Engine {
+  readonly store: Store;
+  readonly runner: Runner;
+  readonly log: Logger;
+  readonly observer?: Observer;
+  readonly parallel?: number;
+}
+
+export interface Planned {
+  readonly plan: Plan;
+  readonly recorded: RecordedState;
+  readonly kernel: KernelView;
+  readonly nameservers: readonly string[];
+}
+
+export async function planChanges(e: Engine, desired: DesiredState): Promise<Planned> {
+  const recorded = await loadRecorded(e.store);
+  const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer), hostNameservers()]);
+  return { plan: diff(desired, recorded, kernel, nameservers), recorded, kernel, nameservers };
+}
+
+export interface ApplyResult {
+  readonly plan: Plan;
+  /** One line per object that could not be converged: `create endpoint "web/front": …`. */
+  readonly errors: readonly string[];
+  /** What still differs after executing (verify); empty when converged. */
+  readonly remaining: readonly Change[];
+}
+
+export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
+  const p = planned ?? (await planChanges(e, desired));
+  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], remaining: [] };
+  const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
+  const c = new Controller({
+    store: e.store,
+    host: realHost(e.runner, p.nameservers),
+    drivers: defaultDrivers(),
+    ipam: await Ipam.load(e.store, desired, host),
+    kernel: p.kernel,
+    log: e.log,
+    execute: { ...(e.parallel ? { parallel: e.parallel } : {}) },
+  });
+  await c.load();
+  const r = await executePlan(c, desired, p.plan);
+  const errors = [
+    ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),
+    ...r.commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`),
+  ];
+  const after = await planChanges(e, desired);
+  return { plan: p.plan, errors, remaining: after.plan.changes };
+}
