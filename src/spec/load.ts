@@ -89,7 +89,7 @@ function yamlErrors(file: string, doc: Document, lines: LineCounter, text: strin
     const { line, col } = lines.linePos(e.pos[0]);
     const msg =
       e.code === 'DUPLICATE_KEY'
-        ? `duplicate key "${text.slice(e.pos[0], e.pos[1]).trim()}"`
+        ? `duplicate key "${/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim()}"`
         : `yaml: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
     return { file, line, column: col, path: '', message: msg };
   });

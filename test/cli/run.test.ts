@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, runCli } from '../helpers/cli.js';
+
+const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
+
+const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
+  { name: 'no command', argv: [], code: 64, stderr: /no command given/ },
+  { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n {2}validate/ },
+  { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /usage: netd validate -f PATH/ },
+  { name: 'validate --help', argv: ['validate', '--help'], code: 0, stdout: /-f, --file VALUE \(repeatable\)/ },
+  { name: 'version', argv: ['version'], code: 0, stdout: /^netd \d+\.\d+\.\d+/ },
+  { name: 'version -o json', argv: ['version', '-o', 'json'], code: 0, stdout: /"version":"\d/ },
+  { name: 'unknown command suggests', argv: ['valdate'], code: 64, stderr: /unknown command "valdate" \(did you mean "validate"\?\)\nrun "netd --help"/ },
+  { name: 'unknown flag suggests', argv: ['validate', '--fil', 'x'], code: 64, stderr: /unknown flag "--fil" \(did you mean "--file"\?\)/ },
+  { name: 'unexpected positional', argv: ['validate', 'x.yaml'], code: 64, stderr: /unexpected argument/ },
+  { name: 'bad -o', argv: ['validate', '-o', 'xml', '-f', '-'], code: 64, stderr: /-o must be one of table, json, yaml/ },
+  { name: 'bad --log-level', argv: ['--log-level', 'loud', 'version'], code: 64, stderr: /--log-level must be one of/ },
+  { name: 'validate without -f', argv: ['validate'], code: 64, stderr: /-f PATH is required/ },
+  { name: 'global flags before the command', argv: ['--state-dir', '/tmp/x', '-o', 'json', 'validate', '-f', join(ROOT, 'netd.yaml')], code: 0, stdout: /^\[\]\n$/ },
+  { name: 'valid examples directory', argv: ['validate', '-f', join(ROOT, 'examples')], code: 0, stdout: /^valid: 5 networks, 8 containers, 9 attachments\n$/ },
+  { name: 'invalid stdin', argv: ['validate', '-f', '-'], stdin: BAD, code: 65, stderr: /^<stdin>:3:15: networks\.n\.subnet: 10\.88\.0\.7\/24 has host bits set \(did you mean 10\.88\.0\.0\/24\?\)\n1 error\n$/ },
+  { name: 'invalid -o yaml', argv: ['validate', '-o', 'yaml', '-f', '-'], stdin: BAD, code: 65, stdout: /- file: <stdin>\n {2}line: 3\n {2}column: 15/ },
+  { name: 'caret excerpt on a terminal, no color', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { NO_COLOR: '1' }, code: 65, stderr: /\n {2} {2}n: \{subnet: 10\.88\.0\.7\/24\}\n {2} {14}\^\n/ },
+  { name: 'color on a terminal', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /\x1b\[1m<stdin>:3:15:\x1b\[0m/ },
+  { name: '--no-color on a terminal', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
+];
+
+for (const tc of cases) {
+  test(`cli: ${tc.name}`, async () => {
+    const r = await runCli(tc.argv, { ...(tc.stdin === undefined ? {} : { stdin: tc.stdin }), ...(tc.env ? { env: tc.env } : {}), ...(tc.isTTY ? { isTTY: true } : {}) });
+    assert.equal(r.code, tc.code, r.stderr);
+    if (tc.stdout) assert.match(r.stdout, tc.stdout);
+    if (tc.stderr) assert.match(r.stderr, tc.stderr);
+  });
+}
+
+test('cli: -o json prints the error list', async () => {
+  const r = await runCli(['validate', '-o', 'json', '-f', '-'], { stdin: BAD });
+  assert.equal(r.code, 65);
+  assert.deepEqual(JSON.parse(r.stdout), [
+    { file: '<stdin>', line: 3, column: 15, path: 'networks.n.subnet', message: '10.88.0.7/24 has host bits set (did you mean 10.88.0.0/24?)' },
+  ]);
+});
+
+test('cli: repeated -f merge', async () => {
+  const r = await runCli(['validate', '-f', join(ROOT, 'netd.yaml'), '-f', join(ROOT, 'examples/internal.yaml')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /valid: 2 networks, 4 containers, 4 attachments/);
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { loadDesiredState } from '../../src/spec/validate.js';
+import { MAX_FILE_BYTES } from '../../src/spec/load.js';
+import { ROOT, tempFiles } from '../helpers/cli.js';
+
+const net = (name: string, subnet: string): string => `version: 1\nnetworks:\n  ${name}: {subnet: ${subnet}}\n`;
+
+async function must(paths: string[], stdin?: string) {
+  const r = await loadDesiredState(paths, stdin === undefined ? {} : { stdin });
+  if (!r.ok) assert.fail(r.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n'));
+  return r;
+}
+
+async function mustFail(paths: string[], opts = {}) {
+  const r = await loadDesiredState(paths, opts);
+  assert.equal(r.ok, false);
+  return (r as { errors: { file: string; line: number; column: number; message: string }[] }).errors;
+}
+
+test('every example and netd.yaml validate', async () => {
+  const ex = join(ROOT, 'examples');
+  const files = [join(ROOT, 'netd.yaml'), ...readdirSync(ex).filter((f) => f.endsWith('.yaml')).map((f) => join(ex, f)), join(ex, 'overlay/host-a.yaml'), join(ex, 'overlay/host-b.yaml')];
+  assert.ok(files.length >= 7);
+  for (const f of files) {
+    assert.match(readFileSync(f, 'utf8').split('\n')[0]!, /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/netd\.schema\.json$|^# yaml-language-server: \$schema=\.\/schemas\/netd\.schema\.json$/, f);
+    await must([f]);
+  }
+  await must([ex, join(ROOT, 'netd.yaml')]); // the examples directory merges with the default
+});
+
+test('documents merge across files and documents, in order', async () => {
+  const t = tempFiles({ 'a.yaml': `${net('a', '10.1.0.0/24')}---\n${net('b', '10.2.0.0/24')}`, 'b.yaml': net('c', '10.3.0.0/24') });
+  try {
+    const r = await must([t.path('b.yaml'), t.path('a.yaml')]);
+    assert.deepEqual(r.state.networks.map((n) => n.name), ['c', 'a', 'b']);
+    assert.deepEqual(r.sources, [t.path('b.yaml'), t.path('a.yaml')]);
+  } finally {
+    t.remove();
+  }
+});
+
+test('a directory means its *.yaml and *.yml files, sorted by name', async () => {
+  const t = tempFiles({ 'd/20.yml': net('second', '10.2.0.0/24'), 'd/10.yaml': net('first', '10.1.0.0/24'), 'd/notes.txt': 'x', 'd/sub/x.yaml': net('never', '10.9.0.0/24') });
+  try {
+    const r = await must([t.path('d')]);
+    assert.deepEqual(r.state.networks.map((n) => n.name), ['first', 'second']);
+  } finally {
+    t.remove();
+  }
+});
+
+test('stdin is "-", as a string or a stream', async () => {
+  assert.equal((await must(['-'], net('s', '10.1.0.0/24'))).state.networks[0]!.name, 's');
+  const r = await loadDesiredState(['-'], { stdin: Readable.from([net('t', '10.1.0.0/24')]) });
+  assert.ok(r.ok && r.state.networks[0]!.loc.file === '<stdin>');
+});
+
+test('the same name in two files names both places', async () => {
+  const t = tempFiles({ 'a.yaml': net('web', '10.1.0.0/24'), 'b.yaml': `\n${net('web', '10.2.0.0/24')}` });
+  try {
+    const [e, ...rest] = await mustFail([t.path('a.yaml'), t.path('b.yaml')]);
+    assert.equal(rest.length, 0);
+    assert.equal(`${e!.file}:${e!.line}:${e!.column}`, `${t.path('b.yaml')}:4:3`);
+    assert.match(e!.message, new RegExp(`network "web" is declared twice \\(first at ${t.path('a.yaml')}:3:3\\)`));
+  } finally {
+    t.remove();
+  }
+});
+
+test('a billion-laughs document fails fast', async () => {
+  const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 10; i++) {
+    const [p, c] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+    rows.push(`${c}: &${c} [${Array(9).fill(`*${p}`).join(',')}]`);
+  }
+  const t0 = performance.now();
+  const [e] = await mustFail(['-'], { stdin: `${rows.join('\n')}\n` });
+  assert.ok(performance.now() - t0 < 2000, 'took too long');
+  assert.match(e!.message, /too many alias expansions/);
+  assert.equal(`${e!.line}:${e!.column}`, '2:8');
+});
+
+test('non-UTF-8 bytes are reported where they are', async () => {
+  const t = tempFiles({ 'l1.yaml': Buffer.concat([Buffer.from('version: 1\n# caf'), Buffer.from([0xe9]), Buffer.from('\n')]) });
+  try {
+    const [e] = await mustFail([t.path('l1.yaml')]);
+    assert.deepEqual([e!.line, e!.column, e!.message], [2, 6, 'not valid UTF-8']);
+  } finally {
+    t.remove();
+  }
+});
+
+test('files over 16 MiB are refused', async () => {
+  const big = `version: 1\n#${'x'.repeat(MAX_FILE_BYTES)}\n`;
+  const [e] = await mustFail(['-'], { stdin: big });
+  assert.match(e!.message, /larger than 16 MiB/);
+});
+
+test('missing files and empty directories are errors', async () => {
+  const t = tempFiles({ 'empty/readme.txt': '' });
+  try {
+    const errs = await mustFail([t.path('nope.yaml'), t.path('empty')]);
+    assert.deepEqual(errs.map((e) => e.message).sort(), ['directory has no *.yaml or *.yml files', 'no such file or directory']);
+  } finally {
+    t.remove();
+  }
+});
