@@ -1,3 +1,4 @@
+import { NetdError, exitCodeFor } from '../errors.js';
 /**
  * run(argv, io) → exit code: the whole CLI as a function, so tests call it in-process.
  * Global flags may come before or after the command name.
@@ -94,6 +95,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const hint = `run "netd ${cmd.name} --help" for its flags`;
     if (e instanceof UsageError) return usage(io, e.message, hint);
     if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, flagError(e, cmd), hint);
+    if (e instanceof NetdError) {
+      // Expected failures (kernel, store, lock, conflicts): one line, no stack.
+      io.stderr.write(`netd ${cmd.name}: ${e.message}\n`);
+      return exitCodeFor(e);
+    }
     throw e;
   }
 }

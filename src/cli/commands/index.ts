@@ -3,12 +3,16 @@
  * Explicit on purpose (STYLE.md §3): no registration by import side effect.
  */
 import type { Command } from '../context.js';
+import { applyCommand } from './apply.js';
+import { diffCommand } from './diff.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
 
 export type { Command, Context } from '../context.js';
 
 export const COMMANDS: readonly Command[] = [
+  applyCommand,
+  diffCommand,
   validate,
   version,
 ];

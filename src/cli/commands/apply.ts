@@ -1,0 +1,30 @@
+import { EXIT } from '../../errors.js';
+import { apply, planChanges } from '../../reconcile/reconcile.js';
+import { FILE_OPTION, type Command } from '../context.js';
+import { LOCK_OPTION, withEngine } from '../engine.js';
+import { formatChange, printPlan, summary } from '../plan-output.js';
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'converge the host to the files: create, update, repair and prune',
+  usage: 'netd apply -f PATH... [--dry-run] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, 'dry-run': { type: 'boolean' } },
+  async run(ctx) {
+    const desired = await ctx.loadDesiredState();
+    if (typeof desired === 'number') return desired;
+    return withEngine(ctx, { lock: ctx.values['dry-run'] !== true }, async (e) => {
+      const planned = await planChanges(e, desired);
+      printPlan(ctx, planned.plan);
+      if (ctx.values['dry-run'] === true || planned.plan.changes.length === 0) return EXIT.ok;
+      if (ctx.io.isTTY) ctx.err(`applying ${planned.plan.changes.length} change${planned.plan.changes.length === 1 ? '' : 's'}…`);
+      const r = await apply(e, desired, planned);
+      for (const m of r.errors) ctx.err(`error: ${m}`);
+      if (r.remaining.length > 0) {
+        ctx.err('still different after apply:');
+        for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);
+      }
+      ctx.err(summary(planned.plan, r.errors.length));
+      return r.errors.length === 0 && r.remaining.length === 0 ? EXIT.ok : EXIT.error;
+    });
+  },
+};

@@ -1,0 +1,20 @@
+import { EXIT } from '../../errors.js';
+import { planChanges } from '../../reconcile/reconcile.js';
+import { FILE_OPTION, type Command } from '../context.js';
+import { withEngine } from '../engine.js';
+import { printPlan } from '../plan-output.js';
+
+export const diffCommand: Command = {
+  name: 'diff',
+  aliases: ['plan'],
+  summary: 'show field-level differences between the files, the store and the kernel (exit 2: drift)',
+  usage: 'netd diff -f PATH... [-o table|json]',
+  options: { ...FILE_OPTION },
+  async run(ctx) {
+    const desired = await ctx.loadDesiredState();
+    if (typeof desired === 'number') return desired;
+    const { plan } = await withEngine(ctx, { lock: false }, (e) => planChanges(e, desired));
+    printPlan(ctx, plan);
+    return plan.changes.length === 0 ? EXIT.ok : EXIT.drift;
+  },
+};

@@ -1,0 +1,35 @@
+/** What the converging commands share: the store, the runner, the state-dir lock. */
+import { NetdError } from '../errors.js';
+import { ExecRunner } from '../os/index.js';
+import { acquireStateLock } from '../store/lock.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Engine } from '../reconcile/reconcile.js';
+import type { Context } from './context.js';
+
+export const LOCK_OPTION = { 'lock-timeout': { type: 'string' } } as const;
+
+/** `60`, `60s`, `2m`, `500ms` → milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new NetdError('usage', `${flag}: "${text}" is not a duration (e.g. 60s, 2m, 500ms)`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+}
+
+/** Runs fn with an engine on the state dir's store; with `lock`, holding the state-dir lock. */
+export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const timeout = typeof ctx.values['lock-timeout'] === 'string' ? parseDuration(ctx.values['lock-timeout'], '--lock-timeout') : 60_000;
+  const lock = opts.lock
+    ? await acquireStateLock(ctx.stateDir, {
+        timeoutMs: timeout,
+        onWait: (pid) => ctx.err(`waiting for the state-dir lock on ${ctx.stateDir}${pid ? ` (held by pid ${pid})` : ''}`),
+      })
+    : undefined;
+  const store = await openSqliteStore(ctx.stateDir);
+  try {
+    return await fn({ store, runner: new ExecRunner(), log: ctx.log });
+  } finally {
+    await store.close();
+    lock?.release();
+  }
+}
