@@ -1,0 +1,37 @@
+/**
+ * Traffic between namespaces: a TCP echo server in one namespace (or the host, ns undefined)
+ * and a client in another. Connectivity is proven by a round trip, never by reading config.
+ */
+import { spawn } from 'node:child_process';
+
+function nodeIn(ns: string | undefined, script: string): { done: Promise<string>; ready: Promise<void>; kill: () => void } {
+  const argv = ns === undefined ? [process.execPath, '-e', script] : ['ip', 'netns', 'exec', ns, process.execPath, '-e', script];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (markReady = r));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('listening')) markReady();
+  });
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<string>((resolve) => child.on('exit', () => resolve(out)));
+  return { done, ready, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * True when a client in `clientNs` gets the echo of a server listening on addr:port in
+ * `serverNs` (undefined: the host namespace) within timeoutMs; false when it cannot connect.
+ */
+export async function tcpRoundTrip(clientNs: string, serverNs: string | undefined, addr: string, port = 7000, timeoutMs = 1500): Promise<boolean> {
+  const server = nodeIn(serverNs, `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d);s.close()}));s.listen(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`);
+  await Promise.race([server.ready, server.done]);
+  const client = nodeIn(
+    clientNs,
+    `const c=require('net').connect(${port},'${addr}',()=>c.write('ping'));let b='';c.on('data',d=>b+=d);c.on('end',()=>{console.log(b);process.exit(0)});c.on('error',e=>{console.log('error '+e.code);process.exit(0)});setTimeout(()=>{console.log('timeout');process.exit(0)},${timeoutMs})`,
+  );
+  const answer = (await client.done).trim();
+  server.kill();
+  await server.done;
+  return answer === 'pong:ping';
+}
