@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { LoadedDoc } from './source.js';
 import type { SpecError } from './spec-error.js';
 
@@ -84,15 +84,31 @@ function decode(bytes: Buffer): { text: string } | { line: number; column: numbe
   return { text };
 }
 
-function yamlErrors(file: string, doc: Document, lines: LineCounter, text: string): SpecError[] {
+function yamlErrors(file: string, doc: Document, lines: LineCounter): SpecError[] {
   return doc.errors.map((e) => {
     const { line, col } = lines.linePos(e.pos[0]);
-    const msg =
-      e.code === 'DUPLICATE_KEY'
-        ? `duplicate key "${/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim()}"`
-        : `yaml: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-    return { file, line, column: col, path: '', message: msg };
+    return { file, line, column: col, path: '', message: `yaml: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` };
   });
+}
+
+/** yaml's own uniqueKeys check is quadratic in the size of a map; a Set per map is not. */
+function duplicateKeys(file: string, doc: Document, lines: LineCounter): SpecError[] {
+  const out: SpecError[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        const k = String(key.value);
+        if (!seen.has(k)) seen.add(k);
+        else {
+          const { line, col } = lines.linePos(key.range?.[0] ?? 0);
+          out.push({ file, line, column: col, path: '', message: `duplicate key "${k}"` });
+        }
+      }
+    },
+  });
+  return out;
 }
 
 /** toJS with the alias cap; an alias bomb is reported at its first alias. */
@@ -115,10 +131,11 @@ function toValue(file: string, doc: Document, lines: LineCounter): { value: unkn
 
 function parseFile(file: string, text: string, out: LoadResult): void {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, version: '1.2' });
   if (!Array.isArray(docs)) return; // an empty stream: nothing declared
   docs.forEach((doc, index) => {
-    if (doc.errors.length > 0) return void out.errors.push(...yamlErrors(file, doc, lines, text));
+    const errors = doc.errors.length > 0 ? yamlErrors(file, doc, lines) : duplicateKeys(file, doc, lines);
+    if (errors.length > 0) return void out.errors.push(...errors);
     if (doc.contents === null) return; // empty document (only comments or `---`)
     const v = toValue(file, doc, lines);
     if ('value' in v) out.docs.push({ file, index, doc, lines, value: v.value });

@@ -17,9 +17,18 @@ export interface Origin {
   readonly path: readonly PathSeg[];
 }
 
+// Normalization asks for the place of every object: index each map once, not per lookup.
+const indexes = new WeakMap<Node, Map<string, Pair>>();
+
 function pairOf(map: Node, key: PathSeg): Pair | undefined {
   if (!isMap(map)) return undefined;
-  return map.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key)) as Pair | undefined;
+  let index = indexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+    indexes.set(map, index);
+  }
+  return index.get(String(key));
 }
 
 /** The node at path (or the deepest existing ancestor); on: 'key' picks a map key instead of its value. */
