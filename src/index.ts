@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './spec/index.js';
+export * from './spec/types.js';
 export type * from './store/store.js';
 export * from './store/records.js';
 export { openSqliteStore, SqliteStore } from './store/sqlite.js';
