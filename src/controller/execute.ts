@@ -11,7 +11,7 @@ import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */
 export interface BatchRunner {
-  /** Throws on the first failing line; the error carries `line` (0-based index into lines). */
+  /** Throws on the first failing line; the error carries `line`, 1-based (the lines before it were applied). */
   run(ns: NsKey, lines: readonly string[], opts?: { force?: boolean }): Promise<void>;
 }
 
@@ -22,9 +22,10 @@ export interface ExecuteOptions {
   readonly log?: Logger;
 }
 
+/** The 0-based index of the line a batch failed at, when the error says. */
 const failedLine = (e: unknown): number | undefined => {
-  const line = (e as { index?: unknown } | undefined)?.index;
-  return typeof line === 'number' ? line : undefined;
+  const line = (e as { line?: unknown } | undefined)?.line;
+  return typeof line === 'number' ? line - 1 : undefined;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
