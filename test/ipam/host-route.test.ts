@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
-import { formatAddr, overlaps, parseCidr } from '../../src/ipam/addr.js';
+import { formatAddr, overlaps, parseCidr } from '../../src/spec/cidr.js';
 import { readHostInfo } from '../../src/ipam/host.js';
 import { Ipam } from '../../src/ipam/ipam.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -29,7 +29,7 @@ test('auto-subnet skips a host route added in the throwaway namespace', { skip: 
   const taken = parseCidr(before);
 
   ip('link', 'add', BRIDGE, 'type', 'bridge');
-  ip('addr', 'add', `${formatAddr(taken.family, taken.base + 1n)}/${taken.prefix}`, 'dev', BRIDGE);
+  ip('addr', 'add', `${formatAddr(taken.family, taken.network + 1n)}/${taken.prefix}`, 'dev', BRIDGE);
   ip('link', 'set', BRIDGE, 'up');
 
   const host = await readHostInfo(routes);

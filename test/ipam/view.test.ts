@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNetdError } from '../../src/errors.js';
-import { parseAddr } from '../../src/ipam/addr.js';
+import { parseAddr } from '../../src/spec/cidr.js';
 import { Ipam } from '../../src/ipam/ipam.js';
 import { staticHostInfo } from '../../src/ipam/host.js';
 import { attachment, desired, fam, network, setup } from './fixtures.js';
