@@ -33,6 +33,23 @@ import { Step } from './step.js';
 
 const live = <T extends { state: string }>(xs: T[]): T | undefined => xs.find((x) => x.state !== 'deleting') ?? xs[0];
 
+/**
+ * One op per key (the last wins: a released address taken again by a replacement in the same
+ * transaction is one put), and no "must not exist" condition on a key this transaction itself
+ * deletes first.
+ */
+export function compact(ops: readonly Op[], conditions: readonly Condition[]): { ops: Op[]; conditions: Condition[] } {
+  const last = new Map<string, Op>();
+  for (const op of ops) {
+    last.delete(op.key);
+    last.set(op.key, op);
+  }
+  const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => o.key));
+  const seen = new Set<string>();
+  const kept = conditions.filter((c) => !(c.modRevision === 0 && deleted.has(c.key)) && !seen.has(c.key) && seen.add(c.key));
+  return { ops: [...last.values()], conditions: kept };
+}
+
 export const newId = (): string => randomBytes(32).toString('hex');
 
 export interface ControllerDeps {
@@ -63,6 +80,25 @@ export class Tx {
   readonly byId = new Map<string, Step>();
   /** Endpoints created in this transaction: a failed join removes them and their addresses. */
   readonly created = new Set<string>();
+  /** Records this transaction deletes: a second delete of the same object (a container's
+   *  endpoints, then the attachments themselves) is a no-op. */
+  readonly doomed = new Set<string>();
+
+  /** Drops the step queued for a record (it is about to be deleted instead). */
+  cancel(id: string): void {
+    const s = this.byId.get(id);
+    if (!s) return;
+    this.steps.splice(this.steps.indexOf(s), 1);
+    this.byId.delete(id);
+    this.rebuilt.delete(id);
+  }
+
+  /** True the first time a record is doomed in this transaction. */
+  doom(id: string): boolean {
+    if (this.doomed.has(id)) return false;
+    this.doomed.add(id);
+    return true;
+  }
 
   step(label: string): Step {
     const s = new Step(label);
@@ -137,13 +173,14 @@ export class Controller {
     this.tx = undefined;
     const { store, host, log } = this.deps;
     if (tx.intent.length > 0) {
-      const r = await store.txn(tx.conditions, tx.intent);
+      const { ops, conditions } = compact(tx.intent, tx.conditions);
+      const r = await store.txn(conditions, ops);
       if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
     }
     this.routeSteps(tx);
     const failed = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
     const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
-    if (outcome.length > 0) await store.txn([], outcome);
+    if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     await this.load();
     const extraWrites = await this.syncHost();

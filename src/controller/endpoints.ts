@@ -65,6 +65,7 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   }
   if (!sb.hostNetwork) c.deps.drivers.get(net.driver).ensureEndpoint(ep, net, sb, c.kernel, step);
   if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
+  tx.byId.set(ep.id, step);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
   if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...allocationDeletes(ep));
@@ -79,6 +80,8 @@ export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.curren
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
   const { tx, auto } = c.current();
+  if (!tx.doom(ep.id)) return;
+  tx.cancel(ep.id); // a repair queued earlier (say, by a network's MTU update) is moot
   c.setEndpoint(tx, { ...ep, state: 'deleting' });
   const step = tx.step(`delete endpoint "${owner(ep)}"`);
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);

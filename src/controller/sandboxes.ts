@@ -54,6 +54,7 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
 /** Leaves and deletes the container's endpoints, then removes the namespace if netd made it. */
 export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
   const { tx, auto } = c.current();
+  if (!tx.doom(sb.id)) return;
   for (const e of c.walkEndpoints((e) => e.container === sb.container && e.state !== 'deleting')) await deleteEndpoint(c, e);
   c.setSandbox(tx, { ...sb, state: 'deleting' });
   const step = tx.step(`delete container "${sb.container}"`);
