@@ -5,6 +5,9 @@
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
 import { diffCommand } from './diff.js';
+import { getCommand } from './get.js';
+import { graphCommand } from './graph.js';
+import { inspectCommand } from './inspect.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
 
@@ -13,6 +16,9 @@ export type { Command, Context } from '../context.js';
 export const COMMANDS: readonly Command[] = [
   applyCommand,
   diffCommand,
+  getCommand,
+  graphCommand,
+  inspectCommand,
   validate,
   version,
 ];
