@@ -5,12 +5,21 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredAttachment } from '../spec/types.js';
-import { derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { allocationKey, derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
+
+/**
+ * The store ops that drop an endpoint's allocations, derived from its record. Unlike
+ * `ipam.release` this leaves the allocator's view alone: it is queued for a failure that may
+ * never happen, and the address must not be handed out again meanwhile.
+ */
+const allocationDeletes = (ep: EndpointRecord): Op[] =>
+  ([[4, ep.ipv4], [6, ep.ipv6]] as const).flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
 
 function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: SandboxRecord } {
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
@@ -58,7 +67,7 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
-  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...c.deps.ipam.release(net.id, owner(ep)));
+  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...allocationDeletes(ep));
   await c.autoCommit(auto);
 }
 

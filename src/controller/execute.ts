@@ -11,20 +11,23 @@ import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */
 export interface BatchRunner {
-  /** Throws on the first failing line; the error carries `line` (0-based index into lines). */
+  /** Throws on the first failing line; the error carries `line`, 1-based (the lines before it were applied). */
   run(ns: NsKey, lines: readonly string[], opts?: { force?: boolean }): Promise<void>;
 }
 
 export interface ExecuteOptions {
   readonly parallel?: number;
+  /** Called after each namespace batch of a phase: (phase, batches done, batches in the phase). */
+  readonly progress?: (phase: Phase, done: number, total: number) => void;
   readonly retries?: number;
   readonly backoffMs?: number;
   readonly log?: Logger;
 }
 
+/** The 0-based index of the line a batch failed at, when the error says. */
 const failedLine = (e: unknown): number | undefined => {
-  const line = (e as { index?: unknown } | undefined)?.index;
-  return typeof line === 'number' ? line : undefined;
+  const line = (e as { line?: unknown } | undefined)?.line;
+  return typeof line === 'number' ? line - 1 : undefined;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,7 +96,11 @@ async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phas
   const host = byNs.get(undefined);
   if (host) await runMerged(runner, undefined, host, o);
   const namespaces = [...byNs.keys()].filter((k): k is string => k !== undefined);
-  await pool(namespaces, o.parallel ?? 8, (ns) => runMerged(runner, ns, byNs.get(ns)!, o));
+  let done = 0;
+  await pool(namespaces, o.parallel ?? 8, async (ns) => {
+    await runMerged(runner, ns, byNs.get(ns)!, o);
+    o.progress?.(phase, ++done, namespaces.length);
+  });
 }
 
 /** Best effort: undo lines run with -force; their own failures are logged, never thrown. */

@@ -202,6 +202,14 @@ async function feed(runner: Runner, argv: string[], lines: string[]): Promise<vo
   }
 }
 
+/**
+ * Runs raw batch lines in one namespace; with `force`, ip goes on past failing lines (for
+ * best-effort undo). A failure is a KernelError naming the failed line (1-based `line`).
+ */
+export async function runLines(runner: Runner, ns: NsRef | undefined, lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
+  await feed(runner, ipArgv(ns, [...(opts.force ? ['-force'] : []), '-batch', '-']), [...lines]);
+}
+
 /** Runs a batch in one namespace (undefined: the current one); an empty batch spawns nothing. */
 export async function runBatch(runner: Runner, ns: NsRef | undefined, batch: IpBatch): Promise<void> {
   await feed(runner, ipArgv(ns, ['-batch', '-']), batch.lines());

@@ -4,31 +4,13 @@ import { dirname } from 'node:path';
 import type { BatchRunner } from '../controller/execute.js';
 import type { HostOps } from '../controller/host.js';
 import {
-  IP_FORWARD, IPV6_FORWARDING, KernelError, deleteTables, ensureSysctl, ipArgv, observeRuleset, applyRuleset,
+  IP_FORWARD, IPV6_FORWARDING, deleteTables, ensureSysctl, runLines, observeRuleset, applyRuleset,
   buildRuleset, diffRuleset, type FirewallInput, type Runner,
 } from '../os/index.js';
 import { NETNS_ETC } from '../plan/files.js';
 
-/** Batches through `ip [-n NS] [-force] -batch -`; the failing line comes back 0-based. */
-export function batchRunner(runner: Runner): BatchRunner {
-  return {
-    async run(ns, lines, opts = {}) {
-      if (lines.length === 0) return;
-      const argv = ipArgv(ns, [...(opts.force ? ['-force'] : []), '-batch', '-']);
-      try {
-        await runner.run(argv, { input: lines.join('\n') + '\n', write: true });
-      } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
-        const m = /Command failed -:(\d+)/.exec(e.stderr);
-        const n = m ? Number(m[1]) : undefined;
-        const op = n !== undefined ? lines[n - 1] : undefined;
-        throw Object.assign(new KernelError({ argv, stderr: e.stderr, exitCode: e.exitCode, kind: e.kind, op, ...(n !== undefined ? { line: n } : {}), cause: e }), {
-          index: n !== undefined ? n - 1 : undefined,
-        });
-      }
-    },
-  };
-}
+/** Batches through `ip [-n NS] [-force] -batch -` (a failure carries its 1-based `line`). */
+export const batchRunner = (runner: Runner): BatchRunner => ({ run: (ns, lines, opts) => runLines(runner, ns, lines, opts) });
 
 export async function readText(path: string): Promise<string | null> {
   try {

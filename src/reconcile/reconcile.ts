@@ -11,6 +11,7 @@ import type { Observer, Runner } from '../os/index.js';
 import { Ipam } from '../ipam/ipam.js';
 import { readHostInfo } from '../ipam/host.js';
 import { Controller } from '../controller/controller.js';
+import type { ExecuteOptions } from '../controller/execute.js';
 import { defaultDrivers } from '../drivers/registry.js';
 import { diff } from '../plan/diff.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
@@ -24,6 +25,8 @@ export interface Engine {
   readonly log: Logger;
   readonly observer?: Observer;
   readonly parallel?: number;
+  /** Progress of the kernel work, for a terminal. */
+  readonly progress?: ExecuteOptions['progress'];
 }
 
 export interface Planned {
@@ -58,7 +61,7 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
     ipam: await Ipam.load(e.store, desired, host),
     kernel: p.kernel,
     log: e.log,
-    execute: { ...(e.parallel ? { parallel: e.parallel } : {}) },
+    execute: { ...(e.parallel ? { parallel: e.parallel } : {}), ...(e.progress ? { progress: e.progress } : {}) },
   });
   await c.load();
   const r = await executePlan(c, desired, p.plan);

@@ -4,8 +4,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
+import { tcpRoundTrip } from '../helpers/traffic.js';
 import {
   ExecRunner,
   IpBatch,
@@ -47,20 +47,6 @@ test('nft: apply, re-apply diffs to nothing, a broken script changes nothing', {
   assert.equal((await rulesetDrift(runner, undefined, twoNetworks)).length, 3);
 });
 
-/** Runs `node -e SCRIPT` inside a namespace and resolves with its stdout. */
-function nodeIn(ns: string, script: string): { done: Promise<string>; ready: Promise<void> } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (markReady = r));
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('listening')) markReady();
-  });
-  const done = new Promise<string>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`node in ${ns} exited ${code}: ${out}`)))));
-  return { done, ready };
-}
-
 test('TCP round trip between two namespaces over a bridge', { skip }, async () => {
   await addNamespace(runner, 'tt-a');
   await addNamespace(runner, 'tt-b');
@@ -73,14 +59,7 @@ test('TCP round trip between two namespaces over a bridge', { skip }, async () =
   const inside = (addr: string): IpBatch => new IpBatch().linkSet('lo', { up: true }).linkSet('eth0', { up: true }).addrAdd('eth0', addr);
   await runBatches(runner, { host, namespaces: new Map([['tt-a', inside('10.66.0.2/24')], ['tt-b', inside('10.66.0.3/24')]]) });
 
-  const server = nodeIn(
-    'tt-b',
-    `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d);s.close()}));s.listen(7000,'10.66.0.3',()=>console.log('listening'))`,
-  );
-  await server.ready;
-  const client = nodeIn('tt-a', `const c=require('net').connect(7000,'10.66.0.3',()=>c.write('ping'));c.on('data',d=>process.stdout.write(String(d)))`);
-  assert.equal(await client.done, 'pong:ping');
-  await server.done;
+  assert.ok(await tcpRoundTrip('tt-a', 'tt-b', '10.66.0.3'), 'tt-a → tt-b over tt-br');
 
   await runBatch(runner, undefined, new IpBatch().linkDel('tt-v1').linkDel('tt-v2').linkDel('tt-br'));
   await deleteNamespace(runner, 'tt-a');
