@@ -5,6 +5,7 @@
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
 import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { graphCommand } from './graph.js';
 import { inspectCommand } from './inspect.js';
@@ -16,6 +17,7 @@ export type { Command, Context } from '../context.js';
 export const COMMANDS: readonly Command[] = [
   applyCommand,
   diffCommand,
+  exportCommand,
   getCommand,
   graphCommand,
   inspectCommand,
