@@ -4,6 +4,7 @@
  */
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
+import { deleteCommand } from './delete.js';
 import { diffCommand } from './diff.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
@@ -16,6 +17,7 @@ export type { Command, Context } from '../context.js';
 
 export const COMMANDS: readonly Command[] = [
   applyCommand,
+  deleteCommand,
   diffCommand,
   exportCommand,
   getCommand,
