@@ -254,7 +254,12 @@ export class Controller {
    */
   forget(ns: string | undefined, links: readonly string[], namespace = false): void {
     const k = this.kernel;
-    const drop = (v: NamespaceView): NamespaceView => ({ ...v, links: v.links.filter((l) => !links.includes(l.name)), addresses: v.addresses.filter((a) => !links.includes(a.dev)) });
+    // Routes through a removed link go with it: a later `route del` would find nothing.
+    const drop = (v: NamespaceView): NamespaceView => ({
+      links: v.links.filter((l) => !links.includes(l.name)),
+      addresses: v.addresses.filter((a) => !links.includes(a.dev)),
+      routes: v.routes.filter((r) => r.dev === undefined || !links.includes(r.dev)),
+    });
     const sandboxes = new Map(k.sandboxes);
     if (ns !== undefined) sandboxes.set(ns, namespace ? null : sandboxes.get(ns) ? drop(sandboxes.get(ns)!) : null);
     const netnsNames = new Set(k.netnsNames);

@@ -42,17 +42,8 @@ export async function planChanges(e: Engine, desired: DesiredState): Promise<Pla
   return { plan: diff(desired, recorded, kernel, nameservers), recorded, kernel, nameservers };
 }
 
-export interface ApplyResult {
-  readonly plan: Plan;
-  /** One line per object that could not be converged: `create endpoint "web/front": …`. */
-  readonly errors: readonly string[];
-  /** What still differs after executing (verify); empty when converged. */
-  readonly remaining: readonly Change[];
-}
-
-export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
-  const p = planned ?? (await planChanges(e, desired));
-  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], remaining: [] };
+/** A controller on the real host over the snapshot that was planned against, records loaded. */
+export async function newController(e: Engine, desired: DesiredState, p: Planned): Promise<Controller> {
   const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
   const c = new Controller({
     store: e.store,
@@ -64,6 +55,21 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
     execute: { ...(e.parallel ? { parallel: e.parallel } : {}), ...(e.progress ? { progress: e.progress } : {}) },
   });
   await c.load();
+  return c;
+}
+
+export interface ApplyResult {
+  readonly plan: Plan;
+  /** One line per object that could not be converged: `create endpoint "web/front": …`. */
+  readonly errors: readonly string[];
+  /** What still differs after executing (verify); empty when converged. */
+  readonly remaining: readonly Change[];
+}
+
+export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
+  const p = planned ?? (await planChanges(e, desired));
+  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], remaining: [] };
+  const c = await newController(e, desired, p);
   const r = await executePlan(c, desired, p.plan);
   const errors = [
     ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),
