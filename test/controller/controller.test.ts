@@ -135,3 +135,24 @@ test('intent is written before kernel work: a crash after it leaves creating/del
   await buildAll(f);
   assert.deepEqual(seen, ['creating']);
 });
+
+test('a retryable kernel error is retried with backoff, from the failing step on', async () => {
+  const f = await setup();
+  let busy = 2;
+  let attempts = 0;
+  const run = f.api.controller.deps.host.batch.run;
+  f.api.controller.deps.host.batch.run = async (ns, lines, o) => {
+    const at = lines.findIndex((l) => l.includes('type veth'));
+    if (ns === undefined) attempts++;
+    if (ns === undefined && at >= 0 && busy-- > 0) {
+      if (at > 0) await run(ns, lines.slice(0, at), o); // the lines before it were applied
+      throw Object.assign(new NetdError('retry', 'RTNETLINK answers: Device or resource busy'), { line: at + 1 });
+    }
+    return run(ns, lines, o);
+  };
+  await buildAll(f);
+  const host = f.batches.filter((b) => b.ns === undefined).map((b) => b.lines);
+  assert.equal(attempts, 3, 'two busy answers, then the rest of the batch');
+  assert.equal(host.length, 2);
+  assert.ok(host[1]![0]!.includes('type veth'), 'the retry starts at the failing step, not at the top');
+});
