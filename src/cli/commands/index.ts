@@ -5,6 +5,7 @@
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
 import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
 
@@ -13,6 +14,7 @@ export type { Command, Context } from '../context.js';
 export const COMMANDS: readonly Command[] = [
   applyCommand,
   diffCommand,
+  doctorCommand,
   validate,
   version,
 ];
