@@ -6,6 +6,7 @@ import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
 import { deleteCommand } from './delete.js';
 import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { graphCommand } from './graph.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   applyCommand,
   deleteCommand,
   diffCommand,
+  doctorCommand,
   exportCommand,
   getCommand,
   graphCommand,
