@@ -66,9 +66,26 @@ export async function firewallDrift(runner: Runner, recorded: Pick<RecordedState
     : diffRuleset(buildRuleset(spec), fw);
 }
 
-export async function observeKernel(runner: Runner, desired: DesiredState, recorded: RecordedState, observer: Observer = new IpObserver(runner)): Promise<KernelView> {
+/**
+ * An earlier snapshot and the namespaces written since: the others need not be read again
+ * (verify after apply reads only the namespaces the apply wrote to).
+ */
+export interface Reuse {
+  readonly kernel: KernelView;
+  readonly touched: ReadonlySet<string>;
+}
+
+export async function observeKernel(
+  runner: Runner,
+  desired: DesiredState,
+  recorded: RecordedState,
+  observer: Observer = new IpObserver(runner),
+  reuse?: Reuse,
+): Promise<KernelView> {
+  const wanted = namespacesOf(desired, recorded);
+  const kept = new Map(reuse ? wanted.filter((ns) => !reuse.touched.has(ns) && reuse.kernel.sandboxes.has(ns)).map((ns) => [ns, reuse.kernel.sandboxes.get(ns)!]) : []);
   const [os, firewall] = await Promise.all([
-    observer.observe({ namespaces: namespacesOf(desired, recorded) }),
+    observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }),
     firewallDrift(runner, recorded),
   ]);
   const files = new Map<string, string | null>();
@@ -79,7 +96,7 @@ export async function observeKernel(runner: Runner, desired: DesiredState, recor
   return {
     host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
     netnsNames: new Set(os.namespaces.map((n) => n.name)),
-    sandboxes: new Map([...os.views].map(([ref, v]) => [ref, v ? view(v) : null])),
+    sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v ? view(v) : null])]),
     files,
     firewall,
   };

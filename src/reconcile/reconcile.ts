@@ -16,7 +16,7 @@ import { defaultDrivers } from '../drivers/registry.js';
 import { diff } from '../plan/diff.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
 import { executePlan } from './execute.js';
-import { hostNameservers, loadRecorded, observeKernel } from './observe.js';
+import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './observe.js';
 import { realHost } from './host.js';
 
 export interface Engine {
@@ -36,9 +36,9 @@ export interface Planned {
   readonly nameservers: readonly string[];
 }
 
-export async function planChanges(e: Engine, desired: DesiredState): Promise<Planned> {
+export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Planned> {
   const recorded = await loadRecorded(e.store);
-  const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer), hostNameservers()]);
+  const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer, reuse), hostNameservers()]);
   return { plan: diff(desired, recorded, kernel, nameservers), recorded, kernel, nameservers };
 }
 
@@ -75,6 +75,9 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
     ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),
     ...r.commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`),
   ];
-  const after = await planChanges(e, desired);
+  // Verify: the host and every namespace this apply wrote to are read again; a namespace it
+  // did not write to cannot have changed because of it, so its earlier reading stands.
+  const touched = new Set(r.commit.steps.flatMap((s) => [...s.parts, ...s.undoParts].flatMap((part) => (part.ns === undefined ? [] : [part.ns]))));
+  const after = await planChanges(e, desired, { kernel: p.kernel, touched });
   return { plan: p.plan, errors, remaining: after.plan.changes };
 }
