@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView } from '../plan/types.js';
+import type { NamespaceView as OsNamespaceView } from '../os/index.js';
 import { defaultRoutes, firewallSpec, nsRef } from '../plan/derive.js';
 import { renderSandboxFiles } from '../plan/files.js';
 import {
@@ -65,6 +66,8 @@ export interface ControllerDeps {
 export interface CommitResult {
   readonly steps: readonly Step[];
   readonly failed: readonly Step[];
+  /** Namespaces read back by their last batch. */
+  readonly views: ReadonlyMap<string, OsNamespaceView>;
   /** Kernel objects or files written outside the steps (files, sysctl, firewall). */
   readonly extraWrites: number;
 }
@@ -178,13 +181,13 @@ export class Controller {
       if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
     }
     this.routeSteps(tx);
-    const failed = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
     const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     await this.load();
     const extraWrites = await this.syncHost();
-    return { steps: tx.steps, failed, extraWrites };
+    return { steps: tx.steps, failed, views, extraWrites };
   }
 
   /** Commits when the operation opened its own transaction. */

@@ -7,12 +7,15 @@
  */
 import { isNetdError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { NamespaceView } from '../os/index.js';
 import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */
 export interface BatchRunner {
   /** Throws on the first failing line; the error carries `line`, 1-based (the lines before it were applied). */
   run(ns: NsKey, lines: readonly string[], opts?: { force?: boolean }): Promise<void>;
+  /** The same in a namespace, reading the namespace back in the same process afterwards. */
+  runAndView?(ns: string, lines: readonly string[]): Promise<NamespaceView>;
 }
 
 export interface ExecuteOptions {
@@ -39,14 +42,21 @@ function blocked(step: Step): boolean {
 }
 
 /** Runs one merged batch; attributes a failure to its step and resumes after it. */
-async function runMerged(runner: BatchRunner, ns: NsKey, entries: { step: Step; lines: string[] }[], o: ExecuteOptions): Promise<void> {
+async function runMerged(
+  runner: BatchRunner,
+  ns: NsKey,
+  entries: { step: Step; lines: string[] }[],
+  o: ExecuteOptions,
+  view = false,
+): Promise<NamespaceView | undefined> {
   let queue = entries.filter((e) => !blocked(e.step) && e.lines.length > 0);
   let attempt = 0;
   while (queue.length > 0) {
     const lines = queue.flatMap((e) => e.lines);
     try {
+      if (view && ns !== undefined && runner.runAndView) return await runner.runAndView(ns, lines);
       await runner.run(ns, lines);
-      return;
+      return undefined;
     } catch (e) {
       const at = failedLine(e);
       if (isNetdError(e, 'retry') && attempt < (o.retries ?? 5)) {
@@ -57,7 +67,7 @@ async function runMerged(runner: BatchRunner, ns: NsKey, entries: { step: Step; 
       }
       if (at === undefined) {
         for (const q of queue) q.step.error ??= e;
-        return;
+        return undefined;
       }
       queue = dropApplied(queue, at);
       queue[0]!.step.error ??= e;
@@ -65,6 +75,7 @@ async function runMerged(runner: BatchRunner, ns: NsKey, entries: { step: Step; 
       attempt = 0;
     }
   }
+  return undefined;
 }
 
 /** The entries from the one holding line `at` on (earlier ones were applied whole). */
@@ -85,7 +96,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phase, o: ExecuteOptions): Promise<void> {
+/** Runs a phase; the last phase's namespace batches also read their namespace back (into views). */
+async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phase, o: ExecuteOptions, views: Map<string, NamespaceView>): Promise<void> {
   const byNs = new Map<NsKey, { step: Step; lines: string[] }[]>();
   for (const step of steps) {
     for (const part of step.parts.filter((p) => p.phase === phase)) {
@@ -98,7 +110,8 @@ async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phas
   const namespaces = [...byNs.keys()].filter((k): k is string => k !== undefined);
   let done = 0;
   await pool(namespaces, o.parallel ?? 8, async (ns) => {
-    await runMerged(runner, ns, byNs.get(ns)!, o);
+    const view = await runMerged(runner, ns, byNs.get(ns)!, o, phase === PHASES[PHASES.length - 1]);
+    if (view) views.set(ns, view);
     o.progress?.(phase, ++done, namespaces.length);
   });
 }
@@ -114,10 +127,21 @@ async function runUndo(runner: BatchRunner, step: Step, o: ExecuteOptions): Prom
   }
 }
 
-/** Executes every step's kernel work; failed steps are undone. Returns the failed steps. */
-export async function executeSteps(runner: BatchRunner, steps: readonly Step[], o: ExecuteOptions = {}): Promise<Step[]> {
-  for (const phase of PHASES) await runPhase(runner, steps, phase, o);
+export interface Executed {
+  readonly failed: Step[];
+  /** Namespaces as their last batch left them (read in the same process), for verify. */
+  readonly views: ReadonlyMap<string, NamespaceView>;
+}
+
+/** Executes every step's kernel work; failed steps are undone. */
+export async function executeSteps(runner: BatchRunner, steps: readonly Step[], o: ExecuteOptions = {}): Promise<Executed> {
+  const views = new Map<string, NamespaceView>();
+  for (const phase of PHASES) await runPhase(runner, steps, phase, o, views);
   const failed = steps.filter((s) => blocked(s));
-  for (const s of [...failed].reverse()) await runUndo(runner, s, o);
-  return failed;
+  for (const s of [...failed].reverse()) {
+    await runUndo(runner, s, o);
+    // Its undo may have changed its namespaces after they were read back.
+    for (const p of [...s.parts, ...s.undoParts]) if (p.ns !== undefined) views.delete(p.ns);
+  }
+  return { failed, views };
 }

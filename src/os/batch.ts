@@ -189,10 +189,11 @@ export class IpBatch {
   }
 }
 
-async function feed(runner: Runner, argv: string[], lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
+/** Feeds lines to one batch process; returns its stdout. A failure names the failed line. */
+export async function feed(runner: Runner, argv: string[], lines: string[]): Promise<string> {
+  if (lines.length === 0) return '';
   try {
-    await runner.run(argv, { input: lines.join('\n') + '\n', write: true });
+    return (await runner.run(argv, { input: lines.join('\n') + '\n', write: true })).stdout;
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
     const m = /Command failed -:(\d+)/.exec(e.stderr);

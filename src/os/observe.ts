@@ -5,7 +5,7 @@
  * later rtnetlink implementation (one socket, IFLA_TARGET_NETNSID dumps).
  */
 import { KernelError, type Runner } from './exec.js';
-import { mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
+import { feed, mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
 import { readdir } from 'node:fs/promises';
 import { ipArgv, isPathRef, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
 
@@ -161,7 +161,16 @@ export function parseView(stdout: string, proto?: string): NamespaceView {
 
 // ---- the iproute2 observer ---------------------------------------------------------------
 
-const VIEW_CMDS = 'link show\naddr show\nroute show table all\n';
+const VIEW_LINES = ['link show', 'addr show', 'route show table all'];
+const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
+
+/**
+ * Runs batch lines in a namespace and reads the namespace back in the same process (the
+ * view commands go last): what a write left behind, without a second process.
+ */
+export async function runLinesAndView(runner: Runner, ns: NsRef, lines: readonly string[]): Promise<NamespaceView> {
+  return parseView(await feed(runner, ipArgv(ns, ['-details', '-json', '-batch', '-']), [...lines, ...VIEW_LINES]));
+}
 const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
 
 /** The names under /run/netns (what `ip netns list` reads); empty when the directory is missing. */

@@ -4,13 +4,16 @@ import { dirname } from 'node:path';
 import type { BatchRunner } from '../controller/execute.js';
 import type { HostOps } from '../controller/host.js';
 import {
-  IP_FORWARD, IPV6_FORWARDING, deleteTables, ensureSysctl, runLines, observeRuleset, applyRuleset,
+  IP_FORWARD, IPV6_FORWARDING, deleteTables, ensureSysctl, runLines, runLinesAndView, observeRuleset, applyRuleset,
   buildRuleset, diffRuleset, type FirewallInput, type Runner,
 } from '../os/index.js';
 import { NETNS_ETC } from '../plan/files.js';
 
 /** Batches through `ip [-n NS] [-force] -batch -` (a failure carries its 1-based `line`). */
-export const batchRunner = (runner: Runner): BatchRunner => ({ run: (ns, lines, opts) => runLines(runner, ns, lines, opts) });
+export const batchRunner = (runner: Runner): BatchRunner => ({
+  run: (ns, lines, opts) => runLines(runner, ns, lines, opts),
+  runAndView: (ns, lines) => runLinesAndView(runner, ns, lines),
+});
 
 export async function readText(path: string): Promise<string | null> {
   try {

@@ -73,6 +73,8 @@ export async function firewallDrift(runner: Runner, recorded: Pick<RecordedState
 export interface Reuse {
   readonly kernel: KernelView;
   readonly touched: ReadonlySet<string>;
+  /** Touched namespaces already read back after their last write. */
+  readonly fresh: ReadonlyMap<string, OsView>;
 }
 
 export async function observeKernel(
@@ -83,7 +85,12 @@ export async function observeKernel(
   reuse?: Reuse,
 ): Promise<KernelView> {
   const wanted = namespacesOf(desired, recorded);
-  const kept = new Map(reuse ? wanted.filter((ns) => !reuse.touched.has(ns) && reuse.kernel.sandboxes.has(ns)).map((ns) => [ns, reuse.kernel.sandboxes.get(ns)!]) : []);
+  const kept = new Map<string, NamespaceView | null>();
+  for (const ns of reuse ? wanted : []) {
+    const fresh = reuse!.fresh.get(ns);
+    if (fresh) kept.set(ns, view(fresh));
+    else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
+  }
   const [os, firewall] = await Promise.all([
     observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }),
     firewallDrift(runner, recorded),

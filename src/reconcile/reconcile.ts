@@ -75,9 +75,10 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
     ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),
     ...r.commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`),
   ];
-  // Verify: the host and every namespace this apply wrote to are read again; a namespace it
-  // did not write to cannot have changed because of it, so its earlier reading stands.
+  // Verify: the host is read again, and every namespace this apply wrote to — most of them
+  // were already read back by their own last batch, in the same process; a namespace it did
+  // not write to cannot have changed because of it, so its earlier reading stands.
   const touched = new Set(r.commit.steps.flatMap((s) => [...s.parts, ...s.undoParts].flatMap((part) => (part.ns === undefined ? [] : [part.ns]))));
-  const after = await planChanges(e, desired, { kernel: p.kernel, touched });
+  const after = await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views });
   return { plan: p.plan, errors, remaining: after.plan.changes };
 }
