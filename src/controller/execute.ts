@@ -7,7 +7,7 @@
  */
 import { isNetdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { NamespaceView } from '../os/index.js';
+import { DEFAULT_PARALLEL, type NamespaceView } from '../os/index.js';
 import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */
@@ -109,7 +109,7 @@ async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phas
   if (host) await runMerged(runner, undefined, host, o);
   const namespaces = [...byNs.keys()].filter((k): k is string => k !== undefined);
   let done = 0;
-  await pool(namespaces, o.parallel ?? 8, async (ns) => {
+  await pool(namespaces, o.parallel ?? DEFAULT_PARALLEL, async (ns) => {
     const view = await runMerged(runner, ns, byNs.get(ns)!, o, phase === PHASES[PHASES.length - 1]);
     if (view) views.set(ns, view);
     o.progress?.(phase, ++done, namespaces.length);
