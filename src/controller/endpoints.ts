@@ -5,7 +5,8 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredAttachment } from '../spec/types.js';
-import { derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { allocationKey, derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
@@ -58,8 +59,18 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
-  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...c.deps.ipam.release(net.id, owner(ep)));
+  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...dropAllocations(ep));
   await c.autoCommit(auto);
+}
+
+/**
+ * The ops that free a new endpoint's addresses if its join fails. Built from the record, not
+ * with ipam.release: that frees the addresses in the in-memory view at once, so every later
+ * allocation of this transaction would be handed the same address.
+ */
+function dropAllocations(ep: EndpointRecord): Op[] {
+  const held = [[4, ep.ipv4], [6, ep.ipv6]] as const;
+  return held.flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
 }
 
 export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
