@@ -7,7 +7,8 @@
  *
  *   1. intent: one store txn writes every new record as `creating` (with its IP allocations)
  *      and marks every record about to be destroyed `deleting` (libnetwork's inDelete);
- *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone;
+ *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone; the
+ *      /etc/netns directories of deleted sandboxes are removed;
  *   3. outcome: one store txn marks successes `ready`, removes deleted records and releases
  *      their addresses, and removes what failed to be created;
  *   4. files, forwarding and the firewall are brought in line with the records.
@@ -125,8 +126,14 @@ export class Controller {
     return this.tx ? { tx: this.tx, auto: false } : { tx: this.begin(), auto: true };
   }
 
-  /** Records a put in the intent txn, guarded by the revision this controller read. */
+  /**
+   * Records a put in the intent txn, guarded by the revision this controller read. A later put
+   * of the same key replaces the earlier one (as the record maps do): one change may write a
+   * record twice (a repair that first updates the record) and a txn may touch a key only once.
+   */
   putIntent(tx: Tx, key: string, value: unknown): void {
+    const i = tx.intent.findIndex((op) => op.key === key && op.type === 'put');
+    if (i >= 0) tx.intent.splice(i, 1);
     tx.intent.push({ type: 'put', key, value });
     if (!tx.conditions.some((c) => c.key === key)) tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
   }
@@ -142,9 +149,11 @@ export class Controller {
     }
     this.routeSteps(tx);
     const failed = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    // Before the outcome txn deletes the sandbox records: after a crash in between, the record
+    // (still `deleting`) is what makes the next run finish the removal.
+    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
     if (outcome.length > 0) await store.txn([], outcome);
-    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     await this.load();
     const extraWrites = await this.syncHost();
     return { steps: tx.steps, failed, extraWrites };
