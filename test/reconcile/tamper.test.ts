@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { tcpRoundTrip } from '../helpers/traffic.js';
 import { TestHost } from '../helpers/netd.js';
@@ -97,6 +97,17 @@ const cases: Case[] = [
   {
     name: 'a deleted namespace',
     tamper: () => void run(['ip', 'netns', 'del', 'web']),
+    object: 'repair container web',
+    reason: /namespace web missing/,
+    check: () => tcpRoundTrip('web', 'api', '10.91.0.11'),
+  },
+  {
+    // What `ip netns add` leaves when killed before its bind mount: listed, not enterable.
+    name: 'a namespace file without a namespace',
+    tamper: () => {
+      run(['ip', 'netns', 'del', 'web']);
+      writeFileSync('/run/netns/web', '');
+    },
     object: 'repair container web',
     reason: /namespace web missing/,
     check: () => tcpRoundTrip('web', 'api', '10.91.0.11'),
