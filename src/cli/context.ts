@@ -12,7 +12,8 @@ export interface CliIO {
   isTTY?: boolean;
 }
 
-export type OutputFormat = 'table' | 'json' | 'yaml';
+export type OutputFormat = 'table' | 'json' | 'yaml' | 'dot' | 'svg';
+/** What -o accepts unless a command names its own formats (the first is then its default). */
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
 export interface Context {
@@ -42,6 +43,8 @@ export interface Command {
   options: NonNullable<ParseArgsConfig['options']>;
   /** Described positionals, e.g. "[NAME]"; undefined: the command takes none. */
   positionals?: string;
+  /** The formats -o accepts for this command, default first; undefined: OUTPUT_FORMATS. */
+  outputs?: readonly OutputFormat[];
   run(ctx: Context): Promise<number>;
 }
 

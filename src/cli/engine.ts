@@ -4,6 +4,8 @@ import { ExecRunner } from '../os/index.js';
 import { acquireStateLock } from '../store/lock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Engine } from '../reconcile/reconcile.js';
+import { loadRecorded } from '../reconcile/observe.js';
+import type { RecordedState } from '../plan/types.js';
 import type { Context } from './context.js';
 
 export const LOCK_OPTION = { 'lock-timeout': { type: 'string' } } as const;
@@ -32,4 +34,9 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
     await store.close();
     lock?.release();
   }
+}
+
+/** The store records, read without the lock and without the kernel (get, inspect, export, graph). */
+export function readRecorded(ctx: Context): Promise<RecordedState> {
+  return withEngine(ctx, { lock: false }, (e) => loadRecorded(e.store));
 }

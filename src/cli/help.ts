@@ -6,7 +6,7 @@ import type { Command } from './context.js';
 const GLOBAL_HELP = [
   '  --state-dir DIR        state directory (env NETD_STATE_DIR, default /var/lib/netd)',
   '  --log-level LEVEL      trace|debug|info|warn|error|fatal|silent (default warn); logs go to stderr',
-  '  -o, --output FORMAT    table|json|yaml (default table)',
+  '  -o, --output FORMAT    table|json|yaml (default table; graph: dot|svg, see each command)',
   '  --no-color             no ANSI colors (also NO_COLOR=1)',
   '  -h, --help             this help',
 ];

@@ -40,7 +40,7 @@ function pick<T extends string>(v: unknown, allowed: readonly T[], flag: string,
   return v as T;
 }
 
-function makeContext(io: CliIO, values: Context['values'], positionals: string[]): Context {
+function makeContext(io: CliIO, cmd: Command, values: Context['values'], positionals: string[]): Context {
   const line = (s: NodeJS.WritableStream) => (t: string) => void s.write(`${t}\n`);
   const env = io.env;
   const ctx: Context = {
@@ -49,7 +49,7 @@ function makeContext(io: CliIO, values: Context['values'], positionals: string[]
     io,
     log: createLogger(pick(values['log-level'], LOG_LEVELS, '--log-level', 'warn' as LogLevel), io.stderr),
     color: values['no-color'] !== true && !env.NO_COLOR && io.isTTY === true,
-    output: pick<OutputFormat>(values.output, OUTPUT_FORMATS, '-o', 'table'),
+    output: pick<OutputFormat>(values.output, cmd.outputs ?? OUTPUT_FORMATS, '-o', cmd.outputs?.[0] ?? 'table'),
     stateDir: (values['state-dir'] as string | undefined) ?? env.NETD_STATE_DIR ?? '/var/lib/netd',
     files: (values.file as string[] | undefined) ?? [],
     out: line(io.stdout),
@@ -90,7 +90,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: cmd.positionals !== undefined, strict: true });
     if (values.help) return out(commandHelp(cmd));
-    return await cmd.run(makeContext(io, values, positionals));
+    return await cmd.run(makeContext(io, cmd, values, positionals));
   } catch (e) {
     const hint = `run "netd ${cmd.name} --help" for its flags`;
     if (e instanceof UsageError) return usage(io, e.message, hint);

@@ -34,6 +34,23 @@ import { Step } from './step.js';
 
 const live = <T extends { state: string }>(xs: T[]): T | undefined => xs.find((x) => x.state !== 'deleting') ?? xs[0];
 
+/**
+ * One op per key (the last wins: a released address taken again by a replacement in the same
+ * transaction is one put), and no "must not exist" condition on a key this transaction itself
+ * deletes first.
+ */
+export function compact(ops: readonly Op[], conditions: readonly Condition[]): { ops: Op[]; conditions: Condition[] } {
+  const last = new Map<string, Op>();
+  for (const op of ops) {
+    last.delete(op.key);
+    last.set(op.key, op);
+  }
+  const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => o.key));
+  const seen = new Set<string>();
+  const kept = conditions.filter((c) => !(c.modRevision === 0 && deleted.has(c.key)) && !seen.has(c.key) && seen.add(c.key));
+  return { ops: [...last.values()], conditions: kept };
+}
+
 export const newId = (): string => randomBytes(32).toString('hex');
 
 export interface ControllerDeps {
@@ -64,6 +81,25 @@ export class Tx {
   readonly byId = new Map<string, Step>();
   /** Endpoints created in this transaction: a failed join removes them and their addresses. */
   readonly created = new Set<string>();
+  /** Records this transaction deletes: a second delete of the same object (a container's
+   *  endpoints, then the attachments themselves) is a no-op. */
+  readonly doomed = new Set<string>();
+
+  /** Drops the step queued for a record (it is about to be deleted instead). */
+  cancel(id: string): void {
+    const s = this.byId.get(id);
+    if (!s) return;
+    this.steps.splice(this.steps.indexOf(s), 1);
+    this.byId.delete(id);
+    this.rebuilt.delete(id);
+  }
+
+  /** True the first time a record is doomed in this transaction. */
+  doom(id: string): boolean {
+    if (this.doomed.has(id)) return false;
+    this.doomed.add(id);
+    return true;
+  }
 
   step(label: string): Step {
     const s = new Step(label);
@@ -126,14 +162,8 @@ export class Controller {
     return this.tx ? { tx: this.tx, auto: false } : { tx: this.begin(), auto: true };
   }
 
-  /**
-   * Records a put in the intent txn, guarded by the revision this controller read. A later put
-   * of the same key replaces the earlier one (as the record maps do): one change may write a
-   * record twice (a repair that first updates the record) and a txn may touch a key only once.
-   */
+  /** Records a put in the intent txn, guarded by the revision this controller read. */
   putIntent(tx: Tx, key: string, value: unknown): void {
-    const i = tx.intent.findIndex((op) => op.key === key && op.type === 'put');
-    if (i >= 0) tx.intent.splice(i, 1);
     tx.intent.push({ type: 'put', key, value });
     if (!tx.conditions.some((c) => c.key === key)) tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
   }
@@ -144,7 +174,8 @@ export class Controller {
     this.tx = undefined;
     const { store, host, log } = this.deps;
     if (tx.intent.length > 0) {
-      const r = await store.txn(tx.conditions, tx.intent);
+      const { ops, conditions } = compact(tx.intent, tx.conditions);
+      const r = await store.txn(conditions, ops);
       if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
     }
     this.routeSteps(tx);
@@ -153,7 +184,7 @@ export class Controller {
     // (still `deleting`) is what makes the next run finish the removal.
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
-    if (outcome.length > 0) await store.txn([], outcome);
+    if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     await this.load();
     const extraWrites = await this.syncHost();
     return { steps: tx.steps, failed, extraWrites };
@@ -226,7 +257,12 @@ export class Controller {
    */
   forget(ns: string | undefined, links: readonly string[], namespace = false): void {
     const k = this.kernel;
-    const drop = (v: NamespaceView): NamespaceView => ({ ...v, links: v.links.filter((l) => !links.includes(l.name)), addresses: v.addresses.filter((a) => !links.includes(a.dev)) });
+    // Routes through a removed link go with it: a later `route del` would find nothing.
+    const drop = (v: NamespaceView): NamespaceView => ({
+      links: v.links.filter((l) => !links.includes(l.name)),
+      addresses: v.addresses.filter((a) => !links.includes(a.dev)),
+      routes: v.routes.filter((r) => r.dev === undefined || !links.includes(r.dev)),
+    });
     const sandboxes = new Map(k.sandboxes);
     if (ns !== undefined) sandboxes.set(ns, namespace ? null : sandboxes.get(ns) ? drop(sandboxes.get(ns)!) : null);
     const netnsNames = new Set(k.netnsNames);

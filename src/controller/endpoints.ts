@@ -13,6 +13,14 @@ import { findNetwork } from './networks.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 
+/**
+ * The store ops that drop an endpoint's allocations, derived from its record. Unlike
+ * `ipam.release` this leaves the allocator's view alone: it is queued for a failure that may
+ * never happen, and the address must not be handed out again meanwhile.
+ */
+const allocationDeletes = (ep: EndpointRecord): Op[] =>
+  ([[4, ep.ipv4], [6, ep.ipv6]] as const).flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
+
 function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: SandboxRecord } {
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
   const sb = c.sandboxes.get(ep.sandboxId) ?? c.sandboxOf(ep.container);
@@ -57,20 +65,11 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   }
   if (!sb.hostNetwork) c.deps.drivers.get(net.driver).ensureEndpoint(ep, net, sb, c.kernel, step);
   if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
+  tx.byId.set(ep.id, step);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
-  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...dropAllocations(ep));
+  if (tx.created.has(ep.id)) step.failed.push({ type: 'delete', key: endpointKey(ep.id) }, ...allocationDeletes(ep));
   await c.autoCommit(auto);
-}
-
-/**
- * The ops that free a new endpoint's addresses if its join fails. Built from the record, not
- * with ipam.release: that frees the addresses in the in-memory view at once, so every later
- * allocation of this transaction would be handed the same address.
- */
-function dropAllocations(ep: EndpointRecord): Op[] {
-  const held = [[4, ep.ipv4], [6, ep.ipv6]] as const;
-  return held.flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
 }
 
 export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
@@ -81,6 +80,8 @@ export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.curren
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
   const { tx, auto } = c.current();
+  if (!tx.doom(ep.id)) return;
+  tx.cancel(ep.id); // a repair queued earlier (say, by a network's MTU update) is moot
   c.setEndpoint(tx, { ...ep, state: 'deleting' });
   const step = tx.step(`delete endpoint "${owner(ep)}"`);
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);

@@ -17,6 +17,8 @@ export interface BatchRunner {
 
 export interface ExecuteOptions {
   readonly parallel?: number;
+  /** Called after each namespace batch of a phase: (phase, batches done, batches in the phase). */
+  readonly progress?: (phase: Phase, done: number, total: number) => void;
   readonly retries?: number;
   readonly backoffMs?: number;
   readonly log?: Logger;
@@ -94,7 +96,11 @@ async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phas
   const host = byNs.get(undefined);
   if (host) await runMerged(runner, undefined, host, o);
   const namespaces = [...byNs.keys()].filter((k): k is string => k !== undefined);
-  await pool(namespaces, o.parallel ?? 8, (ns) => runMerged(runner, ns, byNs.get(ns)!, o));
+  let done = 0;
+  await pool(namespaces, o.parallel ?? 8, async (ns) => {
+    await runMerged(runner, ns, byNs.get(ns)!, o);
+    o.progress?.(phase, ++done, namespaces.length);
+  });
 }
 
 /** Best effort: undo lines run with -force; their own failures are logged, never thrown. */

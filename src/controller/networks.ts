@@ -77,6 +77,7 @@ export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { f
     throw new NetdError('conflict', `delete network "${rec.name}": endpoints remain: ${eps.map((e) => `${e.container}/${e.network}`).join(', ')}`);
   }
   const { tx, auto } = c.current();
+  if (!tx.doom(rec.id)) return;
   for (const e of eps) await deleteEndpoint(c, e);
   const marked = { ...rec, state: 'deleting' as const };
   c.setNetwork(tx, marked);
@@ -112,6 +113,8 @@ export async function repairNetwork(c: Controller, rec: NetworkRecord, endpoints
   c.deps.drivers.get(rec.driver).ensureNetwork(ready, c.kernel, step);
   step.done.push({ type: 'put', key: networkKey(rec.id), value: ready });
   tx.byId.set(rec.id, step);
-  if (endpoints) for (const e of c.walkEndpoints((e) => e.networkId === rec.id)) await repairEndpoint(c, e);
+  if (endpoints) {
+    for (const e of c.walkEndpoints((e) => e.networkId === rec.id && e.state !== 'deleting' && !tx.doomed.has(e.id))) await repairEndpoint(c, e);
+  }
   await c.autoCommit(auto);
 }

@@ -56,14 +56,17 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
 /** Leaves and deletes the container's endpoints, then removes the namespace if netd made it. */
 export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
   const { tx, auto } = c.current();
+  if (!tx.doom(sb.id)) return;
   for (const e of c.walkEndpoints((e) => e.container === sb.container && e.state !== 'deleting')) await deleteEndpoint(c, e);
   c.setSandbox(tx, { ...sb, state: 'deleting' });
   const step = tx.step(`delete container "${sb.container}"`);
   if (sb.created && sb.netns.kind === 'named') {
     if (c.kernel.netnsNames.has(sb.netns.name)) step.lines(0).push(`netns del ${sb.netns.name}`);
-    step.removeDir = sb.netns.name;
     c.forget(sb.netns.name, [], true);
   }
+  // netd wrote /etc/netns/<name>/{hosts,resolv.conf} for an adopted namespace too: they go,
+  // the namespace stays.
+  if (sb.netns.kind === 'named' && !sb.hostNetwork) step.removeDir = sb.netns.name;
   step.done.push({ type: 'delete', key: sandboxKey(sb.id) });
   await c.autoCommit(auto);
 }

@@ -4,7 +4,7 @@
  * /etc/resolv.conf (a container network covering the resolver would cut DNS off).
  */
 import { readFile } from 'node:fs/promises';
-import { formatCidr, tryParseAddr, tryParseCidr } from './addr.js';
+import { formatCidr, tryParseAddr, tryParseCidrOrHost } from '../spec/cidr.js';
 
 export interface HostInfo {
   /** Route destinations in the host namespace, as CIDRs (the default route excluded). */
@@ -28,7 +28,7 @@ export async function readHostInfo(runRoutes: () => Promise<string>, resolvConf 
 export function parseRoutes(output: string): string[] {
   const out = new Set<string>();
   for (const r of parseJsonArrays(output) as { dst?: string }[]) {
-    const c = r.dst && r.dst !== 'default' ? tryParseCidr(r.dst) : undefined;
+    const c = r.dst && r.dst !== 'default' ? tryParseCidrOrHost(r.dst) : undefined;
     if (c && c.prefix > 0) out.add(formatCidr(c));
   }
   return [...out];
@@ -47,7 +47,7 @@ export function parseResolvConf(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const [word, addr] = line.trim().split(/\s+/);
-    if (word === 'nameserver' && addr && tryParseAddr(addr)) out.push(addr.split('%')[0]!);
+    if (word === 'nameserver' && addr && tryParseAddr(addr.split('%')[0]!)) out.push(addr.split('%')[0]!);
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { NetdError } from '../errors.js';
 import type { DesiredState, FamilyConfig } from '../spec/types.js';
 import { allocationKey, IPAM, NETWORKS, type AllocationRecord, type FamilyRecord, type NetworkRecord } from '../store/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
-import { formatAddr, formatCidr, lastAddr, parseAddr, tryParseCidr, type Cidr, type Family } from './addr.js';
+import { formatAddr, formatCidr, lastAddr, parseAddr, tryParseCidrOrHost, type Cidr, type Family } from '../spec/cidr.js';
 import type { HostInfo } from './host.js';
 import { familyRecord, layoutOf, type Layout } from './layout.js';
 import { DEFAULT_POOLS, lowestFreeSubnet } from './subnets.js';
@@ -116,7 +116,7 @@ export class Ipam {
     if (chosen) return chosen;
     const avoid: Cidr[] = [];
     const add = (s: string | undefined): void => {
-      const c = s === undefined ? undefined : tryParseCidr(s);
+      const c = s === undefined ? undefined : tryParseCidrOrHost(s);
       if (c) avoid.push(c);
     };
     for (const n of this.#desired.networks) [n.ipv4?.subnet, n.ipv6?.subnet].forEach(add);
@@ -213,7 +213,7 @@ export class Ipam {
   #lowestFree(where: string, layout: Layout, book: Book, statics: Map<bigint, string> | undefined): bigint {
     const { range } = layout;
     const end = lastAddr(range);
-    let v = book.hint > range.base ? book.hint : range.base;
+    let v = book.hint > range.network ? book.hint : range.network;
     for (; v <= end; v++) {
       if (!book.byAddr.has(v) && !statics?.has(v) && layout.fixedReason(v) === undefined) {
         book.hint = v + 1n;
@@ -221,7 +221,7 @@ export class Ipam {
       }
     }
     book.hint = v;
-    const inUse = [...book.byAddr.keys()].filter((a) => a >= range.base && a <= end).length;
+    const inUse = [...book.byAddr.keys()].filter((a) => a >= range.network && a <= end).length;
     throw new NetdError('conflict', `${where}: no free address left in ${formatCidr(range)} (${inUse} in use)`);
   }
 }

@@ -7,7 +7,7 @@
 import { NetdError } from '../errors.js';
 import type { FamilyConfig } from '../spec/types.js';
 import type { FamilyRecord } from '../store/records.js';
-import { contains, formatAddr, formatCidr, lastAddr, parseAddr, parseCidr, type Cidr, type Family } from './addr.js';
+import { contains, formatAddr, formatCidr, lastAddr, parseAddr, parseCidr, type Cidr, type Family } from '../spec/cidr.js';
 
 export interface Layout {
   readonly family: Family;
@@ -24,7 +24,7 @@ function isPointToPoint(c: Cidr): boolean {
 }
 
 export function firstUsable(c: Cidr): bigint {
-  return isPointToPoint(c) ? c.base : c.base + 1n;
+  return isPointToPoint(c) ? c.network : c.network + 1n;
 }
 
 /** The record of a family, from its declaration and its (declared or chosen) subnet. */
@@ -37,12 +37,12 @@ export function familyRecord(cfg: FamilyConfig, subnet: string): FamilyRecord {
 export function layoutOf(rec: FamilyRecord, where: string): Layout {
   const subnet = parseCidr(rec.subnet);
   const range = rec.ipRange ? parseCidr(rec.ipRange) : subnet;
-  if (range.family !== subnet.family || range.base < subnet.base || lastAddr(range) > lastAddr(subnet)) {
+  if (range.family !== subnet.family || range.network < subnet.network || lastAddr(range) > lastAddr(subnet)) {
     throw new NetdError('invalid', `${where}: ipRange ${rec.ipRange} is not inside subnet ${rec.subnet}`);
   }
   const fixed = new Map<bigint, string>();
   if (!isPointToPoint(subnet)) {
-    fixed.set(subnet.base, subnet.family === 4 ? 'the network address' : 'the subnet-router anycast address');
+    fixed.set(subnet.network, subnet.family === 4 ? 'the network address' : 'the subnet-router anycast address');
     if (subnet.family === 4) fixed.set(lastAddr(subnet), 'the broadcast address');
   }
   fixed.set(parseAddr(rec.gateway).value, 'the gateway');
@@ -51,6 +51,6 @@ export function layoutOf(rec: FamilyRecord, where: string): Layout {
     family: subnet.family,
     subnet,
     range,
-    fixedReason: (v) => (contains(subnet, subnet.family, v) ? fixed.get(v) : `outside subnet ${rec.subnet}`),
+    fixedReason: (v) => (contains(subnet, { family: subnet.family, value: v }) ? fixed.get(v) : `outside subnet ${rec.subnet}`),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { NetdError } from '../errors.js';
 import type { AddressPool } from '../spec/types.js';
-import { bitsOf, formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from './addr.js';
+import { bitsOf, formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from '../spec/cidr.js';
 
 /** Used when the desired state declares no addressPools: two private /16s cut into /24s. */
 export const DEFAULT_POOLS: readonly AddressPool[] = Object.freeze([
@@ -23,8 +23,8 @@ export function lowestFreeSubnet(what: string, pools: readonly AddressPool[], av
     }
     const step = 1n << BigInt(bitsOf(base.family) - pool.size);
     let inUse = 0;
-    for (let at = base.base; at <= lastAddr(base); at += step) {
-      const cand: Cidr = { family: base.family, base: at, prefix: pool.size };
+    for (let at = base.network; at <= lastAddr(base); at += step) {
+      const cand: Cidr = { family: base.family, network: at, address: at, prefix: pool.size, bits: base.bits };
       if (!avoid.some((a) => overlaps(a, cand))) return formatCidr(cand);
       inUse++;
     }

@@ -130,3 +130,27 @@ function diffRules(where: string, want: { text: string; id: string }[], have: Ob
 export async function rulesetDrift(runner: Runner, ns: NsRef | undefined, input: FirewallInput): Promise<string[]> {
   return diffRuleset(buildRuleset(input), await observeRuleset(runner, ns));
 }
+
+/** A base chain of any table (netd's or another's), as `nft -j list ruleset` shows it. */
+export interface BaseChain {
+  family: string;
+  table: string;
+  chain: string;
+  type: string;
+  hook: string;
+  priority: number;
+  policy: string;
+}
+
+export function parseBaseChains(stdout: string): BaseChain[] {
+  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+  return items
+    .map((it) => it.chain)
+    .filter((c) => c && c.hook !== undefined)
+    .map((c) => ({ family: c.family, table: c.table, chain: c.name, type: c.type, hook: c.hook, priority: c.prio, policy: c.policy ?? 'accept' }));
+}
+
+/** Every base chain of the whole ruleset: what else hooks into the paths netd's traffic takes. */
+export async function observeBaseChains(runner: Runner, ns: NsRef | undefined): Promise<BaseChain[]> {
+  return parseBaseChains((await runner.run(nsExecArgv(ns, ['nft', '-j', 'list', 'ruleset']))).stdout);
+}

@@ -6,7 +6,8 @@
  */
 import { KernelError, type Runner } from './exec.js';
 import { mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
-import { ipArgv, type NsRef, type NamedNamespace } from './netns.js';
+import { readdir } from 'node:fs/promises';
+import { ipArgv, isPathRef, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
 
 export interface ObservedLink {
   name: string;
@@ -163,6 +164,16 @@ export function parseView(stdout: string, proto?: string): NamespaceView {
 const VIEW_CMDS = 'link show\naddr show\nroute show table all\n';
 const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
 
+/** The names under /run/netns (what `ip netns list` reads); empty when the directory is missing. */
+async function namedNamespaces(): Promise<Set<string>> {
+  try {
+    return new Set(await readdir(NETNS_DIR));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw e;
+  }
+}
+
 export class IpObserver implements Observer {
   constructor(
     private readonly runner: Runner,
@@ -170,7 +181,11 @@ export class IpObserver implements Observer {
   ) {}
 
   async observe(q: { namespaces: NsRef[] }): Promise<ObservedState> {
-    const [host, views] = await Promise.all([this.host(), mapPool(q.namespaces, this.opts.parallel ?? DEFAULT_PARALLEL, (ns) => this.view(ns))]);
+    // A named namespace missing from /run/netns needs no process to learn it is missing (a
+    // cold apply of N containers would otherwise spawn N `ip -n` that fail).
+    const present = await namedNamespaces();
+    const look = (ns: NsRef): Promise<NamespaceView | null> => (isPathRef(ns) || present.has(ns) ? this.view(ns) : Promise.resolve(null));
+    const [host, views] = await Promise.all([this.host(), mapPool(q.namespaces, this.opts.parallel ?? DEFAULT_PARALLEL, look)]);
     return { ...host, views: new Map(q.namespaces.map((ns, i) => [ns, views[i]!])) };
   }
 

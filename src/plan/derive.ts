@@ -3,7 +3,8 @@
  * the firewall input, and how a sandbox is addressed on a command line. Pure.
  */
 import type { NetnsRef } from '../spec/types.js';
-import type { EndpointRecord, NetworkRecord } from '../store/records.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { RecordedState } from './types.js';
 import type { FirewallInput } from '../os/nft-render.js';
 
 /** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
@@ -63,5 +64,16 @@ export function firewallSpec(networks: readonly NetworkRecord[], endpoints: read
       icc: n.icc,
     })),
     ports,
+  };
+}
+
+const cmp = (a: string, b: string): number => a.localeCompare(b);
+
+/** Records of one kind in a stable order: by name, attachments by container then network. */
+export function sorted(r: RecordedState): { networks: NetworkRecord[]; sandboxes: SandboxRecord[]; endpoints: EndpointRecord[] } {
+  return {
+    networks: [...r.networks].sort((a, b) => cmp(a.name, b.name)),
+    sandboxes: [...r.sandboxes].sort((a, b) => cmp(a.container, b.container)),
+    endpoints: [...r.endpoints].sort((a, b) => cmp(a.container, b.container) || cmp(a.network, b.network)),
   };
 }

@@ -49,7 +49,10 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
       if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteNetwork(c, rec, { force: true });
       if (d && (ch.action === 'create' || ch.action === 'replace')) await newNetwork(c, d);
       if (rec && d && ch.action === 'update') await updateNetwork(c, rec, d);
-      if (rec && d && ch.action === 'repair') await repairNetwork(c, await updateNetwork(c, rec, d));
+      if (rec && d && ch.action === 'repair') {
+        const next = await updateNetwork(c, rec, d); // an MTU change already re-ensures the bridge
+        if (next.mtu === rec.mtu) await repairNetwork(c, next);
+      }
     } else if (ch.kind === 'container') {
       const rec = c.sandboxOf(ch.name);
       const d = containers.get(ch.name);
@@ -60,8 +63,7 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
     } else if (ch.kind === 'attachment') {
       const rec = c.endpointOf(container, network);
       const d = attachments.get(ch.name);
-      if (rec && rec.state !== 'deleting' && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
-      if (rec && rec.state === 'deleting' && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
+      if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
       if (d && (ch.action === 'create' || ch.action === 'replace')) {
         const net = findNetwork(c, d.network);
         const sb = c.sandboxOf(d.container);

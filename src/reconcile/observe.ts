@@ -57,21 +57,25 @@ function namespacesOf(desired: DesiredState, recorded: RecordedState): string[] 
   return [...refs].sort();
 }
 
+/** How netd's nft tables differ from what the records render; [] when in sync. */
+export async function firewallDrift(runner: Runner, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): Promise<string[]> {
+  const fw = await observeRuleset(runner, undefined);
+  const spec = firewallSpec(recorded.networks, recorded.endpoints);
+  return spec.networks.length === 0
+    ? fw.tables.map((t) => `table ${t.family} ${t.name} exists but no network is recorded`)
+    : diffRuleset(buildRuleset(spec), fw);
+}
+
 export async function observeKernel(runner: Runner, desired: DesiredState, recorded: RecordedState, observer: Observer = new IpObserver(runner)): Promise<KernelView> {
-  const [os, fw] = await Promise.all([
+  const [os, firewall] = await Promise.all([
     observer.observe({ namespaces: namespacesOf(desired, recorded) }),
-    observeRuleset(runner, undefined),
+    firewallDrift(runner, recorded),
   ]);
   const files = new Map<string, string | null>();
   for (const s of recorded.sandboxes) {
     if (s.netns.kind !== 'named' || s.hostNetwork) continue;
     for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, await readText(path));
   }
-  const spec = firewallSpec(recorded.networks, recorded.endpoints);
-  const firewall =
-    spec.networks.length === 0
-      ? fw.tables.map((t) => `table ${t.family} ${t.name} exists but no network is recorded`)
-      : diffRuleset(buildRuleset(spec), fw);
   return {
     host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
     netnsNames: new Set(os.namespaces.map((n) => n.name)),

@@ -11,6 +11,7 @@ import type { Observer, Runner } from '../os/index.js';
 import { Ipam } from '../ipam/ipam.js';
 import { readHostInfo } from '../ipam/host.js';
 import { Controller } from '../controller/controller.js';
+import type { ExecuteOptions } from '../controller/execute.js';
 import { defaultDrivers } from '../drivers/registry.js';
 import { diff } from '../plan/diff.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
@@ -24,6 +25,8 @@ export interface Engine {
   readonly log: Logger;
   readonly observer?: Observer;
   readonly parallel?: number;
+  /** Progress of the kernel work, for a terminal. */
+  readonly progress?: ExecuteOptions['progress'];
 }
 
 export interface Planned {
@@ -39,6 +42,22 @@ export async function planChanges(e: Engine, desired: DesiredState): Promise<Pla
   return { plan: diff(desired, recorded, kernel, nameservers), recorded, kernel, nameservers };
 }
 
+/** A controller on the real host over the snapshot that was planned against, records loaded. */
+export async function newController(e: Engine, desired: DesiredState, p: Planned): Promise<Controller> {
+  const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
+  const c = new Controller({
+    store: e.store,
+    host: realHost(e.runner, p.nameservers),
+    drivers: defaultDrivers(),
+    ipam: await Ipam.load(e.store, desired, host),
+    kernel: p.kernel,
+    log: e.log,
+    execute: { ...(e.parallel ? { parallel: e.parallel } : {}), ...(e.progress ? { progress: e.progress } : {}) },
+  });
+  await c.load();
+  return c;
+}
+
 export interface ApplyResult {
   readonly plan: Plan;
   /** One line per object that could not be converged: `create endpoint "web/front": …`. */
@@ -50,17 +69,7 @@ export interface ApplyResult {
 export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
   const p = planned ?? (await planChanges(e, desired));
   if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], remaining: [] };
-  const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
-  const c = new Controller({
-    store: e.store,
-    host: realHost(e.runner, p.nameservers),
-    drivers: defaultDrivers(),
-    ipam: await Ipam.load(e.store, desired, host),
-    kernel: p.kernel,
-    log: e.log,
-    execute: { ...(e.parallel ? { parallel: e.parallel } : {}) },
-  });
-  await c.load();
+  const c = await newController(e, desired, p);
   const r = await executePlan(c, desired, p.plan);
   const errors = [
     ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),

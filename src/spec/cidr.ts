@@ -23,7 +23,7 @@ export interface Cidr {
   readonly address: bigint;
 }
 
-const bitsOf = (f: Family): 32 | 128 => (f === 4 ? 32 : 128);
+export const bitsOf = (f: Family): 32 | 128 => (f === 4 ? 32 : 128);
 
 function toBigint(bytes: number[]): bigint {
   let v = 0n;
@@ -55,6 +55,13 @@ export function tryParseCidr(s: string): Cidr | undefined {
   const prefix = Number(p);
   if (prefix > bits) return undefined;
   return { family: a.family, network: a.value & ~hostMask(bits, prefix), prefix, bits, address: a.value };
+}
+
+/** A CIDR, or a bare address as the host route it is (/32, /128): for routes and nameservers. */
+export function tryParseCidrOrHost(s: string): Cidr | undefined {
+  if (s.includes('/')) return tryParseCidr(s);
+  const a = tryParseAddr(s);
+  return a && tryParseCidr(`${s}/${bitsOf(a.family)}`);
 }
 
 export function parseCidr(s: string): Cidr {

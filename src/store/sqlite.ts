@@ -66,7 +66,8 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #pollMs: number;
   readonly #retain: number;
-  readonly #polls = new Set<() => void>();
+  /** Each open watch's poll function, and how to close it. */
+  readonly #polls = new Map<() => void, () => void>();
   readonly #q;
   readonly #txn: Database.Transaction<(c: readonly Condition[], o: readonly Op[]) => TxnResult>;
 
@@ -111,7 +112,7 @@ export class SqliteStore implements Store {
   async txn(conditions: readonly Condition[], ops: readonly Op[]): Promise<TxnResult> {
     checkOps(ops);
     const r = this.#txn.immediate(conditions, ops);
-    if (r.succeeded) for (const p of this.#polls) queueMicrotask(p);
+    if (r.succeeded) for (const p of this.#polls.keys()) queueMicrotask(p);
     return r;
   }
 
@@ -139,7 +140,7 @@ export class SqliteStore implements Store {
       clearImmediate(immediate);
       this.#polls.delete(poll);
     };
-    this.#polls.add(poll);
+    this.#polls.set(poll, close);
     return { close };
   }
 
@@ -148,8 +149,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    for (const p of [...this.#polls]) p(); // deliver what is committed before stopping
-    this.#polls.clear();
+    for (const [poll, close] of [...this.#polls]) {
+      if (this.#db.open) poll(); // deliver what is committed before stopping
+      close();
+    }
     if (this.#db.open) this.#db.close();
   }
 

@@ -7,7 +7,7 @@ const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
 
 const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
   { name: 'no command', argv: [], code: 64, stderr: /no command given/ },
-  { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n {2}validate/ },
+  { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n(?: {2}\w+ .*\n)* {2}validate/ },
   { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /usage: netd validate -f PATH/ },
   { name: 'validate --help', argv: ['validate', '--help'], code: 0, stdout: /-f, --file VALUE \(repeatable\)/ },
   { name: 'version', argv: ['version'], code: 0, stdout: /^netd \d+\.\d+\.\d+/ },

@@ -23,15 +23,33 @@ function nodeIn(ns: string | undefined, script: string): { done: Promise<string>
  * True when a client in `clientNs` gets the echo of a server listening on addr:port in
  * `serverNs` (undefined: the host namespace) within timeoutMs; false when it cannot connect.
  */
-export async function tcpRoundTrip(clientNs: string, serverNs: string | undefined, addr: string, port = 7000, timeoutMs = 1500): Promise<boolean> {
-  const server = nodeIn(serverNs, `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d);s.close()}));s.listen(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`);
+export async function tcpRoundTrip(clientNs: string | undefined, serverNs: string | undefined, addr: string, port = 7000, timeoutMs = 1500): Promise<boolean> {
+  return (await tcpExchange(clientNs, serverNs, addr, port, { timeoutMs })) !== undefined;
+}
+
+/**
+ * A TCP round trip; resolves with the client address the server saw (to check NAT), or
+ * undefined when there was no round trip. `connect` is where the client connects (default:
+ * the server's own address and port; a published host port for DNAT).
+ */
+export async function tcpExchange(
+  clientNs: string | undefined,
+  serverNs: string | undefined,
+  addr: string,
+  port = 7000,
+  o: { timeoutMs?: number; connect?: { addr: string; port: number } } = {},
+): Promise<string | undefined> {
+  const timeoutMs = o.timeoutMs ?? 1500;
+  const to = o.connect ?? { addr, port };
+  const server = nodeIn(serverNs, `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d+' from '+c.remoteAddress);s.close()}));s.listen(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`);
   await Promise.race([server.ready, server.done]);
   const client = nodeIn(
     clientNs,
-    `const c=require('net').connect(${port},'${addr}',()=>c.write('ping'));let b='';c.on('data',d=>b+=d);c.on('end',()=>{console.log(b);process.exit(0)});c.on('error',e=>{console.log('error '+e.code);process.exit(0)});setTimeout(()=>{console.log('timeout');process.exit(0)},${timeoutMs})`,
+    `const c=require('net').connect(${to.port},'${to.addr}',()=>c.write('ping'));let b='';c.on('data',d=>b+=d);c.on('end',()=>{console.log(b);process.exit(0)});c.on('error',e=>{console.log('error '+e.code);process.exit(0)});setTimeout(()=>{console.log('timeout');process.exit(0)},${timeoutMs})`,
   );
   const answer = (await client.done).trim();
   server.kill();
   await server.done;
-  return answer === 'pong:ping';
+  const m = /^pong:ping from (\S+)$/.exec(answer);
+  return m ? m[1]!.replace(/^::ffff:/, '') : undefined;
 }

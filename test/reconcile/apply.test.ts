@@ -98,3 +98,31 @@ test('a declared bridge that exists but is not netd\'s is an error and stays unt
     ip('link', 'del', 'br-taken');
   }
 });
+
+test('edits converge: interface rename, MTU, netns move, new subnet, gateway priority', { skip }, async () => {
+  const edits: [string, string, RegExp][] = [
+    ['interface rename keeps the static address', WITHOUT_DB.replace('{ container: web, network: front, ipv4: 10.88.0.10 }', '{ container: web, network: front, ipv4: 10.88.0.10, interface: lan0 }'), /replace attachment web\/front\n {4}interface eth0 → lan0/],
+    ['MTU is updated in place', WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.88.0.0/24, mtu: 1400 }'), /update network front\n {4}mtu 1500 → 1400/],
+    ['a container moves to another namespace', WITHOUT_DB.replace('  web: {}', '  web: { netns: web2 }'), /replace container web\n {4}netns web → web2/],
+    ['a new subnet replaces the network and its attachments', WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.87.0.0/24 }').replaceAll('10.88.0.', '10.87.0.'), /replace network front/],
+  ];
+  assert.equal((await host.apply(WITHOUT_DB)).code, 0, 'back to the two-container state');
+  for (const [name, yaml, planned] of edits) {
+    const d = await host.diff(yaml);
+    assert.equal(d.code, 2, name);
+    assert.match(d.stdout, planned, name);
+    const r = await host.apply(yaml);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.equal((await host.diff(yaml)).code, 0, name);
+  }
+  const last = edits.at(-1)![1];
+  // Each edit starts from the two-container file, so the last one also undid the others.
+  assert.ok(await tcpRoundTrip('web', 'api', '10.87.0.11'), 'web → api on the new subnet');
+  assert.match(ip('-n', 'web', 'link', 'show', 'eth0'), /mtu 1500/);
+  assert.ok(!ip('netns', 'list').includes('web2'));
+  // Priority: api's default route moves to back when back outranks front.
+  const prio = last.replace('{ container: api, network: back, ipv4: 10.89.0.11 }', '{ container: api, network: back, ipv4: 10.89.0.11, gatewayPriority: 10 }');
+  assert.equal((await host.apply(prio)).code, 0);
+  assert.match(ip('-n', 'api', 'route', 'show', 'default'), /via 10\.89\.0\.1 dev eth1/);
+  assert.equal((await host.diff(prio)).code, 0);
+});

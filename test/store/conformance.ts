@@ -166,5 +166,15 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(c.events.map((e) => e.key), ['a']);
     });
+
+    test('closing the store ends its open watches', async () => {
+      const s = await open();
+      const c = collect(s, '', 0, 1);
+      await s.put('a', 1);
+      await c.done;
+      await s.close(); // c is never closed: the store must stop it (or the test process would hang)
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(c.events.map((e) => e.key), ['a']);
+    });
   });
 }

@@ -17,7 +17,10 @@ export const applyCommand: Command = {
       printPlan(ctx, planned.plan);
       if (ctx.values['dry-run'] === true || planned.plan.changes.length === 0) return EXIT.ok;
       if (ctx.io.isTTY) ctx.err(`applying ${planned.plan.changes.length} change${planned.plan.changes.length === 1 ? '' : 's'}…`);
-      const r = await apply(e, desired, planned);
+      const progress = ctx.io.isTTY
+        ? (phase: number, done: number, total: number) => ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`)
+        : undefined;
+      const r = await apply(progress ? { ...e, progress } : e, desired, planned);
       for (const m of r.errors) ctx.err(`error: ${m}`);
       if (r.remaining.length > 0) {
         ctx.err('still different after apply:');

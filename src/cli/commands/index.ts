@@ -4,7 +4,13 @@
  */
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
+import { deleteCommand } from './delete.js';
 import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
+import { getCommand } from './get.js';
+import { graphCommand } from './graph.js';
+import { inspectCommand } from './inspect.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
 
@@ -12,7 +18,13 @@ export type { Command, Context } from '../context.js';
 
 export const COMMANDS: readonly Command[] = [
   applyCommand,
+  deleteCommand,
   diffCommand,
+  doctorCommand,
+  exportCommand,
+  getCommand,
+  graphCommand,
+  inspectCommand,
   validate,
   version,
 ];

@@ -1,0 +1,27 @@
+import { EXIT } from '../../errors.js';
+import { deleteDeclared } from '../../reconcile/delete.js';
+import { FILE_OPTION, type Command } from '../context.js';
+import { LOCK_OPTION, withEngine } from '../engine.js';
+import { printPlan, summary } from '../plan-output.js';
+
+export const deleteCommand: Command = {
+  name: 'delete',
+  summary: 'remove exactly what the files declare (attachments, containers, networks)',
+  usage: 'netd delete -f PATH... [--force] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, force: { type: 'boolean' } },
+  async run(ctx) {
+    const desired = await ctx.loadDesiredState();
+    if (typeof desired === 'number') return desired;
+    return withEngine(ctx, { lock: true }, async (e) => {
+      const r = await deleteDeclared(e, desired, { force: ctx.values.force === true });
+      if (r.changes.length === 0 && ctx.output === 'table') {
+        ctx.out('nothing to delete: netd owns none of the declared objects');
+        return EXIT.ok;
+      }
+      printPlan(ctx, { changes: r.changes });
+      for (const m of r.errors) ctx.err(`error: ${m}`);
+      ctx.err(summary({ changes: r.changes }, r.errors.length));
+      return r.errors.length === 0 ? EXIT.ok : EXIT.error;
+    });
+  },
+};

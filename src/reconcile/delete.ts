@@ -1,0 +1,97 @@
+/**
+ * `netd delete -f`: removes exactly what the files declare — their attachments, then their
+ * containers (a namespace netd created goes; an adopted one is only forgotten), then their
+ * networks — and nothing else netd owns. A container's sandbox cannot outlive its namespace,
+ * so deleting a container also deletes its attachments the files do not list. A network that
+ * still carries attachments of containers the files do not declare is refused, naming them,
+ * unless forced (then they go too): nothing is deleted when anything is refused.
+ *
+ * Like apply, everything is queued into one controller transaction so that the kernel work
+ * shares batches, and the firewall and /etc/netns files are re-rendered once at the end.
+ */
+import { NetdError, messageOf } from '../errors.js';
+import { attachmentKey, type DesiredState } from '../spec/types.js';
+import type { EndpointRecord } from '../store/records.js';
+import { deleteNetwork } from '../controller/networks.js';
+import { deleteSandbox } from '../controller/sandboxes.js';
+import { deleteEndpoint } from '../controller/endpoints.js';
+import type { Change, RecordedState } from '../plan/types.js';
+import { newController, planChanges, type Engine } from './reconcile.js';
+
+export interface DeleteSelection {
+  /** Ordered: attachments, containers, networks. */
+  readonly changes: readonly Change[];
+  /** Per declared network: the attachments on it that the files do not account for. */
+  readonly foreign: ReadonlyMap<string, readonly string[]>;
+}
+
+const del = (kind: Change['kind'], name: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason] });
+
+/** Which recorded objects the files select. Pure. */
+export function selectDeletes(desired: DesiredState, recorded: RecordedState, force = false): DeleteSelection {
+  const containers = new Set(desired.containers.map((c) => c.name).filter((n) => recorded.sandboxes.some((s) => s.container === n)));
+  const networks = recorded.networks.filter((n) => desired.networks.some((d) => d.name === n.name));
+  const declared = new Set(desired.attachments.map(attachmentKey));
+  const reason = new Map<string, string>();
+  for (const e of recorded.endpoints) {
+    const key = attachmentKey(e);
+    if (declared.has(key)) reason.set(key, 'declared');
+    else if (containers.has(e.container)) reason.set(key, `container "${e.container}" is deleted`);
+  }
+  const foreign = new Map<string, string[]>();
+  for (const n of networks) {
+    const left = recorded.endpoints.filter((e) => e.networkId === n.id && !reason.has(attachmentKey(e))).map(attachmentKey).sort();
+    if (left.length === 0) continue;
+    foreign.set(n.name, left);
+    if (force) for (const k of left) reason.set(k, `network "${n.name}" is deleted (--force)`);
+  }
+  const byKey = (a: EndpointRecord, b: EndpointRecord): number => attachmentKey(a).localeCompare(attachmentKey(b));
+  return {
+    changes: [
+      ...recorded.endpoints.filter((e) => reason.has(attachmentKey(e))).sort(byKey).map((e) => del('attachment', attachmentKey(e), reason.get(attachmentKey(e))!)),
+      ...[...containers].sort().map((c) => del('container', c, 'declared')),
+      ...networks.map((n) => n.name).sort().map((n) => del('network', n, 'declared')),
+    ],
+    foreign,
+  };
+}
+
+export interface DeleteResult {
+  readonly changes: readonly Change[];
+  /** One line per object that could not be deleted. */
+  readonly errors: readonly string[];
+}
+
+/** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
+export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean } = {}): Promise<DeleteResult> {
+  const planned = await planChanges(e, desired);
+  const { changes, foreign } = selectDeletes(desired, planned.recorded, opts.force);
+  if (foreign.size > 0 && !opts.force) {
+    const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
+    throw new NetdError('conflict', `${list.join('; ')} (delete them too with --force); nothing was deleted`);
+  }
+  if (changes.length === 0) return { changes, errors: [] };
+  const c = await newController(e, desired, planned);
+  const errors: string[] = [];
+  c.begin();
+  for (const ch of changes) {
+    try {
+      if (ch.kind === 'attachment') {
+        const [container, network] = ch.name.split('/') as [string, string];
+        const rec = c.endpointOf(container, network);
+        if (rec) await deleteEndpoint(c, rec);
+      } else if (ch.kind === 'container') {
+        const rec = c.sandboxOf(ch.name);
+        if (rec) await deleteSandbox(c, rec);
+      } else {
+        const rec = c.networkByName(ch.name);
+        if (rec) await deleteNetwork(c, rec, { force: opts.force === true });
+      }
+    } catch (err) {
+      errors.push(`delete ${ch.kind} "${ch.name}": ${messageOf(err)}`);
+    }
+  }
+  const commit = await c.commit();
+  errors.push(...commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`));
+  return { changes, errors };
+}

@@ -1,0 +1,158 @@
+/**
+ * The controller's logic above the kernel seam (a recording fake HostOps, the memory store):
+ * intent before kernel work, undo on failure with the original error, libnetwork's delete
+ * rules, predefined networks, batching of many steps into one batch per namespace.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetdError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { ENDPOINTS, IPAM, NETWORKS } from '../../src/store/records.js';
+import { Ipam } from '../../src/ipam/ipam.js';
+import { staticHostInfo } from '../../src/ipam/host.js';
+import { loadDesiredState } from '../../src/spec/validate.js';
+import type { DesiredState } from '../../src/spec/types.js';
+import { Controller } from '../../src/controller/controller.js';
+import { NetworkController } from '../../src/controller/api.js';
+import type { HostOps } from '../../src/controller/host.js';
+import { defaultDrivers } from '../../src/drivers/registry.js';
+import type { KernelView } from '../../src/plan/types.js';
+
+const YAML = `version: 1
+networks:
+  front: { subnet: 10.88.0.0/24 }
+containers:
+  web: {}
+  api: {}
+attachments:
+  - { container: web, network: front }
+  - { container: api, network: front }
+`;
+
+const EMPTY_KERNEL: KernelView = { host: { links: [], addresses: [], routes: [] }, netnsNames: new Set(), sandboxes: new Map(), files: new Map(), firewall: [] };
+
+interface Fake {
+  api: NetworkController;
+  store: MemoryStore;
+  desired: DesiredState;
+  batches: { ns: string | undefined; lines: readonly string[]; force: boolean }[];
+}
+
+async function setup(failOn?: RegExp): Promise<Fake> {
+  const r = await loadDesiredState(['-'], { stdin: YAML });
+  assert.ok(r.ok);
+  const store = new MemoryStore();
+  const batches: Fake['batches'] = [];
+  const host: HostOps = {
+    batch: {
+      async run(ns, lines, opts) {
+        batches.push({ ns, lines, force: opts?.force === true });
+        const at = failOn && !opts?.force ? lines.findIndex((l) => failOn.test(l)) : -1;
+        if (at >= 0) throw Object.assign(new NetdError('conflict', `"${lines[at]}": RTNETLINK answers: File exists`), { line: at + 1 });
+      },
+    },
+    nameservers: [],
+    readFile: async () => null,
+    writeFile: async () => undefined,
+    removeNetnsDir: async () => undefined,
+    ensureForwarding: async () => false,
+    syncFirewall: async () => false,
+  };
+  const c = new Controller({
+    store, host, drivers: defaultDrivers(), ipam: await Ipam.load(store, r.state, staticHostInfo([], [])), kernel: EMPTY_KERNEL, log: silentLogger,
+  });
+  return { api: new NetworkController(c), store, desired: r.state, batches };
+}
+
+async function buildAll(f: Fake): Promise<void> {
+  const c = f.api.controller;
+  c.begin();
+  const net = await f.api.newNetwork(f.desired.networks[0]!);
+  for (const a of f.desired.attachments) {
+    const sb = await f.api.newSandbox(f.desired.containers.find((x) => x.name === a.container)!);
+    await (await net.createEndpoint(a, sb)).join(sb);
+  }
+  const r = await c.commit();
+  assert.deepEqual(r.failed.map((s) => s.label), []);
+}
+
+test('one transaction: one host batch per phase and one batch per namespace', async () => {
+  const f = await setup();
+  await buildAll(f);
+  assert.equal(f.batches[0]!.ns, undefined, 'the host batch runs first');
+  assert.deepEqual(f.batches.map((b) => b.ns ?? 'host').sort(), ['api', 'host', 'web']);
+  const host = f.batches[0]!.lines;
+  assert.ok(host.indexOf('netns add web') < host.findIndex((l) => l.includes('type veth')), 'namespaces before veths');
+  assert.ok(host.some((l) => l.startsWith('link add nd-') && l.includes('type bridge')));
+  const records = await f.store.list<{ state: string }>(ENDPOINTS);
+  assert.deepEqual(records.map((r) => r.value.state), ['ready', 'ready']);
+  assert.equal((await f.store.list(IPAM)).length, 2);
+});
+
+test('a failed step is undone, its records and addresses removed, the others kept, the error is the original', async () => {
+  const f = await setup(/peer name eth0 .*netns web/);
+  const c = f.api.controller;
+  c.begin();
+  const net = await f.api.newNetwork(f.desired.networks[0]!);
+  for (const a of f.desired.attachments) {
+    const sb = await f.api.newSandbox(f.desired.containers.find((x) => x.name === a.container)!);
+    await (await net.createEndpoint(a, sb)).join(sb);
+  }
+  const r = await c.commit();
+  assert.deepEqual(r.failed.map((s) => s.label), ['create endpoint "web/front"']);
+  assert.match(String((r.failed[0]!.error as Error).message), /File exists/);
+  const eps = await f.store.list<{ container: string; state: string }>(ENDPOINTS);
+  assert.deepEqual(eps.map((e) => [e.value.container, e.value.state]), [['api', 'ready']]);
+  assert.equal((await f.store.list(IPAM)).length, 1, 'the failed endpoint released its address');
+  const undo = f.batches.filter((b) => b.force);
+  assert.ok(undo.some((b) => b.lines.some((l) => l.startsWith('link del dev nd'))), 'its veth is removed best-effort');
+  // The host batch went on after the failing step: api's veth was created after web's failed.
+  const hostRuns = f.batches.filter((b) => b.ns === undefined && !b.force);
+  assert.ok(hostRuns.length >= 2, 'resumed after the failed step');
+});
+
+test('deleting a network with endpoints is refused, naming them; predefined networks cannot be deleted', async () => {
+  const f = await setup();
+  await buildAll(f);
+  const net = f.api.network('front')!;
+  await assert.rejects(net.delete(), /delete network "front": endpoints remain: (web\/front, api\/front|api\/front, web\/front)/);
+  await assert.rejects(f.api.network('host')!.delete(), (e) => e instanceof NetdError && /predefined networks cannot be deleted/.test(e.message));
+  await net.delete({ force: true });
+  assert.deepEqual(await f.store.list(NETWORKS), []);
+  assert.deepEqual(await f.store.list(ENDPOINTS), []);
+  assert.deepEqual(await f.store.list(IPAM), [], 'addresses released with their endpoints');
+});
+
+test('intent is written before kernel work: a crash after it leaves creating/deleting records', async () => {
+  const f = await setup();
+  let seen: string[] = [];
+  const run = f.api.controller.deps.host.batch.run;
+  f.api.controller.deps.host.batch.run = async (ns, lines, o) => {
+    if (seen.length === 0) seen = (await f.store.list<{ state: string }>(NETWORKS)).map((r) => r.value.state);
+    return run(ns, lines, o);
+  };
+  await buildAll(f);
+  assert.deepEqual(seen, ['creating']);
+});
+
+test('a retryable kernel error is retried with backoff, from the failing step on', async () => {
+  const f = await setup();
+  let busy = 2;
+  let attempts = 0;
+  const run = f.api.controller.deps.host.batch.run;
+  f.api.controller.deps.host.batch.run = async (ns, lines, o) => {
+    const at = lines.findIndex((l) => l.includes('type veth'));
+    if (ns === undefined) attempts++;
+    if (ns === undefined && at >= 0 && busy-- > 0) {
+      if (at > 0) await run(ns, lines.slice(0, at), o); // the lines before it were applied
+      throw Object.assign(new NetdError('retry', 'RTNETLINK answers: Device or resource busy'), { line: at + 1 });
+    }
+    return run(ns, lines, o);
+  };
+  await buildAll(f);
+  const host = f.batches.filter((b) => b.ns === undefined).map((b) => b.lines);
+  assert.equal(attempts, 3, 'two busy answers, then the rest of the batch');
+  assert.equal(host.length, 2);
+  assert.ok(host[1]![0]!.includes('type veth'), 'the retry starts at the failing step, not at the top');
+});
