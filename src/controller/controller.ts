@@ -7,7 +7,8 @@
  *
  *   1. intent: one store txn writes every new record as `creating` (with its IP allocations)
  *      and marks every record about to be destroyed `deleting` (libnetwork's inDelete);
- *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone;
+ *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone; the
+ *      /etc/netns directories of deleted sandboxes are removed;
  *   3. outcome: one store txn marks successes `ready`, removes deleted records and releases
  *      their addresses, and removes what failed to be created;
  *   4. files, forwarding and the firewall are brought in line with the records.
@@ -182,9 +183,11 @@ export class Controller {
     }
     this.routeSteps(tx);
     const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    // Before the outcome txn deletes the sandbox records: after a crash in between, the record
+    // (still `deleting`) is what makes the next run finish the removal.
+    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
-    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
     await this.load();
     const extraWrites = await this.syncHost();
     return { steps: tx.steps, failed, views, extraWrites };

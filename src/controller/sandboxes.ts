@@ -16,6 +16,8 @@ function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): void {
   const view = c.kernel.sandboxes.get(ref);
   const missing = !view || (sb.netns.kind === 'named' && !c.kernel.netnsNames.has(sb.netns.name));
   if (missing && sb.netns.kind === 'named' && sb.created) {
+    // Listed but not enterable: the file of an interrupted `netns add`, in the way of a new one.
+    if (view === null && c.kernel.netnsNames.has(sb.netns.name)) step.lines(0).push(`netns del ${sb.netns.name}`);
     step.lines(1).push(`netns add ${sb.netns.name}`);
     step.undo(undefined, `netns del ${sb.netns.name}`);
   } else if (missing) {

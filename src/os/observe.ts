@@ -208,13 +208,17 @@ export class IpObserver implements Observer {
     return { ...view, namespaces };
   }
 
-  /** One namespace's view, or null when it does not exist. */
+  /**
+   * One namespace's view, or null when it does not exist or is not a namespace: a file under
+   * /run/netns that setns refuses is what `ip netns add` leaves when killed before its bind
+   * mount (it stays listed by `netns list`; `netns del` removes it).
+   */
   async view(ns: NsRef): Promise<NamespaceView | null> {
     try {
       const { stdout } = await this.runner.run(ipArgv(ns, ['-details', '-json', '-batch', '-']), { input: VIEW_CMDS });
       return parseView(stdout);
     } catch (e) {
-      if (e instanceof KernelError && e.kind === 'not-found') return null;
+      if (e instanceof KernelError && (e.kind === 'not-found' || /setting the network namespace .* failed: Invalid argument/.test(e.stderr))) return null;
       throw e;
     }
   }

@@ -12,7 +12,7 @@ export function conflictError(what: 'put' | 'delete', key: string, expected: num
 export function checkOps(ops: readonly Op[]): void {
   const seen = new Set<string>();
   for (const op of ops) {
-    if (seen.has(op.key)) throw new NetdError('invalid', `transaction touches key "${op.key}" more than once`);
+    if (seen.has(op.key)) throw new NetdError('internal', `transaction touches key "${op.key}" more than once`);
     seen.add(op.key);
   }
 }

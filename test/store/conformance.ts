@@ -124,7 +124,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
 
     t('txn touching one key twice is refused', async (s) => {
       const ops = [{ type: 'put', key: 'a', value: 1 }, { type: 'delete', key: 'a' }] as const;
-      await assert.rejects(s.txn([], ops), (e: unknown) => isNetdError(e, 'invalid'));
+      await assert.rejects(s.txn([], ops), (e: unknown) => isNetdError(e, 'internal'));
       assert.equal(await s.revision(), 0);
     });
 

@@ -1,0 +1,258 @@
+/**
+ * The pure diff: hand-built records and kernel snapshots in, Changes with their exact
+ * reasons out. The base fixture is in sync (no changes); each case edits the files, the
+ * records or the kernel and names every change it expects, in order.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diff } from '../../src/plan/diff.js';
+import { renderSandboxFiles } from '../../src/plan/files.js';
+import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
+import { derivedMac, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../../src/store/records.js';
+import { loadDesiredState } from '../../src/spec/validate.js';
+import type { DesiredState } from '../../src/spec/types.js';
+
+const NET = 'a'.repeat(64);
+const id = (c: string): string => c.repeat(64);
+const BASE = `version: 1
+networks:
+  front: { subnet: 10.90.0.0/24, bridge: br-front }
+containers:
+  web: {}
+  api: {}
+attachments:
+  - { container: web, network: front, ipv4: 10.90.0.10 }
+  - { container: api, network: front }
+`;
+
+interface Fixture {
+  yaml: string;
+  networks: NetworkRecord[];
+  sandboxes: SandboxRecord[];
+  endpoints: EndpointRecord[];
+  host: { links: LinkView[]; addresses: { dev: string; cidr: string }[] };
+  views: Map<string, NamespaceView | null>;
+  netnsNames: Set<string>;
+  /** Overrides of the files on disk (default: what the records render to). */
+  files: Map<string, string | null>;
+  firewall: string[];
+}
+
+function endpoint(container: string, hex: string, ipv4: string): EndpointRecord {
+  return {
+    id: id(hex), networkId: NET, network: 'front', container, sandboxId: id(container === 'web' ? 'b' : 'c'), interface: 'eth0',
+    hostVeth: `nd${id(hex).slice(0, 12)}`, mac: derivedMac(ipv4, id(hex)), ipv4, aliases: [], gatewayPriority: 0, ports: [], state: 'ready',
+  };
+}
+
+function sandbox(container: string, hex: string): SandboxRecord {
+  return { id: id(hex), container, netns: { kind: 'named', name: container }, created: true, hostname: container, state: 'ready' };
+}
+
+function inside(ep: EndpointRecord): NamespaceView {
+  return {
+    links: [{ name: 'lo', up: true, mtu: 65536 }, { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac! }],
+    addresses: [{ dev: 'eth0', cidr: `${ep.ipv4}/24` }],
+    routes: [{ dst: 'default', gateway: '10.90.0.1', dev: 'eth0', family: 4 }],
+  };
+}
+
+/** front (br-front) with web (static 10.90.0.10) and api (dynamic, 10.90.0.2): all in sync. */
+function base(): Fixture {
+  const endpoints = [endpoint('web', 'd', '10.90.0.10'), endpoint('api', 'e', '10.90.0.2')];
+  const veth = (e: EndpointRecord): LinkView => ({ name: e.hostVeth!, kind: 'veth', master: 'br-front', up: true, mtu: 1500, alias: `netd:endpoint:${e.id}` });
+  return {
+    yaml: BASE,
+    networks: [{
+      id: NET, name: 'front', driver: 'bridge', bridge: 'br-front', ipv4: { subnet: '10.90.0.0/24', gateway: '10.90.0.1', reserved: [] },
+      mtu: 1500, internal: false, masquerade: true, icc: true, labels: {}, adopted: false, state: 'ready',
+    }],
+    sandboxes: [sandbox('web', 'b'), sandbox('api', 'c')],
+    endpoints,
+    host: {
+      links: [{ name: 'br-front', kind: 'bridge', up: true, mtu: 1500, alias: `netd:network:${NET}` }, ...endpoints.map(veth)],
+      addresses: [{ dev: 'br-front', cidr: '10.90.0.1/24' }],
+    },
+    views: new Map([['web', inside(endpoints[0]!)], ['api', inside(endpoints[1]!)]]),
+    netnsNames: new Set(['web', 'api']),
+    files: new Map(),
+    firewall: [],
+  };
+}
+
+async function run(f: Fixture): Promise<Change[]> {
+  const r = await loadDesiredState(['-'], { stdin: f.yaml });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const recorded: RecordedState = { networks: f.networks, sandboxes: f.sandboxes, endpoints: f.endpoints, allocations: [], revisions: new Map() };
+  const files = new Map<string, string | null>(renderSandboxFiles(f.sandboxes, f.endpoints, []));
+  for (const [k, v] of f.files) files.set(k, v);
+  const kernel: KernelView = {
+    host: { ...f.host, routes: [] }, netnsNames: f.netnsNames, sandboxes: f.views, files, firewall: f.firewall,
+  };
+  return [...diff(r.state as DesiredState, recorded, kernel, []).changes];
+}
+
+const web = (f: Fixture): EndpointRecord => f.endpoints[0]!;
+const webView = (f: Fixture): NamespaceView => f.views.get('web')!;
+const setWebView = (f: Fixture, v: Partial<NamespaceView>): void => void f.views.set('web', { ...webView(f), ...v });
+const hostLink = (f: Fixture, name: string, patch: Partial<LinkView>): void => {
+  f.host.links = f.host.links.map((l) => (l.name === name ? { ...l, ...patch } : l));
+};
+const ch = (action: Change['action'], kind: Change['kind'], name: string, ...reasons: string[]): Change => ({ action, kind, name, reasons });
+const recreated = (why: string): Change[] => [ch('replace', 'attachment', 'web/front', why), ch('replace', 'attachment', 'api/front', why)];
+
+interface Case {
+  name: string;
+  edit: (f: Fixture) => void;
+  want: Change[] | ((f: Fixture) => Change[]);
+}
+
+const cases: Case[] = [
+  { name: 'in sync: no changes', edit: () => undefined, want: [] },
+  // ---- desired vs recorded ----
+  {
+    name: 'create: a new container and its attachment',
+    edit: (f) => void (f.yaml = f.yaml.replace('  api: {}\n', '  api: {}\n  db: {}\n') + '  - { container: db, network: front }\n'),
+    want: [ch('create', 'container', 'db'), ch('create', 'attachment', 'db/front')],
+  },
+  {
+    name: 'create: a new network, containers before networks before attachments',
+    edit: (f) => void (f.yaml = f.yaml.replace('containers:', '  back: { subnet: 10.91.0.0/24 }\ncontainers:') + '  - { container: api, network: back }\n'),
+    want: [ch('create', 'network', 'back'), ch('create', 'attachment', 'api/back')],
+  },
+  { name: 'update: network mtu', edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, mtu: 1400')), want: [ch('update', 'network', 'front', 'mtu 1500 → 1400')] },
+  {
+    name: 'update: network labels and icc',
+    edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, icc: false, labels: { team: web }')),
+    want: [ch('update', 'network', 'front', 'icc true → false', 'labels {} → {"team":"web"}')],
+  },
+  { name: 'update: container hostname', edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }')), want: [ch('update', 'container', 'web', 'hostname web → w1')] },
+  {
+    name: 'update: attachment aliases and gatewayPriority',
+    edit: (f) => void (f.yaml = f.yaml.replace('ipv4: 10.90.0.10 }', 'ipv4: 10.90.0.10, aliases: [www], gatewayPriority: 5 }')),
+    want: [ch('update', 'attachment', 'web/front', 'aliases [] → [www]', 'gatewayPriority 0 → 5')],
+  },
+  {
+    name: 'replace: a network with a new bridge name replaces its attachments',
+    edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-new')),
+    want: [ch('replace', 'network', 'front', 'bridge br-front → br-new'), ...recreated('network front is recreated')],
+  },
+  {
+    name: 'replace: a container with a new namespace replaces its attachment',
+    edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { netns: webns }')),
+    want: [ch('replace', 'container', 'web', 'netns web → webns'), ch('replace', 'attachment', 'web/front', 'container web is recreated')],
+  },
+  { name: 'replace: an attachment with a new interface name', edit: (f) => void (f.yaml = f.yaml.replace('network: front, ipv4', 'network: front, interface: eth1, ipv4')), want: [ch('replace', 'attachment', 'web/front', 'interface eth0 → eth1')] },
+  {
+    name: 'replace: an attachment with a new static address',
+    edit: (f) => void (f.yaml = f.yaml.replace('ipv4: 10.90.0.10', 'ipv4: 10.90.0.20')),
+    want: [ch('replace', 'attachment', 'web/front', 'ipv4 10.90.0.10 → 10.90.0.20')],
+  },
+  {
+    name: 'replace: an attachment with a declared mac',
+    edit: (f) => void (f.yaml = f.yaml.replace('ipv4: 10.90.0.10', 'ipv4: 10.90.0.10, mac: "02:00:00:00:00:01"')),
+    want: [ch('replace', 'attachment', 'web/front', 'mac 02:42:0a:5a:00:0a → 02:00:00:00:00:01')],
+  },
+  {
+    name: 'delete: an undeclared container goes after its attachment, before any other change',
+    edit: (f) => void (f.yaml = f.yaml.replace('  api: {}\n', '').replace('  - { container: api, network: front }\n', '').replace('  web: {}', '  web: { hostname: w1 }')),
+    want: [ch('delete', 'attachment', 'api/front', 'not declared'), ch('delete', 'container', 'api', 'not declared'), ch('update', 'container', 'web', 'hostname web → w1')],
+  },
+  {
+    name: 'delete: everything, attachments then containers then networks',
+    edit: (f) => void (f.yaml = 'version: 1\n'),
+    want: [
+      ch('delete', 'attachment', 'web/front', 'not declared'), ch('delete', 'attachment', 'api/front', 'not declared'),
+      ch('delete', 'container', 'web', 'not declared'), ch('delete', 'container', 'api', 'not declared'),
+      ch('delete', 'network', 'front', 'not declared'),
+    ],
+  },
+  // ---- recorded vs kernel ----
+  { name: 'repair: a missing veth', edit: (f) => void (f.host.links = f.host.links.filter((l) => l.name !== web(f).hostVeth)), want: (f) => [ch('repair', 'attachment', 'web/front', `veth ${web(f).hostVeth} missing`)] },
+  { name: 'repair: a bridge set down', edit: (f) => hostLink(f, 'br-front', { up: false }), want: [ch('repair', 'network', 'front', 'bridge br-front down → up')] },
+  { name: 'repair: a bridge mtu', edit: (f) => hostLink(f, 'br-front', { mtu: 1450 }), want: [ch('repair', 'network', 'front', 'bridge br-front mtu 1450 → 1500')] },
+  {
+    name: 'repair: drift and an update of one network come as one change',
+    edit: (f) => {
+      hostLink(f, 'br-front', { up: false });
+      f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, masquerade: false');
+    },
+    want: [ch('repair', 'network', 'front', 'bridge br-front down → up', 'masquerade true → false')],
+  },
+  {
+    name: 'repair: a veth on another bridge',
+    edit: (f) => hostLink(f, web(f).hostVeth!, { master: 'br-other' }),
+    want: (f) => [ch('repair', 'attachment', 'web/front', `veth ${web(f).hostVeth} master br-other → br-front`)],
+  },
+  {
+    name: 'repair: a changed container address',
+    edit: (f) => setWebView(f, { addresses: [{ dev: 'eth0', cidr: '10.90.0.99/24' }] }),
+    want: [ch('repair', 'attachment', 'web/front', 'interface eth0 in web address 10.90.0.10/24 missing', 'interface eth0 in web address 10.90.0.99/24 not declared')],
+  },
+  {
+    name: 'repair: a deleted namespace, container and attachment',
+    edit: (f) => {
+      f.views.set('web', null);
+      f.netnsNames.delete('web');
+    },
+    want: [ch('repair', 'container', 'web', 'namespace web missing'), ch('repair', 'attachment', 'web/front', 'namespace web missing')],
+  },
+  { name: 'repair: a deleted default route', edit: (f) => setWebView(f, { routes: [] }), want: [ch('repair', 'attachment', 'web/front', 'default route via 10.90.0.1 dev eth0 in web missing')] },
+  { name: 'repair: loopback down', edit: (f) => setWebView(f, { links: webView(f).links.map((l) => (l.name === 'lo' ? { ...l, up: false } : l)) }), want: [ch('repair', 'container', 'web', 'loopback in web down → up')] },
+  {
+    name: 'repair: an edited hosts file and a missing resolv.conf',
+    edit: (f) => {
+      f.files.set('/etc/netns/web/hosts', '10.90.0.200\tintruder\n');
+      f.files.set('/etc/netns/web/resolv.conf', null);
+    },
+    want: [ch('repair', 'container', 'web', '/etc/netns/web/hosts differs', '/etc/netns/web/resolv.conf missing')],
+  },
+  { name: 'repair: firewall drift comes last', edit: (f) => void f.firewall.push('table inet netd missing'), want: [ch('repair', 'firewall', 'nftables', 'table inet netd missing')] },
+  // ---- records a crash left behind ----
+  {
+    name: 'creating: every record left mid-create is repaired',
+    edit: (f) => {
+      f.networks[0] = { ...f.networks[0]!, state: 'creating' };
+      f.sandboxes[0] = { ...f.sandboxes[0]!, state: 'creating' };
+      f.endpoints[0] = { ...web(f), state: 'creating' };
+    },
+    want: [ch('repair', 'container', 'web', 'create was interrupted'), ch('repair', 'network', 'front', 'create was interrupted'), ch('repair', 'attachment', 'web/front', 'create was interrupted')],
+  },
+  {
+    name: 'creating: the interruption comes before the drift it left',
+    edit: (f) => {
+      f.endpoints[0] = { ...web(f), state: 'creating' };
+      setWebView(f, { routes: [] });
+    },
+    want: [ch('repair', 'attachment', 'web/front', 'create was interrupted', 'default route via 10.90.0.1 dev eth0 in web missing')],
+  },
+  {
+    name: 'deleting: a declared network is replaced, and its attachments with it',
+    edit: (f) => void (f.networks[0] = { ...f.networks[0]!, state: 'deleting' }),
+    want: [ch('replace', 'network', 'front', 'delete was interrupted'), ...recreated('network front is recreated')],
+  },
+  {
+    name: 'deleting: a declared container and attachment are replaced',
+    edit: (f) => {
+      f.sandboxes[0] = { ...f.sandboxes[0]!, state: 'deleting' };
+      f.endpoints[0] = { ...web(f), state: 'deleting' };
+    },
+    want: [ch('replace', 'container', 'web', 'delete was interrupted'), ch('replace', 'attachment', 'web/front', 'container web is recreated', 'delete was interrupted')],
+  },
+  {
+    name: 'deleting: an undeclared record is deleted',
+    edit: (f) => {
+      f.yaml = f.yaml.replace('  - { container: api, network: front }\n', '');
+      f.endpoints[1] = { ...f.endpoints[1]!, state: 'deleting' };
+    },
+    want: [ch('delete', 'attachment', 'api/front', 'not declared')],
+  },
+];
+
+for (const tc of cases) {
+  test(`diff: ${tc.name}`, async () => {
+    const f = base();
+    tc.edit(f);
+    assert.deepEqual(await run(f), typeof tc.want === 'function' ? tc.want(f) : tc.want);
+  });
+}
