@@ -13,7 +13,7 @@ import { Ipam } from '../../src/ipam/ipam.js';
 import { staticHostInfo } from '../../src/ipam/host.js';
 import { loadDesiredState } from '../../src/spec/validate.js';
 import type { DesiredState } from '../../src/spec/types.js';
-import { Controller } from '../../src/controller/controller.js';
+import { Controller, type CommitResult } from '../../src/controller/controller.js';
 import { NetworkController } from '../../src/controller/api.js';
 import type { HostOps } from '../../src/controller/host.js';
 import { defaultDrivers } from '../../src/drivers/registry.js';
@@ -65,7 +65,8 @@ async function setup(failOn?: RegExp): Promise<Fake> {
   return { api: new NetworkController(c), store, desired: r.state, batches };
 }
 
-async function buildAll(f: Fake): Promise<void> {
+/** The network, then per attachment its sandbox, endpoint and join, in one transaction. */
+async function commitAll(f: Fake): Promise<CommitResult> {
   const c = f.api.controller;
   c.begin();
   const net = await f.api.newNetwork(f.desired.networks[0]!);
@@ -73,8 +74,11 @@ async function buildAll(f: Fake): Promise<void> {
     const sb = await f.api.newSandbox(f.desired.containers.find((x) => x.name === a.container)!);
     await (await net.createEndpoint(a, sb)).join(sb);
   }
-  const r = await c.commit();
-  assert.deepEqual(r.failed.map((s) => s.label), []);
+  return c.commit();
+}
+
+async function buildAll(f: Fake): Promise<void> {
+  assert.deepEqual((await commitAll(f)).failed.map((s) => s.label), []);
 }
 
 test('one transaction: one host batch per phase and one batch per namespace', async () => {
@@ -92,14 +96,7 @@ test('one transaction: one host batch per phase and one batch per namespace', as
 
 test('a failed step is undone, its records and addresses removed, the others kept, the error is the original', async () => {
   const f = await setup(/peer name eth0 .*netns web/);
-  const c = f.api.controller;
-  c.begin();
-  const net = await f.api.newNetwork(f.desired.networks[0]!);
-  for (const a of f.desired.attachments) {
-    const sb = await f.api.newSandbox(f.desired.containers.find((x) => x.name === a.container)!);
-    await (await net.createEndpoint(a, sb)).join(sb);
-  }
-  const r = await c.commit();
+  const r = await commitAll(f);
   assert.deepEqual(r.failed.map((s) => s.label), ['create endpoint "web/front"']);
   assert.match(String((r.failed[0]!.error as Error).message), /File exists/);
   const eps = await f.store.list<{ container: string; state: string }>(ENDPOINTS);
