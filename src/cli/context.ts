@@ -10,6 +10,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Is stderr a terminal: enables caret excerpts (and color unless disabled). */
   isTTY?: boolean;
+  /** Stops long-running commands (watch); default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export type OutputFormat = 'table' | 'json' | 'yaml' | 'dot' | 'svg';

@@ -26,7 +26,7 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => buf };
 }
 
-export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Captured> {
+export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; isTTY?: boolean; signal?: AbortSignal } = {}): Promise<Captured> {
   const out = sink();
   const err = sink();
   const code = await run(argv, {
@@ -35,6 +35,7 @@ export async function runCli(argv: string[], opts: { stdin?: string; env?: Recor
     stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
     env: opts.env ?? {},
     isTTY: opts.isTTY ?? false,
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { code, stdout: out.text(), stderr: err.text() };
 }

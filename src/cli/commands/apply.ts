@@ -1,6 +1,7 @@
 import { EXIT } from '../../errors.js';
 import { apply, planChanges } from '../../reconcile/reconcile.js';
-import { FILE_OPTION, type Command } from '../context.js';
+import type { DesiredState } from '../../spec/types.js';
+import { FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 
@@ -12,10 +13,16 @@ export const applyCommand: Command = {
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
-    return withEngine(ctx, { lock: ctx.values['dry-run'] !== true }, async (e) => {
+    return applyOnce(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false });
+  },
+};
+
+/** One apply: plan (printed), execute, verify, summary; the exit code. `watch` repeats it. */
+export function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<number> {
+  return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
       const planned = await planChanges(e, desired);
-      printPlan(ctx, planned.plan);
-      if (ctx.values['dry-run'] === true || planned.plan.changes.length === 0) return EXIT.ok;
+      if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
+      if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
       if (ctx.io.isTTY) ctx.err(`applying ${planned.plan.changes.length} change${planned.plan.changes.length === 1 ? '' : 's'}…`);
       const progress = ctx.io.isTTY
         ? (phase: number, done: number, total: number) => ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`)
@@ -28,6 +35,5 @@ export const applyCommand: Command = {
       }
       ctx.err(summary(planned.plan, r.errors.length));
       return r.errors.length === 0 && r.remaining.length === 0 ? EXIT.ok : EXIT.error;
-    });
-  },
-};
+  });
+}

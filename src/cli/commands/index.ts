@@ -13,6 +13,7 @@ import { graphCommand } from './graph.js';
 import { inspectCommand } from './inspect.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
+import { watchCommand } from './watch.js';
 
 export type { Command, Context } from '../context.js';
 
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   validate,
   version,
+  watchCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,0 +1,45 @@
+import { EXIT, messageOf } from '../../errors.js';
+import { watchLoop } from '../../reconcile/watch.js';
+import { FILE_OPTION, type Command, type Context } from '../context.js';
+import { LOCK_OPTION, parseDuration } from '../engine.js';
+import { applyOnce } from './apply.js';
+
+/** SIGINT/SIGTERM stop the daemon after the pass in flight. */
+function stopSignal(ctx: Context): AbortSignal {
+  if (ctx.io.signal) return ctx.io.signal;
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
+  return ac.signal;
+}
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'daemon: apply on every change of the files, and repair drift every --resync',
+  usage: 'netd watch -f PATH... [--resync 60s] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, resync: { type: 'string' } },
+  async run(ctx) {
+    if (ctx.files.length === 0 || ctx.files.includes('-')) {
+      ctx.err('netd watch: give the files to watch with -f PATH (stdin cannot be watched)');
+      return EXIT.usage;
+    }
+    const resyncMs = parseDuration(typeof ctx.values.resync === 'string' ? ctx.values.resync : '60s', '--resync');
+    await watchLoop({
+      paths: ctx.files,
+      resyncMs,
+      debounceMs: 200,
+      signal: stopSignal(ctx),
+      pass: async (why) => {
+        try {
+          // Invalid files are reported and nothing changes: the last applied state stays.
+          const desired = await ctx.loadDesiredState();
+          if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files are invalid; nothing was changed`);
+          const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true });
+          if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
+        } catch (e) {
+          ctx.err(`netd watch (${why}): ${messageOf(e)}`);
+        }
+      },
+    });
+    return EXIT.ok;
+  },
+};
