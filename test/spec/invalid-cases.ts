@@ -1,4 +1,7 @@
 /** Invalid inputs: each must exit 65 with `in.yaml:LINE:COL: ... FRAGMENT`. */
+import { INPUT_CASES } from './invalid-cases-input.js';
+import { RULE_CASES } from './invalid-cases-rules.js';
+
 export interface InvalidCase {
   name: string;
   yaml: string;
@@ -10,7 +13,7 @@ const V = 'version: 1\n';
 const NET = 'networks:\n  n: {subnet: 10.88.0.0/24}\n'; // lines 2-3 after V
 const C = 'containers:\n  c: {}\n';
 
-export const CASES: InvalidCase[] = [
+const BASE_CASES: InvalidCase[] = [
   // ---- YAML and schema
   { name: 'yaml syntax', yaml: `${V}networks: [\n`, fragment: 'yaml:', at: '3:1' },
   { name: 'duplicate key', yaml: `${V}version: 1\n`, fragment: 'duplicate key "version"', at: '2:1' },
@@ -99,3 +102,5 @@ export const CASES: InvalidCase[] = [
   { name: 'null network plus another', yaml: `${V}networks:\n  z: {driver: "null"}\n  n: {subnet: 10.88.0.0/24}\n${C}attachments:\n  - {container: c, network: n}\n  - {container: c, network: z}\n`, fragment: 'is on null network "z"', at: '8:29' },
   { name: 'interface lo', yaml: `${V}${NET}${C}attachments:\n  - {container: c, network: n, interface: lo}\n`, fragment: 'loopback', at: '7:43' },
 ];
+
+export const CASES: InvalidCase[] = [...BASE_CASES, ...RULE_CASES, ...INPUT_CASES];
