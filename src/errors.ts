@@ -55,3 +55,16 @@ export function exitCodeFor(e: unknown): number {
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Control and escape characters shown as escapes (`\n`, `\x1b`, `\u200b`…), never raw: a name
+ * or message from a file must not move the cursor, recolour a terminal or forge a line.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    if (named[c]) return named[c];
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
