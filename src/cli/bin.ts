@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-import { exitCodeFor, messageOf } from '../errors.js';
+import { escapeControls, exitCodeFor, messageOf } from '../errors.js';
 import { run } from './run.js';
+
+// A reader that went away (`netd get … | head -1`) is not an error: the rest of the output
+// is dropped and the command finishes as it would have.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+}
 
 try {
   process.exitCode = await run(process.argv.slice(2), {
@@ -9,8 +17,9 @@ try {
     stdin: process.stdin,
     env: process.env,
     isTTY: process.stderr.isTTY === true,
+    stdoutTTY: process.stdout.isTTY === true,
   });
 } catch (e) {
-  process.stderr.write(`netd: ${messageOf(e)}\n`);
+  process.stderr.write(`netd: ${escapeControls(messageOf(e))}\n`);
   process.exitCode = exitCodeFor(e);
 }

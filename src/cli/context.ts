@@ -8,8 +8,10 @@ export interface CliIO {
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream;
   env: Record<string, string | undefined>;
-  /** Is stderr a terminal: enables caret excerpts (and color unless disabled). */
+  /** Is stderr a terminal: enables caret excerpts, progress and colour on stderr. */
   isTTY?: boolean;
+  /** Is stdout a terminal: enables colour in results. */
+  stdoutTTY?: boolean;
   /** Stops long-running commands (watch); default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
 }
@@ -23,7 +25,10 @@ export interface Context {
   positionals: string[];
   io: CliIO;
   log: Logger;
+  /** Colour for messages on stderr: decided by stderr, FORCE_COLOR, NO_COLOR and --no-color. */
   color: boolean;
+  /** Colour for results on stdout: the same, decided by stdout. */
+  outColor: boolean;
   output: OutputFormat;
   stateDir: string;
   /** -f PATH, repeatable, in argument order. */
@@ -32,7 +37,10 @@ export interface Context {
   out(s: string): void;
   /** A line to stderr (messages for people). */
   err(s: string): void;
-  /** Loads the -f files; on invalid input prints the errors and returns the exit code (65, or 64 without -f). */
+  /**
+   * Loads the -f files; on invalid input prints the errors and returns the exit code (65, or 64
+   * without -f). A command with --allow-empty also refuses an input that declares nothing.
+   */
   loadDesiredState(): Promise<DesiredState | number>;
 }
 
@@ -47,10 +55,15 @@ export interface Command {
   positionals?: string;
   /** The formats -o accepts for this command, default first; undefined: OUTPUT_FORMATS. */
   outputs?: readonly OutputFormat[];
+  /** Changes the host: a thrown 'invalid' error may come after kernel work, so it exits 1, never 65. */
+  writes?: boolean;
   run(ctx: Context): Promise<number>;
 }
 
 export const FILE_OPTION = { file: { type: 'string', short: 'f', multiple: true } } as const;
+
+/** A command that offers it refuses an input that declares nothing (exit 65) unless it is given. */
+export const ALLOW_EMPTY_OPTION = { 'allow-empty': { type: 'boolean' } } as const;
 
 export const GLOBAL_OPTIONS = {
   'state-dir': { type: 'string' },

@@ -7,9 +7,20 @@ const GLOBAL_HELP = [
   '  --state-dir DIR        state directory (env NETD_STATE_DIR, default /var/lib/netd)',
   '  --log-level LEVEL      trace|debug|info|warn|error|fatal|silent (default warn); logs go to stderr',
   '  -o, --output FORMAT    table|json|yaml (default table; graph: dot|svg, see each command)',
-  '  --no-color             no ANSI colors (also NO_COLOR=1)',
+  '  --no-color             no ANSI colors (also NO_COLOR=1; FORCE_COLOR=1 forces them)',
   '  -h, --help             this help',
+  '  --version              the netd version (as "netd version")',
 ];
+
+/** What each command flag does, shown by "netd COMMAND --help". */
+const FLAG_HELP: Record<string, string> = {
+  file: 'a desired-state file, a directory of *.yaml files, or - for stdin',
+  'dry-run': 'print the plan and change nothing',
+  'allow-empty': 'accept an input that declares nothing: everything netd owns is then pruned',
+  'lock-timeout': 'how long to wait for the state-dir lock (default 60s)',
+  force: 'also delete attachments of undeclared containers on the deleted networks',
+  resync: 'apply at least this often, repairing drift (default 60s)',
+};
 
 export function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -29,8 +40,8 @@ export function globalHelp(): string {
 }
 
 function optionLine(name: string, o: NonNullable<ParseArgsConfig['options']>[string]): string {
-  const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ' VALUE' : ''}`;
-  return `  ${flag}${o.multiple ? ' (repeatable)' : ''}`;
+  const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`;
+  return FLAG_HELP[name] ? `  ${flag.padEnd(30)} ${FLAG_HELP[name]}` : `  ${flag}`;
 }
 
 export function commandHelp(c: Command): string {

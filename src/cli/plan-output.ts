@@ -25,17 +25,21 @@ export function printPlan(ctx: Context, plan: Plan): void {
     ctx.out('in sync: nothing to do');
     return;
   }
-  for (const c of plan.changes) for (const line of formatChange(c, ctx.color)) ctx.out(line);
+  for (const c of plan.changes) for (const line of formatChange(c, ctx.outColor)) ctx.out(line);
 }
 
 const PAST: Record<Change['action'], string> = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted', repair: 'repaired' };
 
-/** `3 created, 1 updated, 2 deleted, 0 failed` (actions that did not occur are left out, but created/deleted/failed always show). */
-export function summary(plan: Plan, failed: number): string {
+/**
+ * What happened, not what was planned: `2 created, 0 deleted, 1 failed` when one of three
+ * creates failed. Actions that did not occur are left out, but created/deleted/failed always
+ * show. `failed` holds the changes that did not happen; `others` counts failures of no change.
+ */
+export function summary(changes: readonly Change[], failed: ReadonlySet<Change> = new Set(), others = 0): string {
   const counts = new Map<string, number>();
-  for (const c of plan.changes) counts.set(PAST[c.action], (counts.get(PAST[c.action]) ?? 0) + 1);
+  for (const c of changes) if (!failed.has(c)) counts.set(PAST[c.action], (counts.get(PAST[c.action]) ?? 0) + 1);
   const parts = ['created', 'updated', 'replaced', 'repaired', 'deleted']
     .filter((k) => counts.has(k) || k === 'created' || k === 'deleted')
     .map((k) => `${counts.get(k) ?? 0} ${k}`);
-  return [...parts, `${failed} failed`].join(', ');
+  return [...parts, `${failed.size + others} failed`].join(', ');
 }

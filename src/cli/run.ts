@@ -1,21 +1,35 @@
-import { NetdError, exitCodeFor } from '../errors.js';
 /**
  * run(argv, io) → exit code: the whole CLI as a function, so tests call it in-process.
  * Global flags may come before or after the command name.
  */
 import { parseArgs } from 'node:util';
-import { EXIT, messageOf } from '../errors.js';
+import { EXIT, NetdError, escapeControls, exitCodeFor, messageOf } from '../errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { loadDesiredState } from '../spec/validate.js';
 import { didYouMean } from '../spec/suggest.js';
 import { commandNames, findCommand } from './commands/index.js';
-import { GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type OutputFormat } from './context.js';
+import { FILE_OPTION, GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type OutputFormat } from './context.js';
 import { commandHelp, globalHelp } from './help.js';
 import { printSpecErrors } from './report.js';
+import type { DesiredState } from '../spec/types.js';
 
 export type { CliIO } from './context.js';
 
 class UsageError extends Error {}
+
+/** Short options that take a value: parseArgs reads `-o=json` as the value "=json". */
+const SHORT_WITH_VALUE = new Set<string>(
+  Object.values({ ...GLOBAL_OPTIONS, ...FILE_OPTION }).flatMap((o) => ('short' in o && o.type === 'string' ? [o.short] : [])),
+);
+
+/** `-o=json` → `-o json` (up to a `--`). */
+function normalise(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.flatMap((a, i) => {
+    const m = /^-(\w)=(.*)$/s.exec(a);
+    return m && SHORT_WITH_VALUE.has(m[1]!) && (end < 0 || i < end) ? [`-${m[1]}`, m[2]!] : [a];
+  });
+}
 
 /** The command name: the first positional once the global flags (and their values) are skipped. */
 function splitCommand(argv: string[]): { name?: string; rest: string[] } {
@@ -40,6 +54,19 @@ function pick<T extends string>(v: unknown, allowed: readonly T[], flag: string,
   return v as T;
 }
 
+/**
+ * Colour for a stream: --no-color never; FORCE_COLOR (as node reads it: set and not "0")
+ * always, and "0" never; NO_COLOR never; otherwise when the stream is a terminal.
+ */
+function colour(tty: boolean | undefined, values: Context['values'], env: CliIO['env']): boolean {
+  if (values['no-color'] === true) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
+  if (env.NO_COLOR) return false;
+  return tty === true;
+}
+
+const declaresNothing = (s: DesiredState): boolean => s.networks.length === 0 && s.containers.length === 0 && s.attachments.length === 0;
+
 function makeContext(io: CliIO, cmd: Command, values: Context['values'], positionals: string[]): Context {
   const line = (s: NodeJS.WritableStream) => (t: string) => void s.write(`${t}\n`);
   const env = io.env;
@@ -48,7 +75,8 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
     positionals,
     io,
     log: createLogger(pick(values['log-level'], LOG_LEVELS, '--log-level', 'warn' as LogLevel), io.stderr),
-    color: values['no-color'] !== true && !env.NO_COLOR && io.isTTY === true,
+    color: colour(io.isTTY, values, env),
+    outColor: colour(io.stdoutTTY, values, env),
     output: pick<OutputFormat>(values.output, cmd.outputs ?? OUTPUT_FORMATS, '-o', cmd.outputs?.[0] ?? 'table'),
     stateDir: (values['state-dir'] as string | undefined) ?? env.NETD_STATE_DIR ?? '/var/lib/netd',
     files: (values.file as string[] | undefined) ?? [],
@@ -56,25 +84,33 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
     err: line(io.stderr),
     async loadDesiredState() {
       if (ctx.files.length === 0) {
-        ctx.err('netd: -f PATH is required');
+        ctx.err(`netd ${cmd.name}: -f PATH is required`);
         return EXIT.usage;
       }
       const r = await loadDesiredState(ctx.files, { stdin: io.stdin });
-      if (r.ok) return r.state;
-      printSpecErrors(ctx, r.errors, r.texts);
-      return EXIT.invalid;
+      if (!r.ok) {
+        printSpecErrors(ctx, r.errors, r.texts);
+        return EXIT.invalid;
+      }
+      // An empty file or stdin (`cat missing.yaml | netd apply -f -`) would prune everything.
+      if ('allow-empty' in cmd.options && values['allow-empty'] !== true && declaresNothing(r.state)) {
+        ctx.err(`netd ${cmd.name}: nothing declared: refusing to remove everything netd owns; pass --allow-empty to do that`);
+        return EXIT.invalid;
+      }
+      return r.state;
     },
   };
   return ctx;
 }
 
 function usage(io: CliIO, message: string, hint: string): number {
-  io.stderr.write(`netd: ${message}\n${hint}\n`);
+  io.stderr.write(`netd: ${escapeControls(message)}\n${hint}\n`);
   return EXIT.usage;
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { name, rest } = splitCommand(argv);
+  const { name, rest } = splitCommand(normalise(argv));
+  if (name === undefined && rest.includes('--version')) return run(['version', ...rest.filter((a) => a !== '--version')], io);
   const out = (s: string): number => {
     io.stdout.write(`${s}\n`);
     return EXIT.ok;
@@ -97,8 +133,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, flagError(e, cmd), hint);
     if (e instanceof NetdError) {
       // Expected failures (kernel, store, lock, conflicts): one line, no stack.
-      io.stderr.write(`netd ${cmd.name}: ${e.message}\n`);
-      return exitCodeFor(e);
+      io.stderr.write(`netd ${cmd.name}: ${escapeControls(e.message)}\n`);
+      // 65 promises that nothing changed: only validation, before any write, may say so.
+      const code = exitCodeFor(e);
+      return code === EXIT.invalid && cmd.writes ? EXIT.error : code;
     }
     throw e;
   }

@@ -16,6 +16,7 @@ import { deleteNetwork } from '../controller/networks.js';
 import { deleteSandbox } from '../controller/sandboxes.js';
 import { deleteEndpoint } from '../controller/endpoints.js';
 import type { Change, RecordedState } from '../plan/types.js';
+import { queueEach } from './execute.js';
 import { newController, planChanges, type Engine } from './reconcile.js';
 
 export interface DeleteSelection {
@@ -60,6 +61,10 @@ export interface DeleteResult {
   readonly changes: readonly Change[];
   /** One line per object that could not be deleted. */
   readonly errors: readonly string[];
+  /** The selected deletes that did not happen. */
+  readonly failed: ReadonlySet<Change>;
+  /** Failures of no single change. */
+  readonly otherFailures: number;
 }
 
 /** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
@@ -70,28 +75,24 @@ export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { f
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
     throw new NetdError('conflict', `${list.join('; ')} (delete them too with --force); nothing was deleted`);
   }
-  if (changes.length === 0) return { changes, errors: [] };
+  if (changes.length === 0) return { changes, errors: [], failed: new Set(), otherFailures: 0 };
   const c = await newController(e, desired, planned);
-  const errors: string[] = [];
-  c.begin();
-  for (const ch of changes) {
-    try {
-      if (ch.kind === 'attachment') {
-        const [container, network] = ch.name.split('/') as [string, string];
-        const rec = c.endpointOf(container, network);
-        if (rec) await deleteEndpoint(c, rec);
-      } else if (ch.kind === 'container') {
-        const rec = c.sandboxOf(ch.name);
-        if (rec) await deleteSandbox(c, rec);
-      } else {
-        const rec = c.networkByName(ch.name);
-        if (rec) await deleteNetwork(c, rec, { force: opts.force === true });
-      }
-    } catch (err) {
-      errors.push(`delete ${ch.kind} "${ch.name}": ${messageOf(err)}`);
+  const r = await queueEach(c, changes, async (ch) => {
+    if (ch.kind === 'attachment') {
+      const [container, network] = ch.name.split('/') as [string, string];
+      const rec = c.endpointOf(container, network);
+      if (rec) await deleteEndpoint(c, rec);
+    } else if (ch.kind === 'container') {
+      const rec = c.sandboxOf(ch.name);
+      if (rec) await deleteSandbox(c, rec);
+    } else {
+      const rec = c.networkByName(ch.name);
+      if (rec) await deleteNetwork(c, rec, { force: opts.force === true });
     }
-  }
-  const commit = await c.commit();
-  errors.push(...commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`));
-  return { changes, errors };
+  });
+  const errors = [
+    ...r.failures.map((f) => `delete ${f.change.kind} "${f.change.name}": ${f.message}`),
+    ...r.commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`),
+  ];
+  return { changes, errors, failed: r.failed, otherFailures: r.unowned.length };
 }

@@ -2,10 +2,13 @@
  * The checks of `netd doctor` and the host prerequisites: privileges, the iproute2 and nft
  * tools, ip_forward, and other tables whose forward hook drops by policy.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../os/index.js';
 import type { RecordedState } from '../plan/types.js';
+import { DB_FILE } from '../store/sqlite.js';
 
 export type CheckGroup = 'prerequisites' | 'store' | 'leaks';
 export type CheckStatus = 'ok' | 'problem' | 'skipped';
@@ -29,8 +32,31 @@ export async function attempt(group: CheckGroup, name: string, fn: () => Promise
     const r = await fn();
     return Array.isArray(r) ? r : [r];
   } catch (e) {
-    return [problem(group, name, `could not check: ${messageOf(e)}`, 'run netd doctor as root')];
+    const fix = denied(e) ? 'run netd doctor as root (sudo netd doctor)' : 'correct what the error says, then run netd doctor again';
+    return [problem(group, name, `could not check: ${messageOf(e)}`, fix)];
   }
+}
+
+/** A refusal for lack of privileges (a file's mode, or the kernel's EPERM). */
+export function denied(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'EACCES' || code === 'EPERM' || /operation not permitted|permission denied/i.test(messageOf(e));
+}
+
+/**
+ * A state dir or database this uid may not read (a root-owned 0700 dir, a 0600 database):
+ * the fix is privileges, not moving the store aside. undefined when readable or missing.
+ */
+export async function storeReadable(stateDir: string): Promise<Check | undefined> {
+  for (const [path, mode] of [[stateDir, constants.R_OK | constants.X_OK], [join(stateDir, DB_FILE), constants.R_OK]] as const) {
+    try {
+      await access(path, mode);
+    } catch (e) {
+      if (!denied(e)) return undefined;
+      return problem('store', 'database', `${path}: permission denied for uid ${process.getuid?.() ?? '?'}`, 'run netd doctor as root (sudo netd doctor)');
+    }
+  }
+  return undefined;
 }
 
 const CAP_NET_ADMIN = 12n;
@@ -43,13 +69,47 @@ export async function privileges(): Promise<Check> {
   return problem('prerequisites', 'privileges', `uid ${uid ?? '?'} lacks CAP_NET_ADMIN: netd cannot change the network`, 'run netd as root (sudo netd …) or grant it CAP_NET_ADMIN');
 }
 
-export async function tool(runner: Runner, name: string, argv: string[], version: RegExp, pkg: string): Promise<Check> {
+/** The commands netd runs, and the package that provides each. */
+export interface Tool {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly version: RegExp;
+  readonly pkg: string;
+}
+
+export const TOOLS: readonly Tool[] = [
+  { name: 'iproute2', argv: ['ip', '-V'], version: /iproute2-([\w.]+)/, pkg: 'iproute2' },
+  { name: 'nftables', argv: ['nft', '--version'], version: /v([\d.]+)/, pkg: 'nftables' },
+];
+
+export async function tool(runner: Runner, t: Tool): Promise<Check> {
   try {
-    const { stdout } = await runner.run(argv);
-    const v = version.exec(stdout)?.[1];
-    return ok('prerequisites', name, v ? `${name} ${v}` : stdout.trim());
+    const { stdout } = await runner.run([...t.argv]);
+    const v = t.version.exec(stdout)?.[1];
+    return ok('prerequisites', t.name, v ? `${t.name} ${v}` : stdout.trim());
   } catch (e) {
-    return problem('prerequisites', name, `${argv.join(' ')}: ${messageOf(e)}`, `apt-get install ${pkg}`);
+    const missing = /ENOENT/.test(messageOf(e));
+    const detail = missing ? `"${t.argv[0]}" is not installed (not found on PATH)` : `${t.argv.join(' ')}: ${messageOf(e)}`;
+    return problem('prerequisites', t.name, detail, `install ${t.pkg} (apt-get install ${t.pkg})`);
+  }
+}
+
+/** Can uid write the state dir (or create it: its nearest existing parent)? */
+export async function stateDirWritable(stateDir: string): Promise<Check> {
+  let dir = resolve(stateDir);
+  for (;;) {
+    try {
+      await access(dir, constants.W_OK | constants.X_OK);
+      return ok('prerequisites', 'state dir', `${dir} is writable`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && dirname(dir) !== dir) {
+        dir = dirname(dir);
+        continue;
+      }
+      const fix = code === 'EROFS' ? 'pass --state-dir DIR on a writable file system' : 'run netd as root (sudo netd …), or pass --state-dir DIR';
+      return problem('prerequisites', 'state dir', `${dir === resolve(stateDir) ? 'state dir' : `${stateDir}: its parent`} ${dir} is not writable (${code ?? messageOf(e)})`, fix);
+    }
   }
 }
 

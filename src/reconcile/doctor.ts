@@ -5,7 +5,7 @@
  * read-only and makes no kernel writes.
  */
 import type { Runner } from '../os/index.js';
-import { attempt, foreignDrops, forwarding, privileges, skipped, tool, type Check } from './doctor-checks.js';
+import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, storeReadable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
 
 export type { Check, CheckGroup, CheckStatus } from './doctor-checks.js';
@@ -21,14 +21,19 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   const applyHint = opts.applyHint ?? 'netd apply -f PATH...';
   const checks: Check[] = [];
   checks.push(...(await attempt('prerequisites', 'privileges', privileges)));
-  checks.push(await tool(opts.runner, 'iproute2', ['ip', '-V'], /iproute2-([\w.]+)/, 'iproute2'));
-  checks.push(await tool(opts.runner, 'nftables', ['nft', '--version'], /v([\d.]+)/, 'nftables'));
+  const tools = await Promise.all(TOOLS.map((t) => tool(opts.runner, t)));
+  checks.push(...tools);
+  // A missing tool is reported once, by its own check: what needs it is skipped, not failed.
+  const missing = tools.filter((t) => t.status === 'problem').map((t) => t.name);
 
-  const { checks: storeResult, recorded } = await readStore(opts.stateDir, applyHint);
+  const unreadable = await storeReadable(opts.stateDir);
+  const { checks: storeResult, recorded } = unreadable ? { checks: [unreadable], recorded: undefined } : await readStore(opts.stateDir, applyHint);
   checks.push(...(await attempt('prerequisites', 'ip_forward', () => forwarding(opts.runner, recorded))));
-  checks.push(...(await attempt('prerequisites', 'forward policy', () => foreignDrops(opts.runner))));
+  if (missing.includes('nftables')) checks.push(skipped('prerequisites', 'forward policy', 'needs nftables'));
+  else checks.push(...(await attempt('prerequisites', 'forward policy', () => foreignDrops(opts.runner))));
   checks.push(...storeResult);
   if (!recorded) checks.push(skipped('leaks', 'all', 'the store could not be read'));
+  else if (missing.length > 0) checks.push(skipped('leaks', 'all', `needs ${missing.join(' and ')}`));
   else checks.push(...(await leakChecks(opts.runner, recorded, applyHint)));
   return checks;
 }

@@ -6,6 +6,7 @@
  */
 import { attachmentKey, type DesiredState } from '../spec/types.js';
 import type { Controller, CommitResult } from '../controller/controller.js';
+import type { Step } from '../controller/step.js';
 import { deleteNetwork, newNetwork, repairNetwork, updateNetwork } from '../controller/networks.js';
 import { deleteSandbox, newSandbox, repairSandbox, updateSandbox } from '../controller/sandboxes.js';
 import { createEndpoint, deleteEndpoint, join, repairEndpoint, updateEndpoint } from '../controller/endpoints.js';
@@ -21,25 +22,48 @@ export interface ChangeFailure {
 
 export interface ExecuteResult {
   readonly commit: CommitResult;
+  /** Changes whose queueing threw (a conflict found while queueing). */
   readonly failures: readonly ChangeFailure[];
+  /** Every change that did not happen: its queueing threw or one of its steps failed. */
+  readonly failed: ReadonlySet<Change>;
+  /** Failed steps that belong to no single change (a container's default route). */
+  readonly unowned: readonly Step[];
 }
 
-export async function executePlan(c: Controller, desired: DesiredState, plan: Plan): Promise<ExecuteResult> {
+/**
+ * Queues each change in one transaction and commits it; a change whose queueing throws is
+ * reported and the rest go on. The steps queued for a change are its own, so the outcome is
+ * counted per change, not per plan.
+ */
+export async function queueEach(c: Controller, changes: readonly Change[], queue: (ch: Change) => Promise<void>): Promise<ExecuteResult> {
   const failures: ChangeFailure[] = [];
-  const nets = new Map(desired.networks.map((n) => [n.name, n]));
-  const containers = new Map(desired.containers.map((x) => [x.name, x]));
-  const attachments = new Map(desired.attachments.map((a) => [attachmentKey(a), a]));
-  const onHost = hostNetworkContainers(desired);
-  c.begin();
-  for (const ch of plan.changes) {
+  const owner = new Map<Step, Change | undefined>();
+  const tx = c.begin();
+  for (const ch of changes) {
     try {
       await queue(ch);
     } catch (e) {
       failures.push({ change: ch, message: messageOf(e) });
     }
+    for (const s of tx.steps) if (!owner.has(s)) owner.set(s, ch);
   }
   const commit = await c.commit();
-  return { commit, failures };
+  const failed = new Set(failures.map((f) => f.change));
+  const unowned: Step[] = [];
+  for (const s of commit.failed) {
+    const ch = owner.get(s);
+    if (ch) failed.add(ch);
+    else unowned.push(s);
+  }
+  return { commit, failures, failed, unowned };
+}
+
+export async function executePlan(c: Controller, desired: DesiredState, plan: Plan): Promise<ExecuteResult> {
+  const nets = new Map(desired.networks.map((n) => [n.name, n]));
+  const containers = new Map(desired.containers.map((x) => [x.name, x]));
+  const attachments = new Map(desired.attachments.map((a) => [attachmentKey(a), a]));
+  const onHost = hostNetworkContainers(desired);
+  return queueEach(c, plan.changes, queue);
 
   async function queue(ch: Change): Promise<void> {
     const [container, network] = ch.name.split('/') as [string, string];

@@ -62,13 +62,17 @@ export interface ApplyResult {
   readonly plan: Plan;
   /** One line per object that could not be converged: `create endpoint "web/front": …`. */
   readonly errors: readonly string[];
+  /** The planned changes that did not happen. */
+  readonly failed: ReadonlySet<Change>;
+  /** Failures of no single change (a container's default route). */
+  readonly otherFailures: number;
   /** What still differs after executing (verify); empty when converged. */
   readonly remaining: readonly Change[];
 }
 
 export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
   const p = planned ?? (await planChanges(e, desired));
-  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], remaining: [] };
+  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], failed: new Set(), otherFailures: 0, remaining: [] };
   const c = await newController(e, desired, p);
   const r = await executePlan(c, desired, p.plan);
   const errors = [
@@ -80,5 +84,5 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
   // not write to cannot have changed because of it, so its earlier reading stands.
   const touched = new Set(r.commit.steps.flatMap((s) => [...s.parts, ...s.undoParts].flatMap((part) => (part.ns === undefined ? [] : [part.ns]))));
   const after = await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views });
-  return { plan: p.plan, errors, remaining: after.plan.changes };
+  return { plan: p.plan, errors, failed: r.failed, otherFailures: r.unowned.length, remaining: after.plan.changes };
 }

@@ -1,7 +1,7 @@
 /**
  * A netd "host" for integration tests: its own state dir, YAML written to temp files, and the
- * CLI run in-process. `teardown()` applies an empty desired state (netd prunes what it owns)
- * and then checks nothing is left in the throwaway host.
+ * CLI run in-process. `teardown()` applies an empty desired state with --allow-empty (netd
+ * prunes what it owns) and then checks nothing is left in the throwaway host.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,9 @@ import { CountingRunner, ExecRunner } from '../../src/os/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { Engine } from '../../src/reconcile/reconcile.js';
 
+/** Declares nothing: apply and diff refuse it (65) unless given ALLOW_EMPTY. */
 export const EMPTY = 'version: 1\n';
+export const ALLOW_EMPTY = '--allow-empty';
 
 export class TestHost {
   readonly dir = mkdtempSync(join(tmpdir(), 'netd-host-'));
@@ -53,7 +55,7 @@ export class TestHost {
   }
 
   async teardown(): Promise<void> {
-    const r = await this.apply(EMPTY);
+    const r = await this.apply(EMPTY, ALLOW_EMPTY);
     rmSync(this.dir, { recursive: true, force: true });
     if (r.code !== 0) throw new Error(`teardown apply failed: ${r.stderr}`);
     assertNoLeaks();

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ROOT } from '../helpers/cli.js';
 import { netdLeaks } from '../helpers/leaks.js';
-import { EMPTY, TestHost } from '../helpers/netd.js';
+import { ALLOW_EMPTY, EMPTY, TestHost } from '../helpers/netd.js';
 import { loadRecorded } from '../../src/reconcile/observe.js';
 import { NETNS_ETC } from '../../src/plan/files.js';
 
@@ -61,7 +61,7 @@ interface Moment {
  * holds. Returns whether the kill landed before the child exited.
  */
 async function applyChild(yaml: string, kill?: (elapsedMs: number) => boolean): Promise<{ ms: number; killed: boolean; code: number | null }> {
-  const argv = [join(ROOT, 'dist/src/cli/bin.js'), 'apply', '-f', host.file(yaml), '--state-dir', host.stateDir];
+  const argv = [join(ROOT, 'dist/src/cli/bin.js'), 'apply', ALLOW_EMPTY, '-f', host.file(yaml), '--state-dir', host.stateDir];
   const start = Date.now();
   const child = spawn(process.execPath, argv, { stdio: 'ignore', detached: true });
   let code: number | null | undefined;
@@ -88,9 +88,9 @@ async function recorded() {
 
 /** A fresh apply converges; diff is clean; nothing leaked. */
 async function assertConverges(yaml: string, what: string): Promise<void> {
-  const r = await host.apply(yaml);
+  const r = await host.apply(yaml, ALLOW_EMPTY);
   assert.equal(r.code, 0, `${what}: apply after the kill\n${r.stderr}`);
-  const d = await host.diff(yaml);
+  const d = await host.diff(yaml, ALLOW_EMPTY);
   assert.equal(d.code, 0, `${what}: diff after the repair\n${d.stdout}`);
   assert.deepEqual(netdLeaks(await recorded()), [], `${what}: leaks`);
 }

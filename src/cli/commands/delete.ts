@@ -1,17 +1,23 @@
-import { EXIT } from '../../errors.js';
+import { EXIT, escapeControls } from '../../errors.js';
+import { ExecRunner } from '../../os/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
+import { hostPreflight } from '../../reconcile/preflight.js';
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
+import { refuse } from './apply.js';
 
 export const deleteCommand: Command = {
   name: 'delete',
   summary: 'remove exactly what the files declare (attachments, containers, networks)',
   usage: 'netd delete -f PATH... [--force] [--lock-timeout 60s]',
   options: { ...FILE_OPTION, ...LOCK_OPTION, force: { type: 'boolean' } },
+  writes: true,
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
+    const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
+    if (host.length > 0) return refuse(ctx, host);
     return withEngine(ctx, { lock: true }, async (e) => {
       const r = await deleteDeclared(e, desired, { force: ctx.values.force === true });
       if (r.changes.length === 0 && ctx.output === 'table') {
@@ -19,8 +25,8 @@ export const deleteCommand: Command = {
         return EXIT.ok;
       }
       printPlan(ctx, { changes: r.changes });
-      for (const m of r.errors) ctx.err(`error: ${m}`);
-      ctx.err(summary({ changes: r.changes }, r.errors.length));
+      for (const m of r.errors) ctx.err(`error: ${escapeControls(m)}`);
+      ctx.err(summary(r.changes, r.failed, r.otherFailures));
       return r.errors.length === 0 ? EXIT.ok : EXIT.error;
     });
   },

@@ -1,6 +1,6 @@
 import { EXIT } from '../../errors.js';
 import { planChanges } from '../../reconcile/reconcile.js';
-import { FILE_OPTION, type Command } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command } from '../context.js';
 import { withEngine } from '../engine.js';
 import { printPlan } from '../plan-output.js';
 
@@ -8,8 +8,8 @@ export const diffCommand: Command = {
   name: 'diff',
   aliases: ['plan'],
   summary: 'show field-level differences between the files, the store and the kernel (exit 2: drift)',
-  usage: 'netd diff -f PATH... [-o table|json]',
-  options: { ...FILE_OPTION },
+  usage: 'netd diff -f PATH... [--allow-empty] [-o table|json]',
+  options: { ...FILE_OPTION, ...ALLOW_EMPTY_OPTION },
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;

@@ -9,7 +9,7 @@ const DEFAULT_STATE_DIR = '/var/lib/netd';
 function printTable(ctx: Context, checks: readonly Check[]): void {
   const width = Math.max(...checks.map((c) => c.group.length + c.name.length + 1));
   for (const c of checks) {
-    const status = c.status === 'problem' && ctx.color ? `\x1b[31m${c.status.padEnd(8)}\x1b[0m` : c.status.padEnd(8);
+    const status = c.status === 'problem' && ctx.outColor ? `\x1b[31m${c.status.padEnd(8)}\x1b[0m` : c.status.padEnd(8);
     ctx.out(`${status} ${`${c.group}/${c.name}`.padEnd(width)}  ${c.detail}`);
     if (c.fix) ctx.out(`${' '.repeat(9 + width + 2)}fix: ${c.fix}`);
   }

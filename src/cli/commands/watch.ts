@@ -1,6 +1,6 @@
-import { EXIT, messageOf } from '../../errors.js';
+import { EXIT, escapeControls, messageOf } from '../../errors.js';
 import { watchLoop } from '../../reconcile/watch.js';
-import { FILE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration } from '../engine.js';
 import { applyOnce } from './apply.js';
 
@@ -15,8 +15,9 @@ function stopSignal(ctx: Context): AbortSignal {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--lock-timeout 60s]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, resync: { type: 'string' } },
+  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, resync: { type: 'string' } },
+  writes: true,
   async run(ctx) {
     if (ctx.files.length === 0 || ctx.files.includes('-')) {
       ctx.err('netd watch: give the files to watch with -f PATH (stdin cannot be watched)');
@@ -30,13 +31,14 @@ export const watchCommand: Command = {
       signal: stopSignal(ctx),
       pass: async (why) => {
         try {
-          // Invalid files are reported and nothing changes: the last applied state stays.
+          // Invalid (or, without --allow-empty, empty) files are reported and nothing changes:
+          // the last applied state stays.
           const desired = await ctx.loadDesiredState();
           if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files are invalid; nothing was changed`);
           const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true });
           if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
         } catch (e) {
-          ctx.err(`netd watch (${why}): ${messageOf(e)}`);
+          ctx.err(`netd watch (${why}): ${escapeControls(messageOf(e))}`);
         }
       },
     });

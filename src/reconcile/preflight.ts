@@ -1,0 +1,84 @@
+/**
+ * Pre-flight: what only the running host can tell, checked before the first write so that a
+ * refusal changes nothing (exit 1). Each problem names the object and the fix.
+ *
+ *   host    the tools netd runs, the privileges, a writable state dir (before the store opens);
+ *   objects from the plan's own observation: every adopted namespace exists, is a network
+ *           namespace and is not the one netd runs in (a container can never be the host),
+ *           and every declared bridge or namespace name that exists is netd's or adopted.
+ */
+import { stat } from 'node:fs/promises';
+import type { Runner } from '../os/index.js';
+import { NETNS_DIR } from '../os/netns.js';
+import { hostNetworkContainers } from '../plan/diff.js';
+import type { DesiredState, DesiredContainer } from '../spec/types.js';
+import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
+import type { Planned } from './reconcile.js';
+
+const line = (c: Check): string => `${c.detail}: ${c.fix}`;
+
+/** Tools always; privileges and the state dir only for a run that writes. */
+export async function hostPreflight(runner: Runner, stateDir: string, opts: { writes: boolean }): Promise<string[]> {
+  const checks = await Promise.all([
+    ...TOOLS.map((t) => tool(runner, t)),
+    ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : []),
+  ]);
+  return checks.filter((c) => c.status === 'problem').map(line);
+}
+
+export type NsIdentity = 'ok' | 'missing' | 'not-netns' | 'self' | { readonly error: string };
+
+/**
+ * What a namespace path is, compared with /proc/self/ns/net: every network namespace file
+ * lives on nsfs (one st_dev), and the same namespace has the same inode.
+ */
+export async function nsIdentity(path: string): Promise<NsIdentity> {
+  const self = await stat('/proc/self/ns/net', { bigint: true });
+  try {
+    const s = await stat(path, { bigint: true });
+    if (s.dev !== self.dev) return 'not-netns';
+    return s.ino === self.ino ? 'self' : 'ok';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? 'missing' : { error: code ?? String(e) };
+  }
+}
+
+function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | undefined {
+  const what = `container "${c.name}": netns ${path}`;
+  if (id === 'ok') return undefined;
+  if (id === 'self') return `${what} is the network namespace netd runs in (the host's): a container can never be the host; give it a namespace of its own`;
+  if (id === 'missing') return `${what} does not exist: start the container's process first, or correct its netns`;
+  if (id === 'not-netns') return `${what} is not a network namespace: name /proc/PID/ns/net or /run/netns/NAME`;
+  return `${what} cannot be read (${id.error}): run netd as root`;
+}
+
+export async function objectPreflight(desired: DesiredState, p: Planned, identity = nsIdentity): Promise<string[]> {
+  const problems: string[] = [];
+  const creating = new Set(p.plan.changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => `${c.kind}:${c.name}`));
+  for (const n of desired.networks) {
+    if (n.bridge === undefined || !creating.has(`network:${n.name}`)) continue;
+    const link = p.kernel.host.links.find((l) => l.name === n.bridge);
+    if (!link || p.recorded.networks.some((r) => r.bridge === n.bridge)) continue;
+    if (link.kind !== 'bridge') problems.push(`network "${n.name}": "${n.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge: choose another bridge name`);
+    else if (!n.adopt) problems.push(`network "${n.name}": bridge "${n.bridge}" exists and is not netd's: declare adopt: true to use it, or choose another bridge name`);
+  }
+  const onHost = hostNetworkContainers(desired);
+  for (const c of desired.containers) {
+    if (onHost.has(c.name)) continue;
+    if (c.netns.kind === 'path') {
+      const problem = nsProblem(c, c.netns.path, await identity(c.netns.path));
+      if (problem) problems.push(problem);
+      continue;
+    }
+    const name = c.netns.name;
+    if (!p.kernel.netnsNames.has(name)) continue;
+    const ours = p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name);
+    if (!ours && !c.adopt && creating.has(`container:${c.name}`)) {
+      problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);
+    }
+    // A name can be bound to any namespace (`ip netns attach NAME 1`), the host's too.
+    if ((await identity(`${NETNS_DIR}/${name}`)) === 'self') problems.push(nsProblem(c, `${NETNS_DIR}/${name}`, 'self')!);
+  }
+  return problems;
+}
