@@ -5,7 +5,7 @@ import { ROOT, runCli } from '../helpers/cli.js';
 
 const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
 
-const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
+const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; stdoutTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
   { name: 'no command', argv: [], code: 64, stderr: /no command given/ },
   { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n(?: {2}\w+ .*\n)* {2}validate/ },
   { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /usage: netd validate -f PATH/ },
@@ -25,11 +25,25 @@ const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string
   { name: 'caret excerpt on a terminal, no color', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { NO_COLOR: '1' }, code: 65, stderr: /\n {2} {2}n: \{subnet: 10\.88\.0\.7\/24\}\n {2} {14}\^\n/ },
   { name: 'color on a terminal', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /\x1b\[1m<stdin>:3:15:\x1b\[0m/ },
   { name: '--no-color on a terminal', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
+  { name: 'FORCE_COLOR colours a stderr that is no terminal', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^\x1b\[1m<stdin>:3:15:\x1b\[0m/ },
+  { name: 'FORCE_COLOR wins over NO_COLOR', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1', NO_COLOR: '1' }, code: 65, stderr: /^\x1b\[1m<stdin>/ },
+  { name: 'FORCE_COLOR=0 on a terminal: no colour', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { FORCE_COLOR: '0' }, code: 65, stderr: /^<stdin>:3:15: / },
+  { name: '--no-color wins over FORCE_COLOR', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^<stdin>:3:15: / },
+  { name: 'a terminal on stdout does not colour stderr', argv: ['validate', '-f', '-'], stdin: BAD, stdoutTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
+  { name: '-o=json', argv: ['version', '-o=json'], code: 0, stdout: /^\{"version":"\d/ },
+  { name: '-o=json before the command', argv: ['-o=json', 'version'], code: 0, stdout: /^\{"version":"\d/ },
+  { name: '-f=PATH', argv: ['validate', `-f=${join(ROOT, 'netd.yaml')}`], code: 0, stdout: /^valid: / },
+  { name: '--version', argv: ['--version'], code: 0, stdout: /^netd \d+\.\d+\.\d+ \(node v/ },
+  { name: '--version -o json', argv: ['--version', '-o', 'json'], code: 0, stdout: /^\{"version":"\d/ },
+  { name: 'validate accepts an empty stdin', argv: ['validate', '-f', '-'], stdin: '', code: 0, stdout: /^valid: 0 networks, 0 containers, 0 attachments\n$/ },
+  { name: 'control characters in an unknown command are escaped', argv: ['val\x1b[2Jdate'], code: 64, stderr: /^netd: unknown command "val\\x1b\[2Jdate"/ },
+  { name: 'control characters in a flag value are escaped', argv: ['validate', '-o', 'x\ny', '-f', '-'], code: 64, stderr: /^netd: -o must be one of table, json, yaml, not "x\\ny"\n/ },
+  { name: 'a missing -f names the command once', argv: ['apply'], code: 64, stderr: /^netd apply: -f PATH is required\n$/ },
 ];
 
 for (const tc of cases) {
   test(`cli: ${tc.name}`, async () => {
-    const r = await runCli(tc.argv, { ...(tc.stdin === undefined ? {} : { stdin: tc.stdin }), ...(tc.env ? { env: tc.env } : {}), ...(tc.isTTY ? { isTTY: true } : {}) });
+    const r = await runCli(tc.argv, tc);
     assert.equal(r.code, tc.code, r.stderr);
     if (tc.stdout) assert.match(r.stdout, tc.stdout);
     if (tc.stderr) assert.match(r.stderr, tc.stderr);

@@ -26,7 +26,16 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => buf };
 }
 
-export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; isTTY?: boolean; signal?: AbortSignal } = {}): Promise<Captured> {
+export interface RunOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  /** stderr is a terminal */
+  isTTY?: boolean;
+  stdoutTTY?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Captured> {
   const out = sink();
   const err = sink();
   const code = await run(argv, {
@@ -35,6 +44,7 @@ export async function runCli(argv: string[], opts: { stdin?: string; env?: Recor
     stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
     env: opts.env ?? {},
     isTTY: opts.isTTY ?? false,
+    stdoutTTY: opts.stdoutTTY ?? false,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { code, stdout: out.text(), stderr: err.text() };
