@@ -2,10 +2,11 @@
  * Pre-flight: what only the running host can tell, checked before the first write so that a
  * refusal changes nothing (exit 1). Each problem names the object and the fix.
  *
- *   host    the tools netd runs, the privileges, a writable state dir (before the store opens);
- *   objects from the plan's own observation: every adopted namespace exists, is a network
- *           namespace and is not the one netd runs in (a container can never be the host),
- *           and every declared bridge or namespace name that exists is netd's or adopted.
+ *   host     the tools netd runs, the privileges, a writable state dir (before the store opens);
+ *   paths    every adopted namespace path exists, is a network namespace and is not the one
+ *            netd runs in: a container can never be the host (before planning enters them);
+ *   objects  from the plan's own observation: every declared bridge or namespace name that
+ *            exists is netd's or declared `adopt: true`.
  */
 import { stat } from 'node:fs/promises';
 import type { Runner } from '../os/index.js';
@@ -53,8 +54,30 @@ function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | 
   return `${what} cannot be read (${id.error}): run netd as root`;
 }
 
-export async function objectPreflight(desired: DesiredState, p: Planned, identity = nsIdentity): Promise<string[]> {
+/**
+ * Every namespace a container names, before planning enters them: a path must be a network
+ * namespace other than netd's own; so must a name that exists and is adopted; and any name can
+ * be bound to netd's own (`ip netns attach NAME 1`). (A netd-created name may be the file of an
+ * interrupted `netns add`: apply replaces it.)
+ */
+export async function namespacePreflight(desired: DesiredState, identity = nsIdentity): Promise<string[]> {
+  const onHost = hostNetworkContainers(desired);
   const problems: string[] = [];
+  for (const c of desired.containers) {
+    if (onHost.has(c.name)) continue;
+    const path = c.netns.kind === 'path' ? c.netns.path : `${NETNS_DIR}/${c.netns.name}`;
+    const id = await identity(path);
+    const checked = c.netns.kind === 'path' || id === 'self' || (c.adopt && id !== 'missing');
+    const problem = checked ? nsProblem(c, path, id) : undefined;
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/** Declared bridge and namespace names that exist, from the plan's observation. */
+export async function objectPreflight(desired: DesiredState, p: Planned): Promise<string[]> {
+  const problems: string[] = [];
+  const onHost = hostNetworkContainers(desired);
   const creating = new Set(p.plan.changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => `${c.kind}:${c.name}`));
   for (const n of desired.networks) {
     if (n.bridge === undefined || !creating.has(`network:${n.name}`)) continue;
@@ -63,22 +86,11 @@ export async function objectPreflight(desired: DesiredState, p: Planned, identit
     if (link.kind !== 'bridge') problems.push(`network "${n.name}": "${n.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge: choose another bridge name`);
     else if (!n.adopt) problems.push(`network "${n.name}": bridge "${n.bridge}" exists and is not netd's: declare adopt: true to use it, or choose another bridge name`);
   }
-  const onHost = hostNetworkContainers(desired);
   for (const c of desired.containers) {
-    if (onHost.has(c.name)) continue;
-    if (c.netns.kind === 'path') {
-      const problem = nsProblem(c, c.netns.path, await identity(c.netns.path));
-      if (problem) problems.push(problem);
-      continue;
-    }
+    if (c.netns.kind !== 'named' || c.adopt || onHost.has(c.name) || !creating.has(`container:${c.name}`) || !p.kernel.netnsNames.has(c.netns.name)) continue;
     const name = c.netns.name;
-    if (!p.kernel.netnsNames.has(name)) continue;
-    const ours = p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name);
-    if (!ours && !c.adopt && creating.has(`container:${c.name}`)) {
-      problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);
-    }
-    // A name can be bound to any namespace (`ip netns attach NAME 1`), the host's too.
-    if ((await identity(`${NETNS_DIR}/${name}`)) === 'self') problems.push(nsProblem(c, `${NETNS_DIR}/${name}`, 'self')!);
+    if (p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name)) continue;
+    problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);
   }
   return problems;
 }

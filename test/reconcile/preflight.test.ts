@@ -1,0 +1,214 @@
+/**
+ * Pre-flight in the throwaway host: what only the running host can tell is checked before the
+ * first write; a refusal exits 1, names the object and the fix, and changes nothing — not the
+ * store, links, addresses, routes, namespaces, /etc/netns or nft.
+ *
+ * The test process lives in the throwaway's root namespace, so /proc/<its pid>/ns/net is the
+ * namespace netd runs in. (/proc/1/ns/net is the real machine's: never used here.)
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kernelSkip as skip } from '../helpers/kernel.js';
+import { runCli, ROOT } from '../helpers/cli.js';
+import { TestHost } from '../helpers/netd.js';
+import { loadRecorded } from '../../src/reconcile/observe.js';
+
+const sh = (...argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const json = <T>(...argv: string[]): T[] => JSON.parse(sh(...argv)) as T[];
+
+const BASE = `version: 1
+networks:
+  pf: { subnet: 10.97.0.0/24 }
+containers:
+  pf1: {}
+attachments:
+  - { container: pf1, network: pf }
+`;
+/** BASE and one more container on network pf. */
+const plus = (container: string, extra = ''): string =>
+  BASE.replace('  pf1: {}\n', `  pf1: {}\n  ${container}\n`) + `  - { container: ${container.split(':')[0]}, network: pf }\n${extra}`;
+
+/** A pid no process has. */
+function unusedPid(): number {
+  let pid = 999_999;
+  while (existsSync(`/proc/${pid}`)) pid++;
+  return pid;
+}
+
+let host: TestHost;
+before(async () => {
+  host = new TestHost();
+  if (!skip) assert.equal((await host.apply(BASE)).code, 0);
+});
+after(async () => {
+  if (!skip) await host.teardown();
+});
+
+async function records(): Promise<unknown> {
+  const e = await host.engine();
+  try {
+    return await loadRecorded(e.store);
+  } finally {
+    await e.store.close();
+  }
+}
+
+/**
+ * Everything an apply could change, without what the kernel changes by itself (operstate,
+ * IPv6 link-local addresses and their routes once DAD is done, namespace ids assigned lazily).
+ */
+async function snapshot(): Promise<Record<string, unknown>> {
+  type Link = { ifname: string; mtu: number; master?: string; address?: string; ifalias?: string; flags: string[] };
+  type Addr = { ifname: string; addr_info: { local: string; prefixlen: number }[] };
+  return {
+    links: json<Link>('ip', '-j', 'link', 'show').map((l) => [l.ifname, l.mtu, l.master, l.address, l.ifalias, l.flags.includes('UP')]),
+    addresses: json<Addr>('ip', '-j', 'addr', 'show').map((a) => [a.ifname, a.addr_info.filter((i) => !linkLocal(i.local)).map((i) => `${i.local}/${i.prefixlen}`).sort()]),
+    routes: json<{ dst: string; gateway?: string; dev?: string; table?: string }>('ip', '-j', 'route', 'show', 'table', 'all')
+      .filter((r) => !linkLocal(r.dst) && !r.dst.startsWith('ff00:'))
+      .map((r) => [r.dst, r.gateway, r.dev, r.table]),
+    netns: sh('ip', 'netns', 'list').replace(/ \(id: \d+\)/g, ''),
+    etcNetns: readdirSync('/etc/netns'),
+    nft: sh('nft', 'list', 'ruleset'),
+    records: await records(),
+  };
+}
+
+const linkLocal = (a: string): boolean => a.startsWith('fe80:');
+
+interface Case {
+  name: string;
+  setup?: () => void;
+  yaml: () => string;
+  stderr: RegExp;
+  cleanup?: () => void;
+}
+
+const cases: Case[] = [
+  {
+    name: 'a container in the namespace netd runs in (/proc/<pid of this process>/ns/net)',
+    yaml: () => plus(`evil: { netns: /proc/${process.pid}/ns/net }`),
+    stderr: /container "evil": netns \/proc\/\d+\/ns\/net is the network namespace netd runs in \(the host's\): a container can never be the host/,
+  },
+  {
+    name: 'an adopted /proc path whose process does not exist',
+    yaml: () => plus(`gone: { netns: /proc/${unusedPid()}/ns/net }`),
+    stderr: /container "gone": netns \/proc\/\d+\/ns\/net does not exist: start the container's process first/,
+  },
+  {
+    name: 'a namespace name bound to the namespace netd runs in (ip netns attach)',
+    setup: () => sh('ip', 'netns', 'attach', 'pfhost', String(process.pid)),
+    yaml: () => plus('pfh: { netns: pfhost, adopt: true }'),
+    stderr: /container "pfh": netns \/run\/netns\/pfhost is the network namespace netd runs in/,
+    cleanup: () => sh('ip', 'netns', 'del', 'pfhost'),
+  },
+  {
+    name: 'an adopted /run/netns entry that is a plain file',
+    setup: () => writeFileSync('/run/netns/pfplain', ''),
+    yaml: () => plus('pfp: { netns: /run/netns/pfplain, adopt: true }'),
+    stderr: /container "pfp": netns \/run\/netns\/pfplain is not a network namespace/,
+    cleanup: () => rmSync('/run/netns/pfplain'),
+  },
+  {
+    name: 'an existing namespace that is not netd\'s, without adopt',
+    setup: () => sh('ip', 'netns', 'add', 'pfns'),
+    yaml: () => plus('pfn: { netns: pfns }'),
+    stderr: /container "pfn": namespace "pfns" exists and is not netd's: declare adopt: true to use it/,
+    cleanup: () => sh('ip', 'netns', 'del', 'pfns'),
+  },
+  {
+    name: 'an existing bridge that is not netd\'s, without adopt, found before anything else is created',
+    setup: () => sh('ip', 'link', 'add', 'pfbr', 'type', 'bridge'),
+    yaml: () => `${plus('pf2: {}')}`.replace('networks:\n', 'networks:\n  pfa: { subnet: 10.97.1.0/24 }\n  pfb: { subnet: 10.97.2.0/24, bridge: pfbr }\n'),
+    stderr: /network "pfb": bridge "pfbr" exists and is not netd's: declare adopt: true to use it, or choose another bridge name/,
+    cleanup: () => sh('ip', 'link', 'del', 'pfbr'),
+  },
+  {
+    name: 'a declared bridge name taken by a veth, even with adopt',
+    setup: () => sh('ip', 'link', 'add', 'pfv0', 'type', 'veth', 'peer', 'name', 'pfv1'),
+    yaml: () => BASE.replace('networks:\n', 'networks:\n  pfc: { subnet: 10.97.3.0/24, bridge: pfv0, adopt: true }\n'),
+    stderr: /network "pfc": "pfv0" exists and is a veth, not a bridge: choose another bridge name/,
+    cleanup: () => sh('ip', 'link', 'del', 'pfv0'),
+  },
+];
+
+for (const tc of cases) {
+  test(`pre-flight refuses with nothing changed: ${tc.name}`, { skip }, async () => {
+    tc.setup?.();
+    try {
+      const was = await snapshot();
+      const r = await host.apply(tc.yaml());
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, tc.stderr);
+      assert.match(r.stderr, /nothing was changed\n$/);
+      assert.equal(r.stdout, '', 'no plan is printed');
+      assert.deepEqual(await snapshot(), was);
+      assert.equal((await host.diff(BASE)).code, 0, 'the applied state is intact');
+    } finally {
+      tc.cleanup?.();
+    }
+  });
+}
+
+/** A directory on PATH with only the given tools. */
+function pathWith(tools: string[]): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-path-'));
+  for (const t of tools) symlinkSync(sh('sh', '-c', `command -v ${t}`).trim(), join(dir, t));
+  return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+for (const { name, present, missing, command } of [
+  { name: 'nft missing: apply', present: ['ip'], missing: /pre-flight: "nft" is not installed \(not found on PATH\): install nftables/, command: 'apply' },
+  { name: 'ip missing: apply', present: ['nft'], missing: /pre-flight: "ip" is not installed \(not found on PATH\): install iproute2/, command: 'apply' },
+  { name: 'nft missing: delete', present: ['ip'], missing: /pre-flight: "nft" is not installed/, command: 'delete' },
+]) {
+  test(`pre-flight refuses before the state dir exists: ${name}`, { skip }, async () => {
+    const tools = pathWith(present);
+    const stateDir = join(host.dir, `state-${command}-${present.join('')}`);
+    const saved = process.env.PATH;
+    process.env.PATH = tools.path;
+    try {
+      const r = await runCli([command, '-f', host.file(BASE), '--state-dir', stateDir]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, missing);
+      assert.equal(r.stderr.match(/not installed/g)?.length, 1, 'the missing tool is named once');
+      assert.equal(existsSync(stateDir), false);
+    } finally {
+      process.env.PATH = saved;
+      tools.remove();
+    }
+  });
+}
+
+test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-nonroot-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'in.yaml');
+  writeFileSync(file, BASE);
+  const nobody = (args: string[]): { code: number; stderr: string; stdout: string } => {
+    try {
+      const stdout = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, join(ROOT, 'dist/src/cli/bin.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return { code: 0, stdout, stderr: '' };
+    } catch (e) {
+      const x = e as { status: number; stderr: string; stdout: string };
+      return { code: x.status, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+  try {
+    const fresh = join(dir, 'state');
+    const r = nobody(['apply', '-f', file, '--state-dir', fresh]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /pre-flight: uid 65534 lacks CAP_NET_ADMIN: netd cannot change the network: run netd as root/);
+    assert.doesNotMatch(r.stderr, /unable to open database file/);
+    assert.equal(existsSync(fresh), false);
+    const d = nobody(['doctor', '-o', 'json', '--state-dir', host.stateDir]);
+    const fixes = (JSON.parse(d.stdout) as { status: string; fix?: string }[]).filter((c) => c.status === 'problem').map((c) => c.fix!);
+    assert.ok(fixes.some((f) => /run netd doctor as root/.test(f)), fixes.join('\n'));
+    assert.ok(!fixes.some((f) => /aside/.test(f)), fixes.join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
