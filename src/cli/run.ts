@@ -108,6 +108,16 @@ function usage(io: CliIO, message: string, hint: string): number {
   return EXIT.usage;
 }
 
+/**
+ * The exit code of an error a command threw. 65 promises that nothing changed: a command that
+ * writes says so only through validation (its return value), since an 'invalid' error thrown
+ * later (rendering the firewall, say) may come after kernel work.
+ */
+export function exitCodeOf(e: unknown, cmd: Pick<Command, 'writes'>): number {
+  const code = exitCodeFor(e);
+  return code === EXIT.invalid && cmd.writes ? EXIT.error : code;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { name, rest } = splitCommand(normalise(argv));
   if (name === undefined && rest.includes('--version')) return run(['version', ...rest.filter((a) => a !== '--version')], io);
@@ -131,12 +141,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const hint = `run "netd ${cmd.name} --help" for its flags`;
     if (e instanceof UsageError) return usage(io, e.message, hint);
     if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, flagError(e, cmd), hint);
-    if (e instanceof NetdError) {
-      // Expected failures (kernel, store, lock, conflicts): one line, no stack.
-      io.stderr.write(`netd ${cmd.name}: ${escapeControls(e.message)}\n`);
-      // 65 promises that nothing changed: only validation, before any write, may say so.
-      const code = exitCodeFor(e);
-      return code === EXIT.invalid && cmd.writes ? EXIT.error : code;
+    // Expected failures (kernel, store, lock, conflicts) and the system's (EACCES, SQLite):
+    // one line, no stack. Anything else is a bug, for bin.ts.
+    if (e instanceof NetdError || typeof (e as { code?: unknown }).code === 'string') {
+      io.stderr.write(`netd ${cmd.name}: ${escapeControls(messageOf(e))}\n`);
+      return exitCodeOf(e, cmd);
     }
     throw e;
   }

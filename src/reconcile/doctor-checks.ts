@@ -3,7 +3,7 @@
  * tools, ip_forward, and other tables whose forward hook drops by policy.
  */
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, statfs } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../os/index.js';
@@ -94,12 +94,18 @@ export async function tool(runner: Runner, t: Tool): Promise<Check> {
   }
 }
 
-/** Can uid write the state dir (or create it: its nearest existing parent)? */
+/** Kernel pseudo file systems, where nothing can be created (a recursive mkdir there spins). */
+const PSEUDO_FS = new Map([[0x9fa0, 'proc'], [0x62656572, 'sysfs']]);
+
+/** Can this process write the state dir (or create it: its nearest existing parent)? */
 export async function stateDirWritable(stateDir: string): Promise<Check> {
-  let dir = resolve(stateDir);
+  const want = resolve(stateDir);
+  let dir = want;
   for (;;) {
     try {
       await access(dir, constants.W_OK | constants.X_OK);
+      const pseudo = PSEUDO_FS.get((await statfs(dir)).type);
+      if (pseudo) return problem('prerequisites', 'state dir', `state dir ${stateDir} is on ${pseudo}, not a file system for data`, 'pass --state-dir DIR on a disk');
       return ok('prerequisites', 'state dir', `${dir} is writable`);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -108,7 +114,7 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
         continue;
       }
       const fix = code === 'EROFS' ? 'pass --state-dir DIR on a writable file system' : 'run netd as root (sudo netd …), or pass --state-dir DIR';
-      return problem('prerequisites', 'state dir', `${dir === resolve(stateDir) ? 'state dir' : `${stateDir}: its parent`} ${dir} is not writable (${code ?? messageOf(e)})`, fix);
+      return problem('prerequisites', 'state dir', `${dir === want ? 'state dir' : `${stateDir}: its parent`} ${dir} is not writable (${code ?? messageOf(e)})`, fix);
     }
   }
 }

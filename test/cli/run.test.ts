@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { exitCodeOf } from '../../src/cli/run.js';
+import { NetdError } from '../../src/errors.js';
 
 const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
 
@@ -62,4 +64,12 @@ test('cli: repeated -f merge', async () => {
   const r = await runCli(['validate', '-f', join(ROOT, 'netd.yaml'), '-f', join(ROOT, 'examples/internal.yaml')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /valid: 2 networks, 4 containers, 4 attachments/);
+});
+
+test('cli: an invalid error thrown by a command that writes exits 1, never 65', () => {
+  const invalid = new NetdError('invalid', 'host ip and container address differ in family');
+  assert.equal(exitCodeOf(invalid, { writes: true }), 1);
+  assert.equal(exitCodeOf(invalid, {}), 65);
+  assert.equal(exitCodeOf(new NetdError('lock-timeout', 'locked'), { writes: true }), 75);
+  assert.equal(exitCodeOf(new NetdError('usage', '--resync: "x" is not a duration'), { writes: true }), 64);
 });

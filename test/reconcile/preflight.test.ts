@@ -183,6 +183,23 @@ for (const { name, present, missing, command } of [
   });
 }
 
+test('doctor without nft: "install nftables" once, and no wrong advice', { skip }, async () => {
+  const tools = pathWith(['ip', 'sysctl', 'nsenter']);
+  const saved = process.env.PATH;
+  process.env.PATH = tools.path;
+  try {
+    const r = await host.cli(['doctor', '-o', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const problems = (JSON.parse(r.stdout) as { group: string; name: string; status: string; detail: string; fix?: string }[]).filter((c) => c.status === 'problem');
+    assert.deepEqual(problems.map((c) => [`${c.group}/${c.name}`, c.detail, c.fix]), [
+      ['prerequisites/nftables', '"nft" is not installed (not found on PATH)', 'install nftables (apt-get install nftables)'],
+    ]);
+  } finally {
+    process.env.PATH = saved;
+    tools.remove();
+  }
+});
+
 test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'netd-nonroot-'));
   chmodSync(dir, 0o755);

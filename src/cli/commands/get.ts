@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { EXIT } from '../../errors.js';
+import { EXIT, escapeControls } from '../../errors.js';
 import type { Command, Context } from '../context.js';
 import { readRecorded } from '../engine.js';
 import { renderTable } from '../table.js';
@@ -26,7 +26,7 @@ export const getCommand: Command = {
     const [word, name, ...extra] = ctx.positionals;
     const kind = kindOf(word);
     if (!kind || extra.length > 0) {
-      ctx.err(`netd get: ${kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${KINDS.join(', ')})` : 'what to get is required'}`);
+      ctx.err(`netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${KINDS.join(', ')})` : 'what to get is required')}`);
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
     }
@@ -34,7 +34,7 @@ export const getCommand: Command = {
     // An attachment is named container/network; its container's name also selects it.
     const items = name === undefined ? view.items : view.items.filter((i) => i.name === name || (kind === 'attachments' && i.name.startsWith(`${name}/`)));
     if (name !== undefined && items.length === 0) {
-      ctx.err(`netd get: ${kind.slice(0, -1)} "${name}" not found`);
+      ctx.err(`netd get: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
       return EXIT.error;
     }
     if (ctx.output === 'table') for (const l of renderTable(view.headers, items.map((i) => i.row))) ctx.out(l);

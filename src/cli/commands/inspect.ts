@@ -1,4 +1,4 @@
-import { EXIT } from '../../errors.js';
+import { EXIT, escapeControls } from '../../errors.js';
 import type { Command } from '../context.js';
 import { readRecorded } from '../engine.js';
 import { inspectContainer, inspectNetwork } from '../inspect.js';
@@ -15,7 +15,7 @@ export const inspectCommand: Command = {
     const [word, ...names] = ctx.positionals;
     const kind = kindOf(word);
     if ((kind !== 'networks' && kind !== 'containers') || names.length === 0) {
-      ctx.err(`netd inspect: ${kind === 'attachments' || (word && !kind) ? `cannot inspect "${word}" (known: network, container)` : word ? 'NAME is required' : 'what to inspect is required'}`);
+      ctx.err(`netd inspect: ${escapeControls(kind === 'attachments' || (word && !kind) ? `cannot inspect "${word}" (known: network, container)` : word ? 'NAME is required' : 'what to inspect is required')}`);
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
     }
@@ -27,7 +27,7 @@ export const inspectCommand: Command = {
       if (net) found.push(inspectNetwork(net, r));
       else if (sb) found.push(inspectContainer(sb, r));
       else {
-        ctx.err(`netd inspect: ${kind.slice(0, -1)} "${name}" not found`);
+        ctx.err(`netd inspect: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
         return EXIT.error;
       }
     }
