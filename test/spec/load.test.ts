@@ -98,6 +98,13 @@ test('files over 16 MiB are refused', async () => {
   const big = `version: 1\n#${'x'.repeat(MAX_FILE_BYTES)}\n`;
   const [e] = await mustFail(['-'], { stdin: big });
   assert.match(e!.message, /larger than 16 MiB/);
+  const t = tempFiles({ 'big.yaml': big });
+  try {
+    const [f] = await mustFail([t.path('big.yaml')]);
+    assert.match(f!.message, /larger than 16 MiB/);
+  } finally {
+    t.remove();
+  }
 });
 
 test('missing files and empty directories are errors', async () => {
