@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { loadDesiredState } from '../../src/spec/validate.js';
 import { MAX_FILE_BYTES } from '../../src/spec/load.js';
-import { ROOT, tempFiles } from '../helpers/cli.js';
+import { ROOT, runCli, tempFiles } from '../helpers/cli.js';
 
 const net = (name: string, subnet: string): string => `version: 1\nnetworks:\n  ${name}: {subnet: ${subnet}}\n`;
 
@@ -112,6 +112,21 @@ test('missing files and empty directories are errors', async () => {
   try {
     const errs = await mustFail([t.path('nope.yaml'), t.path('empty')]);
     assert.deepEqual(errs.map((e) => e.message).sort(), ['directory has no *.yaml or *.yml files', 'no such file or directory']);
+  } finally {
+    t.remove();
+  }
+});
+
+test('errors and their excerpts show control characters escaped, the caret still under the place', async () => {
+  const t = tempFiles({ 'raw.yaml': 'version: 1\nnetworks:\n  n: {subnet: "\x1b[2J\u009b10.0.0.0/8", mtu: 1}\n' });
+  try {
+    const got = await runCli(['validate', '-f', t.path('raw.yaml')], { isTTY: true, env: { NO_COLOR: '1' } });
+    assert.equal(got.code, 65);
+    assert.doesNotMatch(got.stderr, /[\x1b\u009b]/);
+    const lines = got.stderr.split('\n');
+    const i = lines.findIndex((l) => l.includes('mtu: 1 is out of range'));
+    assert.equal(lines[i + 1], '    n: {subnet: "\\x1b[2J\\x9b10.0.0.0/8", mtu: 1}');
+    assert.equal(lines[i + 1]![lines[i + 2]!.indexOf('^')], '1');
   } finally {
     t.remove();
   }
