@@ -1,5 +1,5 @@
 /** Printing spec errors: one line each, caret excerpts on a terminal, or a JSON/YAML list. */
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import { escapeControls } from '../errors.js';
 import { formatSpecError, specErrorPlace, type SpecError } from '../spec/spec-error.js';
 import type { Context } from './context.js';
@@ -23,11 +23,21 @@ function excerpt(e: SpecError, text: string | undefined, color: boolean): string
 const UNSAFE = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
 const jsonSafe = (s: string): string => s.replace(UNSAFE, (c) => [...Array(c.length).keys()].map((i) => `\\u${hex(c.charCodeAt(i), 4)}`).join(''));
-const yamlSafe = (s: string): string => s.replace(UNSAFE, (c) => (c.length > 1 ? `\\U${hex(c.codePointAt(0)!, 8)}` : `\\u${hex(c.charCodeAt(0), 4)}`));
+const yamlEscape = (s: string): string => s.replace(UNSAFE, (c) => (c.length > 1 ? `\\U${hex(c.codePointAt(0)!, 8)}` : `\\u${hex(c.charCodeAt(0), 4)}`));
+
+function yamlSafe(errors: readonly SpecError[]): string {
+  const doc = new Document(errors);
+  visit(doc, {
+    Scalar(_, n) {
+      if (typeof n.value === 'string' && n.value !== n.value.replace(UNSAFE, '')) n.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return yamlEscape(doc.toString());
+}
 
 export function printSpecErrors(ctx: Context, errors: readonly SpecError[], texts: ReadonlyMap<string, string>): void {
   if (ctx.output === 'json') return ctx.out(jsonSafe(JSON.stringify(errors, null, 2)));
-  if (ctx.output === 'yaml') return ctx.out(yamlSafe(stringify(errors, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })).trimEnd());
+  if (ctx.output === 'yaml') return ctx.out(yamlSafe(errors).trimEnd());
   for (const e of errors) {
     const text = formatSpecError(e);
     const at = specErrorPlace(e);

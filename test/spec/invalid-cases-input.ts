@@ -2,6 +2,9 @@
 import type { InvalidCase } from './invalid-cases.js';
 
 const V = 'version: 1\n';
+const NET = 'networks:\n  n: {subnet: 10.88.0.0/24}\n'; // lines 2-3 after V
+const OVERLAP = `${V}networks:\n  a: {subnet: 10.88.0.0/16}\n  b: {subnet: 10.88.1.0/24, mtuu: 1400}\n`;
+const TYPE_AND_REF = `${V}networks:\n  a: {mtu: "x"}\n  n: {subnet: 10.88.0.0/24}\ncontainers:\n  c: {}\nattachments:\n  - {container: d, network: n}\n  - {container: c, network: a}\n`;
 
 export const INPUT_CASES: InvalidCase[] = [
   // ---- tags: only the YAML 1.2 core schema's (!!str, !!int, …); nothing else is resolved
@@ -25,5 +28,16 @@ export const INPUT_CASES: InvalidCase[] = [
   { name: 'escape in an unknown key', yaml: `${V}networks:\n  n:\n    "sub\\e[31mnet": x\n`, fragment: 'unknown field "sub\\x1b[31mnet"', at: '4:5' },
   { name: 'escape in a value', yaml: `${V}networks:\n  n: {subnet: "10.0.0.0/8\\e[2J"}\n`, fragment: '"10.0.0.0/8\\x1b[2J" is not an IPv4 CIDR', at: '3:15' },
   { name: 'newline in a value', yaml: `${V}cluster:\n  etcd: {endpoints: ["http://a\\nb"]}\n`, fragment: '"http://a\\nb" is not a valid uri', at: '3:22' },
+  // ---- schema errors do not hide semantic ones: each case asserts one of the errors
+  { name: 'misspelled field beside an overlap: the field', yaml: OVERLAP, fragment: 'unknown field "mtuu"', at: '4:29' },
+  { name: 'misspelled field beside an overlap: the overlap', yaml: OVERLAP, fragment: 'overlaps network "a"', at: '4:15' },
+  { name: 'wrong type beside an undeclared container: the type', yaml: TYPE_AND_REF, fragment: 'must be an integer', at: '3:12' },
+  { name: 'wrong type beside an undeclared container: the container', yaml: TYPE_AND_REF, fragment: 'container "d" is not declared', at: '8:17' },
+  { name: 'attachment after a cut one keeps its place', yaml: `${V}${NET}containers:\n  c: {}\nattachments:\n  - {containr: c, network: n}\n  - {container: c, network: n, ipv4: 10.88.0.1}\n`, fragment: 'is the gateway of network "n"', at: '8:38' },
+  { name: 'version 2 beside a bad subnet', yaml: 'version: 2\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n', fragment: 'has host bits set', at: '3:15' },
+  { name: 'no version beside a bad subnet', yaml: 'networks:\n  n: {subnet: 10.88.0.7/24}\n', fragment: 'has host bits set', at: '2:15' },
+  { name: 'unknown top-level field beside a bad subnet', yaml: `${V}netwrks: {}\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n`, fragment: 'has host bits set', at: '4:15' },
+  { name: 'bad network name beside a bad gateway', yaml: `${V}networks:\n  Front: {}\n  n: {subnet: 10.88.0.0/24, gateway: 10.88.0.0}\n`, fragment: 'is the network address', at: '4:38' },
+  { name: 'yaml error in one document, a bad subnet in the next', yaml: `${V}networks:\n  a: !foo {}\n---\n${V}networks:\n  n: {subnet: 10.88.0.7/24}\n`, fragment: 'has host bits set', at: '7:15' },
   { name: 'escape in a duplicate key', yaml: `${V}networks:\n  "a\\eb": {}\n  "a\\eb": {}\n`, fragment: 'duplicate key "a\\u001bb"', at: '4:3' },
 ];
