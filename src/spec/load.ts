@@ -42,8 +42,11 @@ function decode(bytes: Buffer): { text: string } | { line: number; column: numbe
   return { text };
 }
 
-/** Strict YAML 1.2: no 1.1 tags (!!binary, !!set, !!timestamp would become Buffers, Sets, Dates), `<<` only a key. */
-const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, version: '1.2', merge: false, resolveKnownTags: false } as const;
+/**
+ * Strict YAML 1.2: no 1.1 tags (!!binary, !!set, !!timestamp would become Buffers, Sets, Dates),
+ * `<<` only a key. Warnings become errors here; logLevel keeps yaml from printing them too.
+ */
+const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, version: '1.2', merge: false, resolveKnownTags: false, logLevel: 'error' } as const;
 
 const at = (file: string, lines: LineCounter, offset: number, message: string): SpecError => {
   const { line, col } = lines.linePos(offset);
