@@ -34,7 +34,7 @@ export async function readStore(stateDir: string, applyHint: string): Promise<{ 
 
 function openFix(e: unknown, stateDir: string, applyHint: string): string {
   if (isNetdError(e, 'forbidden')) {
-    return /symlink/.test(messageOf(e)) ? 'replace the symlink with the file it points to, or remove it' : 'run netd doctor as root';
+    return /symlink/.test(messageOf(e)) ? 'replace the symlink with a regular file: move the database it points to there, or remove it and let netd apply create one' : 'run netd doctor as root';
   }
   return `move ${stateDir} aside, then ${applyHint}`;
 }

@@ -166,6 +166,13 @@ for (const tc of stateFiles) {
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.stderr, `netd ${verb}: refusing to ${verb === 'apply' ? 'write' : 'read'} through a symlink: ${path}\n`);
     }
+    if (tc.file === DB_FILE) {
+      const checks = JSON.parse((await runCli(['doctor', '-o', 'json', '--state-dir', stateDir])).stdout) as Check[];
+      const db = checks.find((c) => c.group === 'store' && c.name === 'database');
+      assert.equal(db?.status, 'problem');
+      assert.equal(db.detail, `${stateDir}: refusing to read through a symlink: ${path}`);
+      assert.match(db.fix!, /replace the symlink/);
+    }
     o.untouched();
     assert.ok(!readdirSync('/run/netns').includes('fl-other'), 'nothing was applied');
   });
