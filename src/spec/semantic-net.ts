@@ -89,7 +89,7 @@ function checkNetwork(report: Report, n: Named<NetworkDoc>, hasCluster: boolean)
   }
   if (driver === 'host' || driver === 'null') return { entry: n, driver };
   const mtu = n.value.mtu;
-  if (n.value.ipv6 && mtu !== undefined && mtu < IPV6_MIN_MTU) report(n.origin, ['mtu'], `mtu ${mtu} is below ${IPV6_MIN_MTU}, the least IPv6 allows, and the network declares ipv6`);
+  if (n.value.ipv6 && mtu !== undefined && mtu < IPV6_MIN_MTU) report(n.origin, ['mtu'], `mtu ${mtu} is below ${IPV6_MIN_MTU}, the IPv6 minimum (the network declares ipv6)`);
   const v4 = checkFamily(report, n.origin, [], n.value, 4, overlay);
   const v6 = n.value.ipv6 && !overlay ? checkFamily(report, n.origin, ['ipv6'], n.value.ipv6, 6, false) : undefined;
   const len = n.value.subnetLen ?? 24;

@@ -63,6 +63,7 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'pool too small for networks', yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  a: {}\n  b: {}\n  c: {}\n`, fragment: 'no room for network "c": the address pools 10.9.0.0/29 (/30s) hold 2 free subnet(s) for 3 networks', at: '7:3' },
   { name: 'pool space taken by a declared subnet', yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  x: {subnet: 10.9.0.0/30}\n  a: {}\n  b: {}\n`, fragment: 'no room for network "b"', at: '7:3' },
   { name: 'default pools taken', yaml: `${V}networks:\n  x: {subnet: 10.210.0.0/16}\n  y: {subnet: 172.30.0.0/16}\n  a: {}\n`, fragment: 'the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 0 free', at: '5:3' },
+  { name: 'more networks than the default pools hold', yaml: `${V}networks:\n${Array.from({ length: 513 }, (_, i) => `  n${i}: {}\n`).join('')}`, fragment: 'no room for network "n512": the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 512 free subnet(s) for 513 networks', at: '515:3' },
   // ---- dns.options
   { name: 'dns option injecting a nameserver', yaml: dnsOption('ndots:1\nnameserver 6.6.6.6'), fragment: 'a dns option is one resolv.conf option', at: '4:29' },
   { name: 'dns option with a space', yaml: dnsOption('ndots: 2'), fragment: 'no spaces, newlines or control characters', at: '4:29' },
