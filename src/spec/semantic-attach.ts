@@ -98,7 +98,7 @@ function checkRefs(report: Report, a: Att, nets: Map<string, NetInfo>, container
   const driver = PREDEFINED_NETWORKS.get(network);
   const implicit = driver && { entry: { name: network, value: { driver }, origin: a.origin }, driver };
   const info = nets.get(network) ?? implicit;
-  if (!info) report(a.origin, ['network'], `network "${network}" is not declared${didYouMean(network, nets.keys())}`);
+  if (!info) report(a.origin, ['network'], `network "${network}" is not declared${didYouMean(network, [...nets.keys(), ...PREDEFINED_NETWORKS.keys()])}`);
   return containers.has(container) ? info : undefined;
 }
 

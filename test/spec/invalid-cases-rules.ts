@@ -71,5 +71,6 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'network named host declared', yaml: `${V}networks:\n  host: {driver: host}\n`, fragment: '"host" is a predefined network (driver host): attach to it without declaring it', at: '3:3' },
   { name: 'network named none declared', yaml: `${V}networks:\n  none: {}\n`, fragment: '"none" is a predefined network (driver null)', at: '3:3' },
   { name: 'address on predefined none', yaml: `${V}${C}attachments:\n  - {container: c, network: none, ipv4: 10.0.0.1}\n`, fragment: 'not allowed on an attachment to null network "none"', at: '5:35' },
+  { name: 'misspelled predefined network', yaml: `${V}${C}attachments:\n  - {container: c, network: nnoe}\n`, fragment: 'network "nnoe" is not declared (did you mean "none"?)', at: '5:29' },
   { name: 'predefined host plus another', yaml: `${V}${NET}${C}attachments:\n  - {container: c, network: host}\n  - {container: c, network: n}\n`, fragment: 'is on host network "host"', at: '8:29' },
 ];
