@@ -8,7 +8,7 @@
  *
  * Replacing a network or a container replaces the attachments that hang off it.
  */
-import { attachmentKey, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
+import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
 import { derivedBridgeName, derivedMac, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
 import { defaultRoutes } from './derive.js';
 import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
@@ -116,7 +116,7 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
   }
 
   for (const n of desired.networks) {
-    if (PREDEFINED.some((p) => p.name === n.name)) continue; // implicit: nothing to create or compare
+    if (PREDEFINED_NETWORKS.has(n.name)) continue; // implicit (validation refuses declaring them): nothing to create or compare
     const r = netRec.get(n.name);
     if (!r) {
       changes.push({ action: 'create', kind: 'network', name: n.name, reasons: [] });

@@ -2,11 +2,10 @@
 import { canonicalAddr, canonicalCidr, firstUsable, formatAddr, parseCidr } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
 import { position, type Origin } from './source.js';
-import type {
-  AttachmentDoc, ClusterConfig, ContainerDoc, DesiredAttachment, DesiredContainer, DesiredNetwork, DesiredState,
-  FamilyConfig, Ipv6Doc, NetworkDoc, SourceLoc,
+import {
+  PREDEFINED_NETWORKS, type AttachmentDoc, type ClusterConfig, type ContainerDoc, type DesiredAttachment, type DesiredContainer,
+  type DesiredNetwork, type DesiredState, type FamilyConfig, type Ipv6Doc, type NetworkDoc, type SourceLoc,
 } from './types.js';
-import { PREDEFINED_NETWORKS } from './types.js';
 
 export const DEFAULTS = {
   mtu: 1500,
