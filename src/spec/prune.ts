@@ -79,8 +79,10 @@ export function pruned(src: LoadedDoc, errors: readonly ErrorObject[], cut: Cut)
       const t = target(e, path);
       if (t === 'doc') return void cutAll(cut);
       // A wrong or missing version is reported; the rest is checked as version 1, the only one.
-      if (t === 'version') (isObj(value) ? (value.version = 1) : undefined);
-      else mark(cut, t), remove(value, t);
+      if (t !== 'version') {
+        mark(cut, t);
+        remove(value, t);
+      } else if (isObj(value)) value.version = 1;
     }
     todo = check(value);
   }

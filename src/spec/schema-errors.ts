@@ -89,7 +89,9 @@ export function schemaErrors(src: LoadedDoc, errors: readonly ErrorObject[] = sc
   for (const e of errors) {
     const se = toSpecError(src, e);
     const k = `${se.line}:${se.column}:${se.message}`;
-    if (!seen.has(k)) out.push(se), seen.add(k);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(se);
   }
   return out;
 }
