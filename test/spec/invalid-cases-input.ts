@@ -22,6 +22,7 @@ export const INPUT_CASES: InvalidCase[] = [
   // ---- keys
   { name: 'alias key repeats a key', yaml: `${V}networks:\n  &k a: {}\n  *k : {}\n`, fragment: 'duplicate key "a"', at: '4:3' },
   { name: 'alias key repeats version', yaml: `&v version: 1\n*v : 2\n`, fragment: 'duplicate key "version"', at: '2:1' },
+  { name: 'error under an alias key points at it', yaml: `${V}networks:\n  a: {labels: {&k team: web}}\n  b: {labels: {*k : 5}}\n`, fragment: 'networks.b.labels.team: must be a string', at: '4:21' },
   { name: 'list as a key', yaml: `${V}networks:\n  ? [a, b]\n  : {}\n`, fragment: 'a mapping key must be a plain value, not a list', at: '3:5' },
   { name: 'merge key is not a merge', yaml: `${V}networks:\n  a: &b {subnet: 10.88.0.0/24}\n  c:\n    <<: *b\n`, fragment: 'unknown field "<<"', at: '5:5' },
   // ---- control characters are shown escaped
