@@ -1,11 +1,13 @@
 /** What the converging commands share: the store, the runner, the state-dir lock. */
 import { NetdError } from '../errors.js';
 import { ExecRunner } from '../os/index.js';
+import { openStoreForReading } from '../store/health.js';
 import { acquireStateLock } from '../store/lock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Engine } from '../reconcile/reconcile.js';
 import { loadRecorded } from '../reconcile/observe.js';
 import type { RecordedState } from '../plan/types.js';
+import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 
 export const LOCK_OPTION = { 'lock-timeout': { type: 'string' } } as const;
@@ -18,7 +20,11 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
-/** Runs fn with an engine on the state dir's store; with `lock`, holding the state-dir lock. */
+/**
+ * Runs fn with an engine on the state dir's store. With `lock` (mutating commands), holding the
+ * state-dir lock on a store it creates and migrates if needed; without, on a read-only store
+ * that creates nothing (empty when there is no state yet), for diff and apply --dry-run.
+ */
 export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (e: Engine) => Promise<T>): Promise<T> {
   const timeout = typeof ctx.values['lock-timeout'] === 'string' ? parseDuration(ctx.values['lock-timeout'], '--lock-timeout') : 60_000;
   const lock = opts.lock
@@ -27,7 +33,13 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
         onWait: (pid) => ctx.err(`waiting for the state-dir lock on ${ctx.stateDir}${pid ? ` (held by pid ${pid})` : ''}`),
       })
     : undefined;
-  const store = await openSqliteStore(ctx.stateDir);
+  let store: Store;
+  try {
+    store = lock ? await openSqliteStore(ctx.stateDir) : openStoreForReading(ctx.stateDir);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   try {
     return await fn({ store, runner: new ExecRunner(), log: ctx.log });
   } finally {

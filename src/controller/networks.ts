@@ -5,16 +5,12 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../spec/types.js';
-import { derivedBridgeName, networkKey, type NetworkRecord } from '../store/records.js';
+import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../store/records.js';
 import { ownerAlias } from '../plan/drift.js';
 import { newId, type Controller } from './controller.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';
 
-const base = { mtu: 1500, internal: false, masquerade: false, icc: true, labels: {}, adopted: false, state: 'ready' } as const;
-export const PREDEFINED: readonly NetworkRecord[] = [
-  { ...base, id: 'host', name: 'host', driver: 'host' },
-  { ...base, id: 'none', name: 'none', driver: 'null' },
-];
+export { PREDEFINED };
 
 export const isPredefined = (name: string): boolean => PREDEFINED.some((p) => p.name === name);
 

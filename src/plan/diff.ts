@@ -8,8 +8,8 @@
  *
  * Replacing a network or a container replaces the attachments that hang off it.
  */
-import { attachmentKey, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
-import { derivedBridgeName, derivedMac, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
+import { derivedBridgeName, derivedMac, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
 import { defaultRoutes } from './derive.js';
 import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
 import { renderSandboxFiles } from './files.js';
@@ -85,7 +85,7 @@ export function hostNetworkContainers(desired: DesiredState): Set<string> {
 export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
   const deletes: Change[] = [];
   const changes: Change[] = [];
-  const netById = new Map(recorded.networks.map((n) => [n.id, n]));
+  const netById = new Map([...PREDEFINED, ...recorded.networks].map((n) => [n.id, n]));
   const netRec = new Map(recorded.networks.map((n) => [n.name, n]));
   const sbRec = new Map(recorded.sandboxes.map((s) => [s.container, s]));
   const epRec = new Map(recorded.endpoints.map((e) => [attachmentKey(e), e]));
@@ -116,6 +116,7 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
   }
 
   for (const n of desired.networks) {
+    if (PREDEFINED_NETWORKS.has(n.name)) continue; // implicit (validation refuses declaring them): nothing to create or compare
     const r = netRec.get(n.name);
     if (!r) {
       changes.push({ action: 'create', kind: 'network', name: n.name, reasons: [] });

@@ -3,7 +3,7 @@
  * passes quick_check, no apply was interrupted, and the kernel holds nothing netd marks as
  * its own that the records do not account for (and lacks nothing they do).
  */
-import { messageOf } from '../errors.js';
+import { isNetdError, messageOf } from '../errors.js';
 import { DEFAULT_PARALLEL, IpObserver, mapPool, parseOwner, type ObservedLink, type ObservedState, type Runner } from '../os/index.js';
 import { nsRef } from '../plan/derive.js';
 import type { RecordedState } from '../plan/types.js';
@@ -20,25 +20,42 @@ export async function readStore(stateDir: string, applyHint: string): Promise<{ 
   try {
     inspection = inspectSqliteStore(stateDir);
   } catch (e) {
-    return { checks: [problem('store', 'database', `${stateDir}: ${messageOf(e)}`, `move ${stateDir} aside, then ${applyHint}`)] };
+    return { checks: [problem('store', 'database', `${stateDir}: ${messageOf(e)}`, openFix(e, stateDir, applyHint))] };
   }
-  if (!inspection) return { checks: [ok('store', 'database', `no database in ${stateDir} yet (nothing applied)`)], recorded: EMPTY };
+  if (!inspection) return { checks: [ok('store', 'database', `no state yet: no database in ${stateDir} (nothing applied)`)], recorded: EMPTY };
   try {
-    const recorded = await loadRecorded(inspection.store);
-    return { checks: storeChecks(inspection, recorded, applyHint), recorded };
+    // A record that is not JSON stops every read of the store: report each, and check no further.
+    const recorded = inspection.corrupt.length === 0 ? await loadRecorded(inspection.store) : undefined;
+    return { checks: storeChecks(inspection, recorded, applyHint), ...(recorded ? { recorded } : {}) };
   } finally {
     await inspection.store.close();
   }
 }
 
-function storeChecks(i: StoreInspection, recorded: RecordedState, applyHint: string): Check[] {
-  const checks: Check[] = [ok('store', 'database', `${i.file} opens`)];
+function openFix(e: unknown, stateDir: string, applyHint: string): string {
+  if (isNetdError(e, 'forbidden')) {
+    return /symlink/.test(messageOf(e)) ? 'replace the symlink with a regular file: move the database it points to there, or remove it and let netd apply create one' : 'run netd doctor as root';
+  }
+  return `move ${stateDir} aside, then ${applyHint}`;
+}
+
+function recordChecks(i: StoreInspection): Check[] {
+  if (i.corrupt.length === 0) return [ok('store', 'records', 'every record is valid JSON')];
+  return i.corrupt.map((key) => {
+    const sql = `DELETE FROM kv WHERE key = '${key.replaceAll("'", "''")}'`;
+    return problem('store', 'records', `record "${key}" is not valid JSON`, `sqlite3 ${i.file} "${sql}" (then netd doctor reports what it held as leaks)`);
+  });
+}
+
+function storeChecks(i: StoreInspection, recorded: RecordedState | undefined, applyHint: string): Check[] {
+  const checks: Check[] = [ok('store', 'database', `${i.file} opens`), ...recordChecks(i)];
   const schema = `schema version ${i.schemaVersion}, this netd's is ${i.latestVersion}`;
   if (i.schemaVersion === i.latestVersion) checks.push(ok('store', 'schema', schema));
   else if (i.schemaVersion < i.latestVersion) checks.push(problem('store', 'schema', schema, `${applyHint} (opening the store to write migrates it)`));
   else checks.push(problem('store', 'schema', `${schema}: written by a newer netd`, 'upgrade netd'));
   if (i.integrity.length === 1 && i.integrity[0] === 'ok') checks.push(ok('store', 'integrity', 'quick_check: ok'));
   else checks.push(problem('store', 'integrity', `quick_check: ${i.integrity.slice(0, 3).join('; ')}`, `restore ${i.file} from a backup (or: sqlite3 ${i.file} .recover)`));
+  if (!recorded) return checks;
   const inFlight = [
     ...recorded.networks.map((r) => ({ what: `network "${r.name}"`, state: r.state })),
     ...recorded.sandboxes.map((r) => ({ what: `container "${r.container}"`, state: r.state })),

@@ -1,12 +1,13 @@
 /** The controller's HostOps for a real host, through src/os (and node:fs for /etc/netns). */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { BatchRunner } from '../controller/execute.js';
 import type { HostOps } from '../controller/host.js';
 import {
   IP_FORWARD, IPV6_FORWARDING, deleteTables, ensureSysctl, runLines, runLinesAndView, observeRuleset, applyRuleset,
   buildRuleset, diffRuleset, type FirewallInput, type Runner,
 } from '../os/index.js';
+import { readBelow, removeBelow, writeBelow } from '../os/nofollow.js';
 import { NETNS_ETC } from '../plan/files.js';
 
 /** Batches through `ip [-n NS] [-force] -batch -` (a failure carries its 1-based `line`). */
@@ -15,6 +16,16 @@ export const batchRunner = (runner: Runner): BatchRunner => ({
   runAndView: (ns, lines) => runLinesAndView(runner, ns, lines),
 });
 
+/** A file netd keeps under /etc/netns, as path components below it. */
+const belowNetns = (path: string): string[] => relative(NETNS_ETC, path).split('/');
+
+/**
+ * A file netd writes under /etc/netns, read without following a symlink: null when it is
+ * missing or a symlink stands there (drift: writing replaces it); a symlinked directory is refused.
+ */
+export const readNetnsFile = (path: string): Promise<string | null> => readBelow(NETNS_ETC, belowNetns(path));
+
+/** A host file netd only reads (/etc/resolv.conf, often a symlink); null when missing. */
 export async function readText(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
@@ -28,16 +39,10 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
   return {
     batch: batchRunner(runner),
     nameservers,
-    readFile: readText,
-    async writeFile(path, content) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-      const tmp = `${path}.netd-tmp`;
-      await writeFile(tmp, content, { mode: 0o644 });
-      await rename(tmp, path);
-    },
-    async removeNetnsDir(netns) {
-      await rm(`${NETNS_ETC}/${netns}`, { recursive: true, force: true });
-    },
+    readFile: readNetnsFile,
+    // Never through a symlink: a temporary file created exclusively, renamed over the target.
+    writeFile: (path, content) => writeBelow(NETNS_ETC, belowNetns(path), content, 0o644),
+    removeNetnsDir: (netns) => removeBelow(NETNS_ETC, netns),
     async ensureForwarding(ipv6) {
       const v4 = await ensureSysctl(runner, undefined, IP_FORWARD, '1');
       const v6 = ipv6 ? await ensureSysctl(runner, undefined, IPV6_FORWARDING, '1') : false;

@@ -9,10 +9,11 @@ import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type Endpo
 import type { Store } from '../store/store.js';
 import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type NamespaceView as OsView, type Observer, type Runner } from '../os/index.js';
 import { firewallSpec, nsRef } from '../plan/derive.js';
-import { hostsPath, parseNameservers, resolvPath } from '../plan/files.js';
+import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../plan/files.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
-import { readText } from './host.js';
+import { checkDirsBelow } from '../os/nofollow.js';
+import { readNetnsFile, readText } from './host.js';
 
 export async function loadRecorded(store: Store): Promise<RecordedState> {
   const revisions = new Map<string, number>();
@@ -98,8 +99,11 @@ export async function observeKernel(
   const files = new Map<string, string | null>();
   for (const s of recorded.sandboxes) {
     if (s.netns.kind !== 'named' || s.hostNetwork) continue;
-    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, await readText(path));
+    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, await readNetnsFile(path));
   }
+  // A symlinked /etc/netns/<ns> of a container not recorded yet is refused now, before apply changes anything.
+  const onHost = hostNetworkContainers(desired);
+  for (const c of desired.containers) if (c.netns.kind === 'named' && !onHost.has(c.name)) await checkDirsBelow(NETNS_ETC, [c.netns.name]);
   return {
     host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
     netnsNames: new Set(os.namespaces.map((n) => n.name)),

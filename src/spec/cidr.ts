@@ -34,7 +34,9 @@ function toBigint(bytes: number[]): bigint {
 export function tryParseAddr(s: string): Addr | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(s)) return { family: 4, value: toBigint(ipaddr.IPv4.parse(s).toByteArray()) };
   if (!s.includes('%') && ipaddr.IPv6.isValid(s)) {
-    return { family: 6, value: toBigint(ipaddr.IPv6.parse(s).toByteArray()) };
+    // ipaddr.js reads "::1.2.3.4" (IPv4-compatible) as "::ffff:1.2.3.4" (IPv4-mapped); "::0:1.2.3.4" it reads right.
+    const text = /^::[0-9.]+$/.test(s) ? `::0:${s.slice(2)}` : s;
+    return { family: 6, value: toBigint(ipaddr.IPv6.parse(text).toByteArray()) };
   }
   return undefined;
 }
@@ -128,4 +130,40 @@ export function firstUsable(c: Cidr): bigint {
 
 export function lastUsable(c: Cidr): bigint {
   return broadcast(c) === undefined ? lastAddr(c) : lastAddr(c) - 1n;
+}
+
+// ---- Special-purpose ranges (RFC 6890) that never make a network, a pool or a host binding ----
+
+const range = (cidr: string, what: string): { c: Cidr; what: string } => ({ c: parseCidr(cidr), what });
+const LOOPBACK4 = range('127.0.0.0/8', 'loopback range 127.0.0.0/8');
+const LOOPBACK6 = range('::1/128', 'loopback address ::1');
+const MAPPED = range('::ffff:0:0/96', 'IPv4-mapped range ::ffff:0:0/96');
+const SPECIAL = [
+  range('0.0.0.0/8', '"this network" range 0.0.0.0/8'),
+  LOOPBACK4,
+  range('169.254.0.0/16', 'link-local range 169.254.0.0/16'),
+  range('224.0.0.0/4', 'multicast range 224.0.0.0/4'),
+  range('240.0.0.0/4', 'reserved range 240.0.0.0/4'),
+  LOOPBACK6,
+  MAPPED,
+  range('::/96', 'IPv4-compatible range ::/96'),
+  range('fe80::/10', 'link-local range fe80::/10'),
+  range('ff00::/8', 'multicast range ff00::/8'),
+];
+
+/** The special-purpose range c overlaps (described), or undefined when c is ordinary unicast space. */
+export function specialRange(c: Cidr): string | undefined {
+  return SPECIAL.find((s) => overlaps(s.c, c))?.what;
+}
+
+/** The special-purpose range an address lies in, or undefined. */
+export function specialAddr(a: Addr): string | undefined {
+  return SPECIAL.find((s) => contains(s.c, a))?.what;
+}
+
+export const isLoopback = (a: Addr): boolean => contains(LOOPBACK4.c, a) || contains(LOOPBACK6.c, a);
+
+/** The IPv4 address an IPv4-mapped IPv6 address (::ffff:a.b.c.d) stands for, or undefined. */
+export function unmappedV4(a: Addr): string | undefined {
+  return contains(MAPPED.c, a) ? formatAddr(4, a.value & 0xffffffffn) : undefined;
 }

@@ -3,13 +3,12 @@
  * not UTF-8, YAML syntax, duplicate key, alias bomb) becomes a SpecError with a place; loading
  * goes on with the other files so that the user sees everything at once.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { expand, ioMessage, MAX_FILE_BYTES, readRegular, readStdin } from './read.js';
 import type { LoadedDoc } from './source.js';
 import type { SpecError } from './spec-error.js';
 
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export { MAX_FILE_BYTES };
 /** Generous for real files; a "billion laughs" document needs far more. */
 export const MAX_ALIAS_COUNT = 1000;
 export const STDIN_NAME = '<stdin>';
@@ -29,47 +28,6 @@ export interface LoadResult {
 
 const fileError = (file: string, message: string, line = 1, column = 1): SpecError => ({ file, line, column, path: '', message });
 
-async function expand(path: string, errors: SpecError[]): Promise<string[]> {
-  if (path === '-') return [path];
-  try {
-    if (!(await stat(path)).isDirectory()) return [path];
-    const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
-    if (names.length === 0) errors.push(fileError(path, 'directory has no *.yaml or *.yml files'));
-    return names.map((n) => join(path, n));
-  } catch (e) {
-    errors.push(fileError(path, ioMessage(e)));
-    return [];
-  }
-}
-
-function ioMessage(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  return e instanceof Error ? e.message : String(e);
-}
-
-async function readStdin(s: NodeJS.ReadableStream | string | undefined): Promise<Buffer> {
-  if (s === undefined) return Buffer.alloc(0);
-  if (typeof s === 'string') return Buffer.from(s, 'utf8');
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of s) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    chunks.push(b);
-    n += b.length;
-    if (n > MAX_FILE_BYTES) break; // no need to read further: it is rejected anyway
-  }
-  return Buffer.concat(chunks);
-}
-
-async function readBytes(file: string, opts: LoadOptions): Promise<Buffer> {
-  if (file === '-') return readStdin(opts.stdin);
-  const st = await stat(file);
-  if (st.size > MAX_FILE_BYTES) return Buffer.alloc(MAX_FILE_BYTES + 1);
-  return readFile(file);
-}
-
 /** The text, or the line and column of the first byte that is not UTF-8. */
 function decode(bytes: Buffer): { text: string } | { line: number; column: number } {
   const text = bytes.toString('utf8');
@@ -84,27 +42,58 @@ function decode(bytes: Buffer): { text: string } | { line: number; column: numbe
   return { text };
 }
 
-function yamlErrors(file: string, doc: Document, lines: LineCounter): SpecError[] {
-  return doc.errors.map((e) => {
-    const { line, col } = lines.linePos(e.pos[0]);
-    return { file, line, column: col, path: '', message: `yaml: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` };
+/**
+ * Strict YAML 1.2: no 1.1 tags (!!binary, !!set, !!timestamp would become Buffers, Sets, Dates),
+ * `<<` only a key. Warnings become errors here; logLevel keeps yaml from printing them too.
+ */
+const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, version: '1.2', merge: false, resolveKnownTags: false, logLevel: 'error' } as const;
+
+const at = (file: string, lines: LineCounter, offset: number, message: string): SpecError => {
+  const { line, col } = lines.linePos(offset);
+  return { file, line, column: col, path: '', message };
+};
+
+/** Syntax errors, and the warnings yaml would let pass (an unknown tag or directive) as errors. */
+function yamlErrors(file: string, doc: Document, lines: LineCounter, text: string): SpecError[] {
+  const plain = (m: string): string => `yaml: ${m.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`;
+  const known = new Set(doc.schema.tags.map((t) => t.tag));
+  return [...doc.errors, ...doc.warnings].map((e) => {
+    if (e.code !== 'TAG_RESOLVE_FAILED') return at(file, lines, e.pos[0], plain(e.message));
+    const tag = text.slice(e.pos[0], e.pos[1]);
+    // yaml says "unresolved" both for a tag it does not know and for `!!int x`.
+    const fits = known.has(/Unresolved tag: (\S+)/.exec(e.message)?.[1] ?? '');
+    return at(file, lines, e.pos[0], fits ? `yaml: the value does not fit its tag "${tag}"` : `yaml: unknown tag "${tag}"`);
   });
 }
 
-/** yaml's own uniqueKeys check is quadratic in the size of a map; a Set per map is not. */
-function duplicateKeys(file: string, doc: Document, lines: LineCounter): SpecError[] {
+/** `%YAML 1.1` turns on yes/no booleans, octal 0777 and `<<` merges: refused, where it is written. */
+function versionError(file: string, doc: Document, lines: LineCounter, text: string, version: string): SpecError {
+  const i = text.lastIndexOf('%YAML', doc.range?.[0] ?? 0);
+  return at(file, lines, Math.max(i, 0), `yaml: %YAML ${version} is not supported, only 1.2 (${version} would read yes/no as booleans and << as a merge)`);
+}
+
+/**
+ * Keys that would collide in the JS object: the same scalar twice, also through an alias
+ * (`*k: 2` after `&k a: 1`). A list or mapping as a key has no JS form: refused too. yaml's
+ * own uniqueKeys check is quadratic in the size of a map; a Set per map is not.
+ */
+function keyErrors(file: string, doc: Document, lines: LineCounter): SpecError[] {
   const out: SpecError[] = [];
   visit(doc, {
     Map(_, map) {
       const seen = new Set<string>();
       for (const { key } of map.items) {
-        if (!isScalar(key)) continue;
-        const k = String(key.value);
-        if (!seen.has(k)) seen.add(k);
-        else {
-          const { line, col } = lines.linePos(key.range?.[0] ?? 0);
-          out.push({ file, line, column: col, path: '', message: `duplicate key "${k}"` });
+        const node = isAlias(key) ? key.resolve(doc) : key;
+        const offset = (key as Node | null)?.range?.[0] ?? map.range?.[0] ?? 0;
+        if (isCollection(node)) {
+          out.push(at(file, lines, offset, `a mapping key must be a plain value, not a ${isMap(node) ? 'mapping' : 'list'}`));
+          continue;
         }
+        // As yaml's toJS names it: a null key is "".
+        const value = isScalar(node) ? node.value : null;
+        const k = value === null || value === undefined ? '' : String(value);
+        if (!seen.has(k)) seen.add(k);
+        else out.push(at(file, lines, offset, `duplicate key ${JSON.stringify(k)}`));
       }
     },
   });
@@ -131,10 +120,18 @@ function toValue(file: string, doc: Document, lines: LineCounter): { value: unkn
 
 function parseFile(file: string, text: string, out: LoadResult): void {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lines });
   if (!Array.isArray(docs)) return; // an empty stream: nothing declared
+  let refused = false; // yaml keeps a %YAML directive for the documents after it: report it once
   docs.forEach((doc, index) => {
-    const errors = doc.errors.length > 0 ? yamlErrors(file, doc, lines) : duplicateKeys(file, doc, lines);
+    const errors = yamlErrors(file, doc, lines, text);
+    const version = doc.directives?.yaml.version ?? '1.2';
+    if (version !== '1.2') {
+      if (!refused) errors.push(versionError(file, doc, lines, text, version));
+      refused = true;
+      if (errors.length === 0) return;
+    }
+    if (errors.length === 0) errors.push(...keyErrors(file, doc, lines));
     if (errors.length > 0) return void out.errors.push(...errors);
     if (doc.contents === null) return; // empty document (only comments or `---`)
     const v = toValue(file, doc, lines);
@@ -146,11 +143,19 @@ function parseFile(file: string, text: string, out: LoadResult): void {
 export async function loadSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const out: LoadResult = { docs: [], errors: [], sources: [], texts: new Map() };
   for (const p of paths) {
-    for (const path of await expand(p, out.errors)) {
+    let paths: string[];
+    try {
+      paths = await expand(p);
+    } catch (e) {
+      out.errors.push(fileError(p, ioMessage(e)));
+      continue;
+    }
+    if (paths.length === 0) out.errors.push(fileError(p, 'directory has no *.yaml or *.yml files'));
+    for (const path of paths) {
       const file = path === '-' ? STDIN_NAME : path;
       let bytes: Buffer;
       try {
-        bytes = await readBytes(path, opts);
+        bytes = await (path === '-' ? readStdin(opts.stdin) : readRegular(path));
       } catch (e) {
         out.errors.push(fileError(file, ioMessage(e)));
         continue;

@@ -4,20 +4,11 @@
  * command line or path is built from them.
  */
 
-const IFNAMSIZ = 15; // bytes, without the terminating NUL
+import { ifnameProblem, netnsNameProblem } from '../os/names.js';
 
-/** Interface and bridge names: what the kernel's dev_valid_name() accepts. */
-export function ifnameProblem(name: string): string | undefined {
-  const bytes = Buffer.byteLength(name);
-  if (bytes === 0) return 'must not be empty';
-  if (bytes > IFNAMSIZ) return `"${name}" is ${bytes} bytes, at most ${IFNAMSIZ} allowed`;
-  if (name === '.' || name === '..') return `"${name}" is not a valid interface name`;
-  if (/[/:\s]/.test(name)) return `"${name}" must not contain "/", ":" or whitespace`;
-  if (/[\p{Cc}]/u.test(name)) return `"${name}" must not contain control characters`;
-  return undefined;
-}
+/** Interface and bridge names: the kernel layer's own rule (one definition, src/os/names.ts). */
+export { ifnameProblem };
 
-const SAFE_NETNS = /^[^/\p{Cc}]{1,255}$/u;
 const PATH_NETNS = [
   /^\/proc\/[1-9][0-9]*\/ns\/net$/,
   /^\/proc\/[1-9][0-9]*\/task\/[1-9][0-9]*\/ns\/net$/,
@@ -29,11 +20,14 @@ export function netnsProblem(netns: string): string | undefined {
   if (netns.startsWith('/')) {
     const m = PATH_NETNS.map((re) => re.exec(netns)).find((x) => x !== null);
     if (!m) return `"${netns}" must be /proc/PID/ns/net, /proc/PID/task/TID/ns/net, /run/netns/NAME or /var/run/netns/NAME`;
-    return m[2] === undefined ? undefined : netnsProblem(m[2]);
+    return m[2] === undefined ? undefined : netnsNameProblem(m[2]);
   }
-  if (!SAFE_NETNS.test(netns)) return `"${netns}" must not contain "/" or control characters`;
-  if (netns === '.' || netns === '..' || netns.includes('..')) return `"${netns}" must not contain ".."`;
-  return undefined;
+  return netnsNameProblem(netns);
+}
+
+/** The namespace a valid netns refers to: "x", /run/netns/x and /var/run/netns/x are one. */
+export function netnsIdentity(netns: string): string {
+  return /^\/(var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[2] ?? netns;
 }
 
 /** Unicast MAC, colon-separated. Returns the problem, or undefined. */

@@ -2,9 +2,9 @@
 import { canonicalAddr, canonicalCidr, firstUsable, formatAddr, parseCidr } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
 import { position, type Origin } from './source.js';
-import type {
-  AttachmentDoc, ClusterConfig, ContainerDoc, DesiredAttachment, DesiredContainer, DesiredNetwork, DesiredState,
-  FamilyConfig, Ipv6Doc, NetworkDoc, SourceLoc,
+import {
+  PREDEFINED_NETWORKS, type AttachmentDoc, type ClusterConfig, type ContainerDoc, type DesiredAttachment, type DesiredContainer,
+  type DesiredNetwork, type DesiredState, type FamilyConfig, type Ipv6Doc, type NetworkDoc, type SourceLoc,
 } from './types.js';
 
 export const DEFAULTS = {
@@ -126,16 +126,25 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** The predefined networks the attachments use, as if declared where first used. */
+function implicitNetworks(m: Merged): DesiredNetwork[] {
+  const declared = new Set(m.networks.map((n) => n.name));
+  const used = new Map<string, Entry<AttachmentDoc>>();
+  for (const a of m.attachments) if (PREDEFINED_NETWORKS.has(a.value.network) && !declared.has(a.value.network) && !used.has(a.value.network)) used.set(a.value.network, a);
+  return [...used].map(([name, a]) => network({ name, value: { driver: PREDEFINED_NETWORKS.get(name)! }, origin: a.origin }));
+}
+
 /** Assumes m passed every check: nothing here reports errors. */
 export function normalize(m: Merged): DesiredState {
-  const drivers = new Map(m.networks.map((n) => [n.name, n.value.driver ?? 'bridge']));
+  const networks = [...m.networks.map(network), ...implicitNetworks(m)];
+  const drivers = new Map(networks.map((n) => [n.name, n.driver]));
   const noLink = (a: AttachmentDoc): boolean => ['host', 'null'].includes(drivers.get(a.network) ?? '');
   const ifaces = interfaces(m.attachments, noLink);
   return deepFreeze({
     version: 1,
     addressPools: m.pools.map((p) => ({ base: canonicalCidr(p.value.base), size: p.value.size, loc: locOf(p.origin, 'value') })),
     ...(m.cluster ? { cluster: cluster(m.cluster) } : {}),
-    networks: m.networks.map(network),
+    networks,
     containers: m.containers.map(container),
     attachments: m.attachments.map((a, i) => attachment(a, ifaces[i]!)),
   });

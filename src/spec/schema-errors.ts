@@ -26,7 +26,7 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-const pointerToPath = (ptr: string): PathSeg[] =>
+export const pointerToPath = (ptr: string): PathSeg[] =>
   ptr === ''
     ? []
     : ptr
@@ -76,17 +76,22 @@ function toSpecError(src: LoadedDoc, e: ErrorObject): SpecError {
   return errorAt(o, path, message(e));
 }
 
-/** Errors of one document; propertyNames wrappers dropped (their inner error says more). */
-export function schemaErrors(src: LoadedDoc): SpecError[] {
+/** ajv's errors for a value; propertyNames wrappers dropped (their inner error says more). */
+export function schemaCheck(value: unknown): ErrorObject[] {
   const validate = validator();
-  if (validate(src.value)) return [];
+  return validate(value) ? [] : (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames');
+}
+
+/** The errors of one document, each once, for people. */
+export function schemaErrors(src: LoadedDoc, errors: readonly ErrorObject[] = schemaCheck(src.value)): SpecError[] {
   const seen = new Set<string>();
   const out: SpecError[] = [];
-  for (const e of validate.errors ?? []) {
-    if (e.keyword === 'propertyNames') continue;
+  for (const e of errors) {
     const se = toSpecError(src, e);
     const k = `${se.line}:${se.column}:${se.message}`;
-    if (!seen.has(k)) out.push(se), seen.add(k);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(se);
   }
   return out;
 }

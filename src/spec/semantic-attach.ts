@@ -1,11 +1,12 @@
 /** Semantic checks of containers and attachments, given the checked networks. */
-import { broadcast, contains, formatAddr, formatCidr, tryParseAddr } from './cidr.js';
+import { derivedMac } from '../store/records.js';
+import { broadcast, contains, formatAddr, formatCidr, isLoopback, specialAddr, tryParseAddr, unmappedV4 } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
-import { dnsNameProblem, ifnameProblem, macProblem, netnsProblem } from './names.js';
+import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem } from './names.js';
 import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
 import { where } from './source.js';
 import { didYouMean } from './suggest.js';
-import { attachmentKey, type AttachmentDoc, type ContainerDoc, type PortDoc } from './types.js';
+import { attachmentKey, PREDEFINED_NETWORKS, type AttachmentDoc, type ContainerDoc, type PortDoc } from './types.js';
 
 type Att = Entry<AttachmentDoc>;
 /** Published ports by hostPort/protocol. */
@@ -19,9 +20,11 @@ function checkContainers(report: Report, containers: readonly Named<ContainerDoc
     const at = c.value.netns === undefined ? ([[], 'key'] as const) : ([['netns'], 'value'] as const);
     const p = netnsProblem(netns);
     if (p) report(c.origin, at[0], p, at[1]);
-    const prev = netnses.get(netns);
-    if (prev) report(c.origin, at[0], `netns "${netns}" is also used by container "${prev.name}" (at ${where(prev.origin, [], 'key')})`, at[1]);
-    else netnses.set(netns, c);
+    const id = netnsIdentity(netns);
+    const prev = p ? undefined : netnses.get(id);
+    const spelled = prev && (prev.value.netns ?? prev.name) !== netns ? ` as "${prev.value.netns ?? prev.name}"` : '';
+    if (prev) report(c.origin, at[0], `netns "${netns}" is also used by container "${prev.name}"${spelled} (at ${where(prev.origin, [], 'key')})`, at[1]);
+    else if (!p) netnses.set(id, c);
     (c.value.dns?.nameservers ?? []).forEach((s, i) => {
       if (!tryParseAddr(s)) report(c.origin, ['dns', 'nameservers', i], `"${s}" is not an IP address`);
     });
@@ -62,11 +65,24 @@ function bindsClash(x: string | undefined, y: string | undefined): boolean {
   return ax.value === 0n || ay.value === 0n || ax.value === ay.value;
 }
 
+/** A host address to publish on: a wildcard, or one ordinary unicast address written plainly. */
+function hostIpProblem(s: string): string | undefined {
+  const a = tryParseAddr(s);
+  if (!a) return `"${s}" is not an IP address`;
+  if (a.value === 0n) return undefined;
+  const v4 = unmappedV4(a);
+  if (v4 !== undefined) return `${s} is an IPv4-mapped IPv6 address: write ${v4}`;
+  if (isLoopback(a)) return `${s} is a loopback address: publishing on loopback is not supported (netd does not set route_localnet)`;
+  const sp = specialAddr(a);
+  return sp && `${s} is in the ${sp}: not an address to publish on`;
+}
+
 function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
   const ports = a.value.ports ?? [];
   if (ports.length > 0 && info.entry.value.internal) report(a.origin, ['ports'], `published ports are not allowed on internal network "${info.entry.name}"`, 'key');
   ports.forEach((p, i) => {
-    if (p.hostIp !== undefined && !tryParseAddr(p.hostIp)) report(a.origin, ['ports', i, 'hostIp'], `"${p.hostIp}" is not an IP address`);
+    const bad = p.hostIp === undefined ? undefined : hostIpProblem(p.hostIp);
+    if (bad) report(a.origin, ['ports', i, 'hostIp'], bad);
     const proto = p.protocol ?? 'tcp';
     const k = `${p.hostPort}/${proto}`;
     const same = bound.get(k) ?? [];
@@ -79,8 +95,10 @@ function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
 function checkRefs(report: Report, a: Att, nets: Map<string, NetInfo>, containers: Set<string>): NetInfo | undefined {
   const { container, network } = a.value;
   if (!containers.has(container)) report(a.origin, ['container'], `container "${container}" is not declared${didYouMean(container, containers)}`);
-  const info = nets.get(network);
-  if (!info) report(a.origin, ['network'], `network "${network}" is not declared${didYouMean(network, nets.keys())}`);
+  const driver = PREDEFINED_NETWORKS.get(network);
+  const implicit = driver && { entry: { name: network, value: { driver }, origin: a.origin }, driver };
+  const info = nets.get(network) ?? implicit;
+  if (!info) report(a.origin, ['network'], `network "${network}" is not declared${didYouMean(network, [...nets.keys(), ...PREDEFINED_NETWORKS.keys()])}`);
   return containers.has(container) ? info : undefined;
 }
 
@@ -125,13 +143,27 @@ function checkInterfaces(report: Report, atts: readonly Att[]): void {
   }
 }
 
-function checkMacs(report: Report, atts: readonly Att[]): void {
+/** The MAC netd gives an attachment that declares none but a static IPv4 (02:42 + the address). */
+function derivedFromStatic(a: AttachmentDoc): string | undefined {
+  const v4 = a.mac === undefined && a.ipv4 !== undefined ? tryParseAddr(a.ipv4) : undefined;
+  return v4?.family === 4 ? derivedMac(formatAddr(4, v4.value), '') : undefined;
+}
+
+/** Explicit MACs are unique per network, and none is the MAC another attachment derives. */
+function checkMacs(report: Report, atts: readonly Att[], linked: (a: AttachmentDoc) => boolean): void {
+  const derived = new Map<string, Att>();
+  for (const a of atts) {
+    const mac = linked(a.value) ? derivedFromStatic(a.value) : undefined;
+    if (mac !== undefined) derived.set(`${a.value.network}/${mac}`, a);
+  }
   const seen = new Map<string, Att>();
   for (const a of atts) {
     if (a.value.mac === undefined || macProblem(a.value.mac)) continue;
     const k = `${a.value.network}/${a.value.mac.toLowerCase()}`;
     const prev = seen.get(k);
+    const other = derived.get(k);
     if (prev) report(a.origin, ['mac'], `mac ${a.value.mac} is already used on network "${a.value.network}" (at ${where(prev.origin, ['mac'])})`);
+    else if (other) report(a.origin, ['mac'], `mac ${a.value.mac} is the mac container "${other.value.container}" derives from its address ${other.value.ipv4} on network "${a.value.network}" (at ${where(other.origin, ['ipv4'])})`);
     else seen.set(k, a);
   }
 }
@@ -151,5 +183,5 @@ export function checkAttachments(report: Report, m: Merged, nets: Map<string, Ne
   }
   checkExclusive(report, byContainer);
   checkInterfaces(report, m.attachments);
-  checkMacs(report, m.attachments);
+  checkMacs(report, m.attachments, (a) => ['bridge', 'overlay'].includes(nets.get(a.network)?.driver ?? 'null'));
 }

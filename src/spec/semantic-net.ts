@@ -1,12 +1,14 @@
 /** Semantic checks of networks, address pools and the cluster section. */
-import { broadcast, contains, containsCidr, firstUsable, formatCidr, overlaps, tryParseAddr, tryParseCidr, type Cidr, type Family } from './cidr.js';
-import type { Entry, Merged, Named } from './merge.js';
+import { broadcast, contains, containsCidr, firstUsable, formatCidr, overlaps, tryParseAddr, type Cidr, type Family } from './cidr.js';
+import type { Merged, Named } from './merge.js';
 import { ifnameProblem } from './names.js';
+import { checkCidr, fam, specialIn, type Report } from './semantic-common.js';
+import { checkCapacity, checkPools } from './semantic-pools.js';
 import { where, type Origin } from './source.js';
 import type { PathSeg } from './spec-error.js';
-import type { DriverName, Ipv6Doc, NetworkDoc } from './types.js';
+import { PREDEFINED_NETWORKS, type DriverName, type Ipv6Doc, type NetworkDoc } from './types.js';
 
-export type Report = (o: Origin, sub: readonly PathSeg[], message: string, on?: 'value' | 'key') => void;
+export type { Report };
 
 export interface FamilyInfo {
   readonly subnet: Cidr;
@@ -22,18 +24,10 @@ export interface NetInfo {
   readonly v6?: FamilyInfo;
 }
 
-const fam = (f: Family): string => (f === 4 ? 'IPv4' : 'IPv6');
+const IPV6_MIN_MTU = 1280; // RFC 8200 §5
 const MAX_PREFIX = { 4: 30, 6: 126 } as const;
 const OVERLAY_ONLY = ['subnetLen', 'backend', 'vni', 'port'] as const;
 const NOT_ON_HOST_NULL = ['subnet', 'gateway', 'ipRange', 'reserved', 'ipv6', 'bridge', 'mtu', 'internal', 'masquerade', 'icc'] as const;
-
-/** A CIDR of the given family with host bits clear, or undefined after reporting why not. */
-export function checkCidr(report: Report, o: Origin, sub: readonly PathSeg[], s: string, family: Family | undefined): Cidr | undefined {
-  const c = tryParseCidr(s);
-  if (!c || (family !== undefined && c.family !== family)) return void report(o, sub, `"${s}" is not ${family ? `an ${fam(family)}` : 'a'} CIDR`);
-  if (c.address !== c.network) return void report(o, sub, `${s} has host bits set (did you mean ${formatCidr(c)}?)`);
-  return c;
-}
 
 function checkAddrIn(report: Report, o: Origin, sub: readonly PathSeg[], s: string, subnet: Cidr): bigint | undefined {
   const a = tryParseAddr(s);
@@ -51,6 +45,8 @@ function checkFamily(report: Report, o: Origin, pre: readonly PathSeg[], fc: Ipv
   const subnet = checkCidr(report, o, [...pre, 'subnet'], fc.subnet, family);
   if (!subnet) return undefined;
   if (subnet.prefix > MAX_PREFIX[family]) return void report(o, [...pre, 'subnet'], `/${subnet.prefix} is too small for a network (at most /${MAX_PREFIX[family]})`);
+  const special = specialIn(subnet);
+  if (special) return void report(o, [...pre, 'subnet'], special);
   let gateway = overlay ? undefined : firstUsable(subnet);
   if (fc.gateway !== undefined) {
     const g = checkAddrIn(report, o, [...pre, 'gateway'], fc.gateway, subnet);
@@ -83,6 +79,8 @@ function checkDriverFields(report: Report, n: Named<NetworkDoc>, driver: DriverN
 
 function checkNetwork(report: Report, n: Named<NetworkDoc>, hasCluster: boolean): NetInfo {
   const driver = n.value.driver ?? 'bridge';
+  const predefined = PREDEFINED_NETWORKS.get(n.name);
+  if (predefined) report(n.origin, [], `"${n.name}" is a predefined network (driver ${predefined}): attach to it without declaring it`, 'key');
   checkDriverFields(report, n, driver, hasCluster);
   const overlay = driver === 'overlay';
   if (n.value.bridge !== undefined) {
@@ -90,6 +88,8 @@ function checkNetwork(report: Report, n: Named<NetworkDoc>, hasCluster: boolean)
     if (p) report(n.origin, ['bridge'], p);
   }
   if (driver === 'host' || driver === 'null') return { entry: n, driver };
+  const mtu = n.value.mtu;
+  if (n.value.ipv6 && mtu !== undefined && mtu < IPV6_MIN_MTU) report(n.origin, ['mtu'], `mtu ${mtu} is below ${IPV6_MIN_MTU}, the IPv6 minimum (the network declares ipv6)`);
   const v4 = checkFamily(report, n.origin, [], n.value, 4, overlay);
   const v6 = n.value.ipv6 && !overlay ? checkFamily(report, n.origin, ['ipv6'], n.value.ipv6, 6, false) : undefined;
   const len = n.value.subnetLen ?? 24;
@@ -120,27 +120,14 @@ function checkOverlaps(report: Report, infos: readonly NetInfo[]): void {
   }
 }
 
-function checkPools(report: Report, pools: readonly Entry<{ base: string; size: number }>[]): void {
-  const ok: { c: Cidr; o: Origin }[] = [];
-  for (const p of pools) {
-    const c = checkCidr(report, p.origin, ['base'], p.value.base, undefined);
-    if (!c) continue;
-    const max = c.family === 4 ? 30 : 126;
-    if (p.value.size < c.prefix) report(p.origin, ['size'], `size ${p.value.size} is shorter than the base prefix /${c.prefix}`);
-    else if (p.value.size > max) report(p.origin, ['size'], `size ${p.value.size} is too small for a network (at most ${max})`);
-    const clash = ok.find((x) => overlaps(x.c, c));
-    if (clash) report(p.origin, ['base'], `${formatCidr(c)} overlaps the pool at ${where(clash.o, ['base'])}`);
-    ok.push({ c, o: p.origin });
-  }
-}
-
 export function checkNetworks(report: Report, m: Merged): Map<string, NetInfo> {
-  checkPools(report, m.pools);
+  const pools = checkPools(report, m.pools);
   if (m.cluster?.value.publicIp !== undefined && !tryParseAddr(m.cluster.value.publicIp)) report(m.cluster.origin, ['publicIp'], `"${m.cluster.value.publicIp}" is not an IP address`);
   const iface = m.cluster?.value.publicInterface;
   if (iface !== undefined && ifnameProblem(iface)) report(m.cluster!.origin, ['publicInterface'], ifnameProblem(iface)!);
   const infos = m.networks.map((n) => checkNetwork(report, n, m.cluster !== undefined));
   checkOverlaps(report, infos);
+  checkCapacity(report, pools, infos);
   const at = (i: NetInfo, k: PathSeg): [Origin, PathSeg[]] => [i.entry.origin, i.entry.value[k as 'vni'] === undefined ? ['driver'] : [k]];
   reportClashes(report, infos, (i) => i.entry.value.bridge, (i) => at(i, 'bridge'), (i, f, w) => `bridge "${i.entry.value.bridge}" is also declared by network "${f.entry.name}" (at ${w})`);
   const overlays = infos.filter((i) => i.driver === 'overlay');

@@ -1,5 +1,5 @@
 /** A parsed YAML document and the way back from a path inside it to a line and column. */
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { formatPath, type PathSeg, type SpecError } from './spec-error.js';
 
 export interface LoadedDoc {
@@ -20,12 +20,15 @@ export interface Origin {
 // Normalization asks for the place of every object: index each map once, not per lookup.
 const indexes = new WeakMap<Node, Map<string, Pair>>();
 
-function pairOf(map: Node, key: PathSeg): Pair | undefined {
+function pairOf(doc: Document, map: Node, key: PathSeg): Pair | undefined {
   if (!isMap(map)) return undefined;
   let index = indexes.get(map);
   if (!index) {
     index = new Map();
-    for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+    for (const p of map.items) {
+      const k = isAlias(p.key) ? p.key.resolve(doc) : p.key; // `*k: …` names the key `&k` marks
+      if (isScalar(k) && !index.has(String(k.value))) index.set(String(k.value), p as Pair);
+    }
     indexes.set(map, index);
   }
   return index.get(String(key));
@@ -40,7 +43,7 @@ function nodeAt(src: LoadedDoc, path: readonly PathSeg[], on: 'value' | 'key'): 
     let next: Node | undefined;
     if (isSeq(node) && typeof seg === 'number') next = node.items[seg] as Node | undefined;
     else {
-      const pair = pairOf(node, seg);
+      const pair = pairOf(src.doc, node, seg);
       if (pair && on === 'key' && i === path.length - 1) return pair.key as Node;
       next = (pair?.value ?? undefined) as Node | undefined;
       // `subnet:` with nothing after it has no value node: point at the key.

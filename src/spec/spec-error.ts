@@ -1,4 +1,5 @@
 /** Validation errors with a place: `file:line:col: path: message` (STYLE.md §7). */
+import { escapeControls } from '../errors.js';
 
 export interface SpecError {
   readonly file: string;
@@ -22,8 +23,12 @@ export function formatPath(path: readonly PathSeg[]): string {
   return out;
 }
 
+/** The place prefix, `file:line:col:`. */
+export const specErrorPlace = (e: SpecError): string => escapeControls(`${e.file}:${e.line}:${e.column}:`);
+
+/** One line: a key, value or file name with a newline or ESC in it must not forge or recolour output. */
 export function formatSpecError(e: SpecError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.path === '' ? '' : `${e.path}: `}${e.message}`;
+  return `${specErrorPlace(e)} ${escapeControls(`${e.path === '' ? '' : `${e.path}: `}${e.message}`)}`;
 }
 
 /** By file, then position, then message: stable output whatever order the checks ran in. */

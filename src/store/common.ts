@@ -1,11 +1,20 @@
 /** Pieces shared by the Store implementations. */
-import { NetdError } from '../errors.js';
+import { NetdError, escapeControls } from '../errors.js';
 import type { Op, Watch, WatchEvent } from './store.js';
 
 export function conflictError(what: 'put' | 'delete', key: string, expected: number, actual: number): NetdError {
   const want = expected === 0 ? 'absent' : `at revision ${expected}`;
   const have = actual === 0 ? 'absent' : `at revision ${actual}`;
   return new NetdError('conflict', `${what} "${key}": expected ${want}, found ${have}`);
+}
+
+/** A stored JSON value; a record that does not parse is a store error naming its key. */
+export function parseRecord(key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new NetdError('internal', `store: record "${escapeControls(key)}" is not valid JSON (netd doctor tells how to repair it)`, { cause: e });
+  }
 }
 
 /** Like etcd, one transaction may touch a key only once: the outcome would depend on op order. */

@@ -8,11 +8,10 @@
  * holder writes its pid to `<stateDir>/lock.pid`, only so a waiter can say who holds the lock.
  */
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetdError } from '../errors.js';
-import { ensurePrivateFile, ensureStateDir } from './statedir.js';
+import { ensurePrivateFile, ensureStateDir, readPrivateFile, refuseSymlinks, writePrivateFile } from './statedir.js';
 
 export interface LockOptions {
   /** Give up after this long (default 60 s). */
@@ -35,6 +34,7 @@ export async function acquireStateLock(stateDir: string, opts: LockOptions = {})
   const { timeoutMs = 60_000, onWait, retryMs = 100 } = opts;
   ensureStateDir(stateDir);
   const file = join(stateDir, LOCK_FILE);
+  refuseSymlinks([`${file}-journal`, join(stateDir, PID_FILE)], 'write');
   ensurePrivateFile(file);
   const db = new Database(file);
   const deadline = Date.now() + timeoutMs;
@@ -48,7 +48,7 @@ export async function acquireStateLock(stateDir: string, opts: LockOptions = {})
       if (left <= 0) throw timeoutError(stateDir, timeoutMs);
       await sleep(Math.min(retryMs, left));
     }
-    writeFileSync(join(stateDir, PID_FILE), `${process.pid}\n`, { mode: 0o600 });
+    writePrivateFile(join(stateDir, PID_FILE), `${process.pid}\n`);
   } catch (e) {
     db.close();
     throw e;
@@ -75,7 +75,7 @@ function tryBegin(db: Database.Database): boolean {
 /** The pid in lock.pid, if it is readable; it may name a holder that has since exited. */
 export function holderPid(stateDir: string): number | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(join(stateDir, PID_FILE), 'utf8').trim(), 10);
+    const pid = Number.parseInt(readPrivateFile(join(stateDir, PID_FILE)).trim(), 10);
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

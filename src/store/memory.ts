@@ -1,5 +1,6 @@
 /**
- * An in-process Store for unit tests: the same semantics as the SQLite and etcd stores
+ * An in-process Store, for unit tests and as the empty store read-only commands see when there
+ * is no state dir yet: the same semantics as the SQLite and etcd stores
  * (one store-wide revision, compare-and-swap, atomic transactions, watch with replay), no
  * durability. Values are copied in and out so callers never share objects with the store.
  */

@@ -12,7 +12,7 @@
  * `state` records intent before kernel work (libnetwork's inDelete): a record in `creating`
  * or `deleting` after a crash tells the next run to finish or undo what was in flight.
  */
-import type { NetnsRef, OverlayBackend, PortMapping, DriverName } from '../spec/types.js';
+import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName } from '../spec/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
 export const NETWORKS = `${KEY_ROOT}networks/`;
@@ -54,6 +54,11 @@ export interface NetworkRecord {
   readonly overlay?: { readonly subnetLen: number; readonly backend: OverlayBackend; readonly vni: number; readonly port: number };
   readonly state: LifeState;
 }
+
+/** Docker's predefined networks host and none: implicit records, never stored, never deleted. */
+export const PREDEFINED: readonly NetworkRecord[] = [...PREDEFINED_NETWORKS].map(([name, driver]) => ({
+  id: name, name, driver, mtu: 1500, internal: false, masquerade: false, icc: true, labels: {}, adopted: false, state: 'ready',
+}));
 
 export interface SandboxRecord {
   readonly id: string;

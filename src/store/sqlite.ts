@@ -14,9 +14,9 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { NetdError } from '../errors.js';
-import { checkOps, conflictError, prefixEnd } from './common.js';
+import { checkOps, conflictError, parseRecord, prefixEnd } from './common.js';
 import { migrate } from './migrations.js';
-import { ensurePrivateFile, ensureStateDir } from './statedir.js';
+import { ensurePrivateFile, ensureStateDir, refuseSymlinks } from './statedir.js';
 import type { Condition, KeyValue, Op, Store, TxnResult, Watch, WatchEvent, WriteOptions } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -29,6 +29,8 @@ export interface SqliteStoreOptions {
 }
 
 export const DB_FILE = 'netd.db';
+/** The files SQLite opens by name beside the database (it would follow a symlink there). */
+export const dbCompanions = (file: string): string[] => [`${file}-wal`, `${file}-shm`, `${file}-journal`];
 const TRIM_EVERY = 64;
 
 interface Row {
@@ -44,10 +46,14 @@ interface EventRow {
   value: string | null;
 }
 
-/** Creates the state dir (0700) and database (0600) if missing, migrates, and opens the store. */
+/**
+ * Creates the state dir (0700) and database (0600) if missing, migrates, and opens the store.
+ * For mutating commands only; readers use openStoreForReading (health.ts), which creates nothing.
+ */
 export async function openSqliteStore(stateDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   ensureStateDir(stateDir);
   const file = join(stateDir, DB_FILE);
+  refuseSymlinks(dbCompanions(file), 'write');
   ensurePrivateFile(file); // SQLite gives its -wal and -shm files the database file's mode
   const db = new Database(file);
   try {
@@ -128,7 +134,7 @@ export class SqliteStore implements Store {
       for (const r of this.#q.events.all(cursor, prefix, prefixEnd(prefix))) {
         if (closed) return;
         cursor = r.revision;
-        const e: WatchEvent = r.type === 'put' ? { type: 'put', key: r.key, value: JSON.parse(r.value!), revision: r.revision } : { type: 'delete', key: r.key, revision: r.revision };
+        const e: WatchEvent = r.type === 'put' ? { type: 'put', key: r.key, value: parseRecord(r.key, r.value!), revision: r.revision } : { type: 'delete', key: r.key, revision: r.revision };
         onEvent(e);
       }
     };
@@ -196,5 +202,5 @@ export class SqliteStore implements Store {
 }
 
 function toKv<V>(r: Row): KeyValue<V> {
-  return { key: r.key, value: JSON.parse(r.value) as V, modRevision: r.mod_revision, createRevision: r.create_revision };
+  return { key: r.key, value: parseRecord(r.key, r.value) as V, modRevision: r.mod_revision, createRevision: r.create_revision };
 }

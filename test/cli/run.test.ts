@@ -5,6 +5,9 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { exitCodeOf } from '../../src/cli/run.js';
 import { NetdError } from '../../src/errors.js';
 
+/** Escape characters as ESC, so that the patterns need no control characters. */
+const visible = (s: string): string => s.replaceAll('\x1b', 'ESC');
+
 const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
 
 const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; stdoutTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
@@ -25,10 +28,10 @@ const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string
   { name: 'invalid stdin', argv: ['validate', '-f', '-'], stdin: BAD, code: 65, stderr: /^<stdin>:3:15: networks\.n\.subnet: 10\.88\.0\.7\/24 has host bits set \(did you mean 10\.88\.0\.0\/24\?\)\n1 error\n$/ },
   { name: 'invalid -o yaml', argv: ['validate', '-o', 'yaml', '-f', '-'], stdin: BAD, code: 65, stdout: /- file: <stdin>\n {2}line: 3\n {2}column: 15/ },
   { name: 'caret excerpt on a terminal, no color', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { NO_COLOR: '1' }, code: 65, stderr: /\n {2} {2}n: \{subnet: 10\.88\.0\.7\/24\}\n {2} {14}\^\n/ },
-  { name: 'color on a terminal', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /\x1b\[1m<stdin>:3:15:\x1b\[0m/ },
+  { name: 'color on a terminal', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /ESC\[1m<stdin>:3:15:ESC\[0m/ },
   { name: '--no-color on a terminal', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
-  { name: 'FORCE_COLOR colours a stderr that is no terminal', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^\x1b\[1m<stdin>:3:15:\x1b\[0m/ },
-  { name: 'FORCE_COLOR wins over NO_COLOR', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1', NO_COLOR: '1' }, code: 65, stderr: /^\x1b\[1m<stdin>/ },
+  { name: 'FORCE_COLOR colours a stderr that is no terminal', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^ESC\[1m<stdin>:3:15:ESC\[0m/ },
+  { name: 'FORCE_COLOR wins over NO_COLOR', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1', NO_COLOR: '1' }, code: 65, stderr: /^ESC\[1m<stdin>/ },
   { name: 'FORCE_COLOR=0 on a terminal: no colour', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { FORCE_COLOR: '0' }, code: 65, stderr: /^<stdin>:3:15: / },
   { name: '--no-color wins over FORCE_COLOR', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^<stdin>:3:15: / },
   { name: 'a terminal on stdout does not colour stderr', argv: ['validate', '-f', '-'], stdin: BAD, stdoutTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
@@ -47,8 +50,8 @@ for (const tc of cases) {
   test(`cli: ${tc.name}`, async () => {
     const r = await runCli(tc.argv, tc);
     assert.equal(r.code, tc.code, r.stderr);
-    if (tc.stdout) assert.match(r.stdout, tc.stdout);
-    if (tc.stderr) assert.match(r.stderr, tc.stderr);
+    if (tc.stdout) assert.match(visible(r.stdout), tc.stdout);
+    if (tc.stderr) assert.match(visible(r.stderr), tc.stderr);
   });
 }
 

@@ -1,10 +1,13 @@
 /**
  * export round trip on a real kernel (inside the throwaway host): apply the examples, export,
  * and the exported file validates and diffs to nothing — dynamic addresses, IPv6, ipRange,
- * reserved, MTU, labels, DNS, ports, aliases and gatewayPriority included.
+ * reserved, MTU, labels, DNS, ports, aliases and gatewayPriority included. The predefined
+ * networks host and none are attached to without being declared, and exported the same way.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { kernelSkip as skip } from '../helpers/kernel.js';
@@ -55,4 +58,30 @@ test('export leaves derived bridge names out and keeps declared ones; json has t
   assert.deepEqual(y.containers.web, { hostname: 'www', dns: { nameservers: ['10.88.0.1'], search: ['corp.example'] } });
   const d = await host.diff((await host.cli(['export'])).stdout);
   assert.equal(d.code, 0, d.stdout);
+});
+
+const PREDEFINED = `version: 1
+containers:
+  onhost: {}
+  alone: {}
+attachments:
+  - { container: onhost, network: host }
+  - { container: alone, network: none }
+`;
+
+test('predefined host and none: attached undeclared, in sync after apply, exported undeclared', { skip }, async () => {
+  const a = await host.apply(PREDEFINED);
+  assert.equal(a.code, 0, a.stderr);
+  const d = await host.diff(PREDEFINED);
+  assert.equal(d.code, 0, d.stdout);
+  assert.ok(existsSync('/run/netns/alone'), 'a container on none gets its own namespace');
+  assert.ok(!existsSync('/run/netns/onhost'), 'a container on host shares the host namespace');
+  const lo = JSON.parse(execFileSync('ip', ['-n', 'alone', '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[];
+  assert.deepEqual(lo.map((l) => l.ifname), ['lo'], 'none: loopback only');
+  const ex = await host.cli(['export']);
+  const doc = parse(ex.stdout);
+  assert.equal(doc.networks, undefined, 'host and none are not exported as networks');
+  assert.deepEqual(doc.attachments, [{ container: 'alone', network: 'none' }, { container: 'onhost', network: 'host' }]);
+  const again = await host.diff(ex.stdout);
+  assert.equal(again.code, 0, `${again.stdout}\n${ex.stdout}`);
 });

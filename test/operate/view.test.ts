@@ -96,16 +96,32 @@ for (const tc of misses) {
   });
 }
 
+/** The parts of `netd inspect` output these tests read. */
+interface InspectedNetwork {
+  Name: string;
+  Id: string;
+  Scope: string;
+  IPAM: { Config: unknown[] };
+  Options: Record<string, string>;
+  Containers: Record<string, { EndpointID: string; Name: string; IPv4Address: string; IPv6Address: string; MacAddress: string }>;
+}
+interface InspectedContainer {
+  SandboxKey: string;
+  Hostname: string;
+  Dns: unknown;
+  Networks: Record<string, { Aliases: string[] } & Record<string, unknown>>;
+}
+
 test('inspect network: docker-style IPAM, options and containers by endpoint id', { skip }, async () => {
   const r = await host.cli(['inspect', 'network', 'back']);
   assert.equal(r.code, 0, r.stderr);
-  const [n] = JSON.parse(r.stdout) as Record<string, any>[];
+  const [n] = JSON.parse(r.stdout) as InspectedNetwork[];
   assert.equal(n!.Name, 'back');
   assert.match(n!.Id, /^[0-9a-f]{64}$/);
   assert.equal(n!.Scope, 'local');
   assert.deepEqual(n!.IPAM.Config, [{ Subnet: '10.89.0.0/24', Gateway: '10.89.0.1' }, { Subnet: 'fd00:89::/64', Gateway: 'fd00:89::1' }]);
   assert.deepEqual(n!.Options, { bridge: 'br-back', mtu: '1400', masquerade: 'true', icc: 'true' });
-  const eps = Object.entries(n!.Containers as Record<string, any>);
+  const eps = Object.entries(n!.Containers);
   assert.equal(eps.length, 1);
   const [id, ep] = eps[0]!;
   assert.equal(ep.EndpointID, id);
@@ -118,7 +134,7 @@ test('inspect network: docker-style IPAM, options and containers by endpoint id'
 test('inspect container: sandbox key, dns and per-network settings', { skip }, async () => {
   const r = await host.cli(['inspect', 'container', 'web', 'api']);
   assert.equal(r.code, 0, r.stderr);
-  const [web, api] = JSON.parse(r.stdout) as Record<string, any>[];
+  const [web, api] = JSON.parse(r.stdout) as InspectedContainer[];
   assert.equal(web!.SandboxKey, '/run/netns/web');
   assert.equal(web!.Hostname, 'www');
   assert.deepEqual(web!.Dns, { Nameservers: ['10.88.0.1'], Search: ['corp.example'], Options: [] });

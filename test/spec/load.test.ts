@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { loadDesiredState } from '../../src/spec/validate.js';
 import { MAX_FILE_BYTES } from '../../src/spec/load.js';
-import { ROOT, tempFiles } from '../helpers/cli.js';
+import { ROOT, runCli, tempFiles } from '../helpers/cli.js';
 
 const net = (name: string, subnet: string): string => `version: 1\nnetworks:\n  ${name}: {subnet: ${subnet}}\n`;
 
@@ -98,6 +99,13 @@ test('files over 16 MiB are refused', async () => {
   const big = `version: 1\n#${'x'.repeat(MAX_FILE_BYTES)}\n`;
   const [e] = await mustFail(['-'], { stdin: big });
   assert.match(e!.message, /larger than 16 MiB/);
+  const t = tempFiles({ 'big.yaml': big });
+  try {
+    const [f] = await mustFail([t.path('big.yaml')]);
+    assert.match(f!.message, /larger than 16 MiB/);
+  } finally {
+    t.remove();
+  }
 });
 
 test('missing files and empty directories are errors', async () => {
@@ -105,6 +113,79 @@ test('missing files and empty directories are errors', async () => {
   try {
     const errs = await mustFail([t.path('nope.yaml'), t.path('empty')]);
     assert.deepEqual(errs.map((e) => e.message).sort(), ['directory has no *.yaml or *.yml files', 'no such file or directory']);
+  } finally {
+    t.remove();
+  }
+});
+
+test('errors and their excerpts show control characters escaped, the caret still under the place', async () => {
+  const t = tempFiles({ 'raw.yaml': 'version: 1\nnetworks:\n  n: {subnet: "\x1b[2J\u009b10.0.0.0/8", mtu: 1}\n' });
+  try {
+    const got = await runCli(['validate', '-f', t.path('raw.yaml')], { isTTY: true, env: { NO_COLOR: '1' } });
+    assert.equal(got.code, 65);
+    assert.ok(!['\x1b', '\u009b'].some((c) => got.stderr.includes(c)), got.stderr);
+    const lines = got.stderr.split('\n');
+    const i = lines.findIndex((l) => l.includes('mtu: 1 is out of range'));
+    assert.equal(lines[i + 1], '    n: {subnet: "\\x1b[2J\\x9b10.0.0.0/8", mtu: 1}');
+    assert.equal(lines[i + 1]![lines[i + 2]!.indexOf('^')], '1');
+  } finally {
+    t.remove();
+  }
+});
+
+test('schema errors do not hide semantic ones; what was cut for them raises no follow-on errors', async () => {
+  const yaml = [
+    'version: 1',
+    'cluster: {leaseTtl: 5}',
+    'networks:',
+    '  a: {subnet: 10.88.0.0/16}',
+    '  b: {subnet: 10.88.1.0/24, mtuu: 1400}',
+    '  x: {driver: overlayy}',
+    '  o: {driver: overlay, subnet: 10.90.0.0/16}',
+    'containers:',
+    '  c: {}',
+    '  d: {hostname: 5}',
+    'attachments:',
+    '  - {container: c, network: x}',
+    '  - {container: d, network: a}',
+    '  - {container: c, network: a, ipv4: 10.88.0.1}',
+    '',
+  ].join('\n');
+  const errs = await mustFail(['-'], { stdin: yaml });
+  assert.deepEqual(
+    errs.map((e) => `${e.line}:${e.column}: ${e.message.replace(/;.*| \(.*/, '')}`),
+    [
+      '2:10: missing required field "etcd"',
+      '2:21: 5 is out of range',
+      '5:15: 10.88.1.0/24 overlaps network "a"',
+      '5:29: unknown field "mtuu"',
+      '6:15: must be one of bridge, host, null, overlay, not "overlayy"',
+      '10:17: must be a string, not number 5',
+      '14:38: 10.88.0.1 is the gateway of network "a"',
+    ],
+  );
+});
+
+test('a document that cannot be read makes no reference elsewhere undeclared', async () => {
+  const t = tempFiles({ 'a.yaml': 'version: 1\nnetworks:\n  n: {subnet: [\n', 'b.yaml': 'version: 1\ncontainers: {c: {}}\nattachments: [{container: c, network: n}]\n' });
+  try {
+    const errs = await mustFail([t.path('a.yaml'), t.path('b.yaml')]);
+    assert.deepEqual([...new Set(errs.map((e) => e.file))], [t.path('a.yaml')]);
+  } finally {
+    t.remove();
+  }
+});
+
+test('-o json and -o yaml keep the data and escape what a terminal would obey', async () => {
+  const key = 'a\x1b[31m\u009b\u202e';
+  const t = tempFiles({ 'esc.yaml': `version: 1\nnetworks:\n  ${JSON.stringify(key)}: {}\n` });
+  try {
+    for (const [o, parse] of [['json', (s: string): unknown => JSON.parse(s)], ['yaml', (s: string): unknown => parseYaml(s)]] as const) {
+      const got = await runCli(['validate', '-o', o, '-f', t.path('esc.yaml')]);
+      assert.equal(got.code, 65);
+      assert.ok(!['\x1b', '\u009b', '\u202e'].some((c) => got.stdout.includes(c)), o);
+      assert.equal((parse(got.stdout) as { path: string }[])[0]!.path, `networks[${JSON.stringify(key)}]`, o);
+    }
   } finally {
     t.remove();
   }
