@@ -12,10 +12,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
 import { loadRecorded } from '../../src/reconcile/observe.js';
+import { namespacePreflight, type NsIdentity } from '../../src/reconcile/preflight.js';
+import type { DesiredState } from '../../src/spec/types.js';
 
 const sh = (...argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const json = <T>(...argv: string[]): T[] => JSON.parse(sh(...argv)) as T[];
@@ -227,5 +230,48 @@ test('pre-flight without root: "run as root", nothing created; doctor says the s
     assert.ok(!fixes.some((f) => /aside/.test(f)), fixes.join('\n'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('watch: a pass refused by pre-flight changes nothing, and the daemon goes on', { skip }, async () => {
+  const file = host.file(plus(`evil: { netns: /proc/${process.pid}/ns/net }`));
+  const was = await snapshot();
+  const ac = new AbortController();
+  const done = runCli(['watch', '-f', file, '--resync', '200ms', '--state-dir', host.stateDir], { signal: ac.signal });
+  try {
+    await sleep(1000); // the start pass and a few resyncs, each refused
+    assert.deepEqual(await snapshot(), was);
+    writeFileSync(file, plus('pfw: {}'));
+    for (let i = 0; i < 150 && !sh('ip', 'netns', 'list').includes('pfw'); i++) await sleep(100);
+  } finally {
+    ac.abort();
+  }
+  const r = await done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /pre-flight: container "evil": netns \/proc\/\d+\/ns\/net is the network namespace netd runs in/);
+  assert.match(r.stderr, /apply did not converge \(exit 1\)/);
+  assert.match(sh('ip', 'netns', 'list'), /pfw/, 'the next good edit was applied');
+  assert.equal((await host.apply(BASE)).code, 0);
+});
+
+test('which namespaces pre-flight refuses, by what they are', async () => {
+  const desired = async (c: string): Promise<DesiredState> => host.desired(`version: 1\ncontainers:\n  c: ${c}\n`);
+  const table: { netns: string; id: NsIdentity; want?: RegExp }[] = [
+    { netns: '{ netns: /proc/4242/ns/net }', id: 'ok' },
+    { netns: '{ netns: /proc/4242/ns/net }', id: 'missing', want: /does not exist/ },
+    { netns: '{ netns: /proc/4242/ns/net }', id: 'self', want: /can never be the host/ },
+    { netns: '{ netns: /proc/4242/ns/net }', id: 'not-netns', want: /is not a network namespace/ },
+    { netns: '{ netns: /proc/4242/ns/net }', id: { error: 'EACCES' }, want: /cannot be read \(EACCES\): run netd as root/ },
+    { netns: '{}', id: 'missing' },
+    { netns: '{}', id: 'not-netns' }, // netd's own, interrupted `netns add`: apply replaces it
+    { netns: '{}', id: 'self', want: /\/run\/netns\/c is the network namespace netd runs in/ },
+    { netns: '{ adopt: true }', id: 'ok' },
+    { netns: '{ adopt: true }', id: 'not-netns', want: /\/run\/netns\/c is not a network namespace/ },
+  ];
+  for (const t of table) {
+    const got = await namespacePreflight(await desired(t.netns), async () => t.id);
+    const what = `${t.netns} is ${JSON.stringify(t.id)}`;
+    if (t.want) assert.match(got.join('\n'), t.want, what);
+    else assert.deepEqual(got, [], what);
   }
 });
