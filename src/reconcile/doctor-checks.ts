@@ -106,7 +106,7 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
       await access(dir, constants.W_OK | constants.X_OK);
       const pseudo = PSEUDO_FS.get((await statfs(dir)).type);
       if (pseudo) return problem('prerequisites', 'state dir', `state dir ${stateDir} is on ${pseudo}, not a file system for data`, 'pass --state-dir DIR on a disk');
-      return ok('prerequisites', 'state dir', `${dir} is writable`);
+      return ok('prerequisites', 'state dir', dir === want ? `${dir} is writable` : `${stateDir} does not exist yet; ${dir} is writable`);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && dirname(dir) !== dir) {
