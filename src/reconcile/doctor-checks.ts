@@ -4,11 +4,10 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile, statfs } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../os/index.js';
 import type { RecordedState } from '../plan/types.js';
-import { DB_FILE } from '../store/sqlite.js';
 
 export type CheckGroup = 'prerequisites' | 'store' | 'leaks';
 export type CheckStatus = 'ok' | 'problem' | 'skipped';
@@ -41,22 +40,6 @@ export async function attempt(group: CheckGroup, name: string, fn: () => Promise
 export function denied(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   return code === 'EACCES' || code === 'EPERM' || /operation not permitted|permission denied/i.test(messageOf(e));
-}
-
-/**
- * A state dir or database this uid may not read (a root-owned 0700 dir, a 0600 database):
- * the fix is privileges, not moving the store aside. undefined when readable or missing.
- */
-export async function storeReadable(stateDir: string): Promise<Check | undefined> {
-  for (const [path, mode] of [[stateDir, constants.R_OK | constants.X_OK], [join(stateDir, DB_FILE), constants.R_OK]] as const) {
-    try {
-      await access(path, mode);
-    } catch (e) {
-      if (!denied(e)) return undefined;
-      return problem('store', 'database', `${path}: permission denied for uid ${process.getuid?.() ?? '?'}`, 'run netd doctor as root (sudo netd doctor)');
-    }
-  }
-  return undefined;
 }
 
 const CAP_NET_ADMIN = 12n;

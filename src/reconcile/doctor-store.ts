@@ -33,6 +33,8 @@ export async function readStore(stateDir: string, applyHint: string): Promise<{ 
 }
 
 function openFix(e: unknown, stateDir: string, applyHint: string): string {
+  // A database this uid may not open (0600, another owner) is fine: the fix is privileges.
+  if ((e as { cause?: { code?: unknown } }).cause?.code === 'SQLITE_CANTOPEN') return 'run netd doctor as root';
   if (isNetdError(e, 'forbidden')) {
     return /symlink/.test(messageOf(e)) ? 'replace the symlink with a regular file: move the database it points to there, or remove it and let netd apply create one' : 'run netd doctor as root';
   }

@@ -5,7 +5,7 @@
  * read-only and makes no kernel writes.
  */
 import type { Runner } from '../os/index.js';
-import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, stateDirWritable, storeReadable, tool, type Check } from './doctor-checks.js';
+import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
 
 export type { Check, CheckGroup, CheckStatus } from './doctor-checks.js';
@@ -26,8 +26,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   // A missing tool is reported once, by its own check: what needs it is skipped, not failed.
   const missing = tools.filter((t) => t.status === 'problem').map((t) => t.name);
 
-  const unreadable = await storeReadable(opts.stateDir);
-  const { checks: storeResult, recorded } = unreadable ? { checks: [unreadable], recorded: undefined } : await readStore(opts.stateDir, applyHint);
+  const { checks: storeResult, recorded } = await readStore(opts.stateDir, applyHint);
   checks.push(...(await attempt('prerequisites', 'ip_forward', () => forwarding(opts.runner, recorded))));
   if (missing.includes('nftables')) checks.push(skipped('prerequisites', 'forward policy', 'needs nftables'));
   else checks.push(...(await attempt('prerequisites', 'forward policy', () => foreignDrops(opts.runner))));

@@ -224,11 +224,17 @@ test('pre-flight without root: "run as root", nothing created; doctor says the s
     assert.match(r.stderr, /pre-flight: uid 65534 lacks CAP_NET_ADMIN: netd cannot change the network: run netd as root/);
     assert.doesNotMatch(r.stderr, /unable to open database file/);
     assert.equal(existsSync(fresh), false);
-    const d = nobody(['doctor', '-o', 'json', '--state-dir', host.stateDir]);
-    const fixes = (JSON.parse(d.stdout) as { status: string; fix?: string }[]).filter((c) => c.status === 'problem').map((c) => c.fix!);
-    assert.ok(fixes.some((f) => /run netd doctor as root/.test(f)), fixes.join('\n'));
-    assert.ok(!fixes.some((f) => /aside/.test(f)), fixes.join('\n'));
+    // A state dir it may not enter (0700), then one it may enter but a database it may not open (0600).
+    for (const mode of [0o700, 0o755]) {
+      chmodSync(host.dir, mode);
+      chmodSync(host.stateDir, mode);
+      const d = nobody(['doctor', '-o', 'json', '--state-dir', host.stateDir]);
+      const store = (JSON.parse(d.stdout) as { group: string; status: string; fix?: string }[]).filter((c) => c.group === 'store');
+      assert.deepEqual(store.map((c) => [c.status, c.fix]), [['problem', 'run netd doctor as root']], `state dir mode ${mode.toString(8)}`);
+    }
   } finally {
+    chmodSync(host.dir, 0o700);
+    chmodSync(host.stateDir, 0o700);
     rmSync(dir, { recursive: true, force: true });
   }
 });
