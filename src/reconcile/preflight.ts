@@ -75,7 +75,7 @@ export async function namespacePreflight(desired: DesiredState, identity = nsIde
 }
 
 /** Declared bridge and namespace names that exist, from the plan's observation. */
-export async function objectPreflight(desired: DesiredState, p: Planned): Promise<string[]> {
+export function objectPreflight(desired: DesiredState, p: Planned): string[] {
   const problems: string[] = [];
   const onHost = hostNetworkContainers(desired);
   const creating = new Set(p.plan.changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => `${c.kind}:${c.name}`));

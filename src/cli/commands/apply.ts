@@ -33,7 +33,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   if (host.length > 0) return refuse(ctx, host);
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const planned = await planChanges(e, desired);
-    const problems = await objectPreflight(desired, planned);
+    const problems = objectPreflight(desired, planned);
     if (problems.length > 0) return refuse(ctx, problems);
     if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
     if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
