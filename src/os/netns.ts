@@ -79,3 +79,14 @@ export async function namespaceExists(runner: Runner, ns: NsRef): Promise<boolea
     throw e;
   }
 }
+
+/** Can path be entered as a network namespace (an nsfs file of another type cannot)? */
+export async function isNetworkNamespace(runner: Runner, path: string): Promise<boolean> {
+  try {
+    await runner.run(nsExecArgv(path, ['true']));
+    return true;
+  } catch (e) {
+    if (e instanceof KernelError) return false;
+    throw e;
+  }
+}

@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Runner } from '../os/index.js';
-import { NETNS_DIR } from '../os/netns.js';
+import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { DesiredState, DesiredContainer } from '../spec/types.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
@@ -31,14 +31,18 @@ export type NsIdentity = 'ok' | 'missing' | 'not-netns' | 'self' | { readonly er
 
 /**
  * What a namespace path is, compared with /proc/self/ns/net: every network namespace file
- * lives on nsfs (one st_dev), and the same namespace has the same inode.
+ * lives on nsfs (one st_dev), and the same namespace has the same inode. Init's namespace
+ * (/proc/1/ns/net) is the host's too, even when netd itself runs in another one.
  */
-export async function nsIdentity(path: string): Promise<NsIdentity> {
+export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdentity> {
   const self = await stat('/proc/self/ns/net', { bigint: true });
+  const init = await stat('/proc/1/ns/net', { bigint: true }).catch(() => undefined);
   try {
     const s = await stat(path, { bigint: true });
     if (s.dev !== self.dev) return 'not-netns';
-    return s.ino === self.ino ? 'self' : 'ok';
+    if (s.ino === self.ino || (init !== undefined && s.dev === init.dev && s.ino === init.ino)) return 'self';
+    // Every namespace type lives on nsfs: only entering it as a network namespace tells.
+    return runner === undefined || (await isNetworkNamespace(runner, path)) ? 'ok' : 'not-netns';
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? 'missing' : { error: code ?? String(e) };
@@ -48,7 +52,7 @@ export async function nsIdentity(path: string): Promise<NsIdentity> {
 function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | undefined {
   const what = `container "${c.name}": netns ${path}`;
   if (id === 'ok') return undefined;
-  if (id === 'self') return `${what} is the network namespace netd runs in (the host's): a container can never be the host; give it a namespace of its own`;
+  if (id === 'self') return `${what} is the host's network namespace (the one netd or init runs in): a container can never be the host; give it a namespace of its own`;
   if (id === 'missing') return `${what} does not exist: start the container's process first, or correct its netns`;
   if (id === 'not-netns') return `${what} is not a network namespace: name /proc/PID/ns/net or /run/netns/NAME`;
   return `${what} cannot be read (${id.error}): run netd as root`;
@@ -60,7 +64,7 @@ function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | 
  * be bound to netd's own (`ip netns attach NAME 1`). (A netd-created name may be the file of an
  * interrupted `netns add`: apply replaces it.)
  */
-export async function namespacePreflight(desired: DesiredState, identity = nsIdentity): Promise<string[]> {
+export async function namespacePreflight(desired: DesiredState, identity: (path: string) => Promise<NsIdentity>): Promise<string[]> {
   const onHost = hostNetworkContainers(desired);
   const problems: string[] = [];
   for (const c of desired.containers) {

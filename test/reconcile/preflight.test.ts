@@ -17,7 +17,8 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
 import { loadRecorded } from '../../src/reconcile/observe.js';
-import { namespacePreflight, type NsIdentity } from '../../src/reconcile/preflight.js';
+import { ExecRunner } from '../../src/os/index.js';
+import { namespacePreflight, nsIdentity, type NsIdentity } from '../../src/reconcile/preflight.js';
 import type { DesiredState } from '../../src/spec/types.js';
 
 const sh = (...argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,7 +95,7 @@ const cases: Case[] = [
   {
     name: 'a container in the namespace netd runs in (/proc/<pid of this process>/ns/net)',
     yaml: () => plus(`evil: { netns: /proc/${process.pid}/ns/net }`),
-    stderr: /container "evil": netns \/proc\/\d+\/ns\/net is the network namespace netd runs in \(the host's\): a container can never be the host/,
+    stderr: /container "evil": netns \/proc\/\d+\/ns\/net is the host's network namespace \(the one netd or init runs in\): a container can never be the host/,
   },
   {
     name: 'an adopted /proc path whose process does not exist',
@@ -105,7 +106,7 @@ const cases: Case[] = [
     name: 'a namespace name bound to the namespace netd runs in (ip netns attach)',
     setup: () => sh('ip', 'netns', 'attach', 'pfhost', String(process.pid)),
     yaml: () => plus('pfh: { netns: pfhost, adopt: true }'),
-    stderr: /container "pfh": netns \/run\/netns\/pfhost is the network namespace netd runs in/,
+    stderr: /container "pfh": netns \/run\/netns\/pfhost is the host's network namespace/,
     cleanup: () => sh('ip', 'netns', 'del', 'pfhost'),
   },
   {
@@ -254,10 +255,21 @@ test('watch: a pass refused by pre-flight changes nothing, and the daemon goes o
   }
   const r = await done;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /pre-flight: container "evil": netns \/proc\/\d+\/ns\/net is the network namespace netd runs in/);
+  assert.match(r.stderr, /pre-flight: container "evil": netns \/proc\/\d+\/ns\/net is the host's network namespace/);
   assert.match(r.stderr, /apply did not converge \(exit 1\)/);
   assert.match(sh('ip', 'netns', 'list'), /pfw/, 'the next good edit was applied');
   assert.equal((await host.apply(BASE)).code, 0);
+});
+
+// Read only: /proc/1/ns/net is the real machine's namespace, so it is only ever stat'ed here.
+test("init's namespace is the host's, even seen from the throwaway host", { skip }, async () => {
+  // 'self' where init's namespace can be read; where it cannot (no ptrace access), refused all the same.
+  const init = await nsIdentity('/proc/1/ns/net');
+  assert.ok(init === 'self' || typeof init === 'object', JSON.stringify(init));
+  assert.equal(await nsIdentity(`/proc/${process.pid}/ns/net`), 'self');
+  const runner = new ExecRunner();
+  assert.equal(await nsIdentity('/proc/self/ns/mnt', runner), 'not-netns', 'a mount namespace is on nsfs too');
+  assert.equal(await nsIdentity('/proc/self/ns/mnt'), 'ok', 'without a runner only nsfs is checked');
 });
 
 test('which namespaces pre-flight refuses, by what they are', async () => {
@@ -270,7 +282,7 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
     { netns: '{ netns: /proc/4242/ns/net }', id: { error: 'EACCES' }, want: /cannot be read \(EACCES\): run netd as root/ },
     { netns: '{}', id: 'missing' },
     { netns: '{}', id: 'not-netns' }, // netd's own, interrupted `netns add`: apply replaces it
-    { netns: '{}', id: 'self', want: /\/run\/netns\/c is the network namespace netd runs in/ },
+    { netns: '{}', id: 'self', want: /\/run\/netns\/c is the host's network namespace/ },
     { netns: '{ adopt: true }', id: 'ok' },
     { netns: '{ adopt: true }', id: 'not-netns', want: /\/run\/netns\/c is not a network namespace/ },
   ];
