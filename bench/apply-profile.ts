@@ -75,7 +75,9 @@ async function phase(label: string, fn: () => Promise<unknown>): Promise<void> {
   for (const k of kinds) {
     const ks = mine.filter((s) => s.kind === k);
     const sum = ks.reduce((n, s) => n + s.t1 - s.t0, 0);
-    process.stdout.write(`    ${k.padEnd(38)} ${String(ks.length).padStart(5)}×  sum ${sum.toFixed(0).padStart(6)} ms  wall ${wall(ks).toFixed(0).padStart(6)} ms\n`);
+    process.stdout.write(
+      `    ${k.padEnd(38)} ${String(ks.length).padStart(5)}×  sum ${sum.toFixed(0).padStart(6)} ms  wall ${wall(ks).toFixed(0).padStart(6)} ms\n`,
+    );
   }
   process.stdout.write(`    ${'not in a command or store call'.padEnd(38)}        ${''.padStart(10)} wall ${(total - wall(mine)).toFixed(0).padStart(6)} ms\n`);
 }

@@ -67,7 +67,8 @@ function exec(argv: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<
 
 async function byBatch(): Promise<void> {
   const root = [`link add ${BRIDGE} type bridge`, `addr add 10.120.0.1/16 dev ${BRIDGE}`, `link set ${BRIDGE} up`];
-  for (const c of containers) root.push(`netns add ${c.ns}`, `link add ${c.veth} type veth peer name eth0 netns ${c.ns}`, `link set ${c.veth} master ${BRIDGE} up`);
+  for (const c of containers)
+    root.push(`netns add ${c.ns}`, `link add ${c.veth} type veth peer name eth0 netns ${c.ns}`, `link set ${c.veth} master ${BRIDGE} up`);
   await exec(['ip', '-batch', '-'], `${root.join('\n')}\n`);
   await mapPool(containers, DEFAULT_PARALLEL, (c) =>
     exec(['ip', '-n', c.ns, '-batch', '-'], `link set lo up\nlink set eth0 up\naddr add ${c.ip}/16 dev eth0\nroute add default via 10.120.0.1\n`),
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
   const m = Object.fromEntries([...samples].map(([k, v]) => [k.slice(1, 2), median(v)])) as Record<'a' | 'b' | 'c' | 'd' | 'e', number>;
   process.stdout.write('medians\n');
   for (const [k, v] of samples) process.stdout.write(`  ${k.padEnd(28)} ${median(v).toFixed(0).padStart(7)} ms\n`);
-  const ratio = (name: string, x: number, target: string): void => void process.stdout.write(`  ${name.padEnd(28)} ${x.toFixed(2).padStart(7)}   (target ${target})\n`);
+  const ratio = (name: string, x: number, target: string): void =>
+    void process.stdout.write(`  ${name.padEnd(28)} ${x.toFixed(2).padStart(7)}   (target ${target})\n`);
   process.stdout.write('ratios\n');
   ratio('netd/batch', m.a / m.b, '≤ 0.8');
   ratio('CNI/netd', m.c / m.a, '≥ 5');

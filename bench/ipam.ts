@@ -18,8 +18,17 @@ import { networkKey, type NetworkRecord } from '../src/store/records.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 
 const net: NetworkRecord = {
-  id: 'bench', name: 'bench', driver: 'bridge', ipv4: { subnet: '10.99.0.0/16', gateway: '10.99.0.1', reserved: [] },
-  mtu: 1500, internal: false, masquerade: true, icc: true, labels: {}, adopted: false, state: 'ready',
+  id: 'bench',
+  name: 'bench',
+  driver: 'bridge',
+  ipv4: { subnet: '10.99.0.0/16', gateway: '10.99.0.1', reserved: [] },
+  mtu: 1500,
+  internal: false,
+  masquerade: true,
+  icc: true,
+  labels: {},
+  adopted: false,
+  state: 'ready',
 };
 const desired = { version: 1, addressPools: [], networks: [], containers: [], attachments: [] } as const;
 

@@ -20,7 +20,9 @@ function generate(): string {
   out.push('attachments:');
   for (let i = 0; i < n; i++) {
     const host = Math.floor(i / NETS) + 10;
-    out.push(`  - {container: c-${i}, network: net-${i % NETS}, ipv4: 10.${100 + (i % NETS)}.${host >> 8}.${host & 255}, ports: [{hostPort: ${10000 + i}, containerPort: 80}]}`);
+    out.push(
+      `  - {container: c-${i}, network: net-${i % NETS}, ipv4: 10.${100 + (i % NETS)}.${host >> 8}.${host & 255}, ports: [{hostPort: ${10000 + i}, containerPort: 80}]}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -31,7 +33,11 @@ async function time(label: string, runs: number, f: () => Promise<unknown> | unk
   for (let i = 0; i < runs; i++) await f();
   const ms = (performance.now() - t0) / runs;
   const objects = NETS + 2 * n;
-  console.log(`${label.padEnd(18)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round((objects / ms) * 1000).toLocaleString('en').padStart(10)} objects/s`);
+  console.log(
+    `${label.padEnd(18)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round((objects / ms) * 1000)
+      .toLocaleString('en')
+      .padStart(10)} objects/s`,
+  );
   return ms;
 }
 

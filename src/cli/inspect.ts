@@ -32,9 +32,14 @@ export function inspectNetwork(n: NetworkRecord, r: RecordedState): Record<strin
     EnableIPv6: n.ipv6 !== undefined,
     IPAM: {
       Driver: 'default',
-      Config: [n.ipv4, n.ipv6].filter((f): f is FamilyRecord => f !== undefined).map((f) => ({
-        Subnet: f.subnet, Gateway: f.gateway, ...(f.ipRange ? { IPRange: f.ipRange } : {}), ...(f.reserved.length ? { Reserved: f.reserved } : {}),
-      })),
+      Config: [n.ipv4, n.ipv6]
+        .filter((f): f is FamilyRecord => f !== undefined)
+        .map((f) => ({
+          Subnet: f.subnet,
+          Gateway: f.gateway,
+          ...(f.ipRange ? { IPRange: f.ipRange } : {}),
+          ...(f.reserved.length ? { Reserved: f.reserved } : {}),
+        })),
     },
     Internal: n.internal,
     Containers: containers,

@@ -134,13 +134,19 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const cmd = findCommand(name);
   if (!cmd) return usage(io, `unknown command "${name}"${didYouMean(name, commandNames())}`, 'run "netd --help" for the list of commands');
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: cmd.positionals !== undefined, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...cmd.options },
+      allowPositionals: cmd.positionals !== undefined,
+      strict: true,
+    });
     if (values.help) return out(commandHelp(cmd));
     return await cmd.run(makeContext(io, cmd, values, positionals));
   } catch (e) {
     const hint = `run "netd ${cmd.name} --help" for its flags`;
     if (e instanceof UsageError) return usage(io, e.message, hint);
-    if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, flagError(e, cmd), hint);
+    if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS'))
+      return usage(io, flagError(e, cmd), hint);
     // Expected failures (kernel, store, lock, conflicts) and the system's (EACCES, SQLite):
     // one line, no stack. Anything else is a bug, for bin.ts.
     if (e instanceof NetdError || typeof (e as { code?: unknown }).code === 'string') {

@@ -9,7 +9,8 @@ import type { PortMapping } from '../spec/types.js';
 export type Kind = 'networks' | 'containers' | 'attachments';
 export const KINDS: readonly Kind[] = ['networks', 'containers', 'attachments'];
 
-export const portText = (p: PortMapping): string => `${p.hostIp ? `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`;
+export const portText = (p: PortMapping): string =>
+  `${p.hostIp ? `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`;
 
 const both = (v4: string | undefined, v6: string | undefined): string => [v4, v6].filter(Boolean).join(',');
 
@@ -26,11 +27,14 @@ export function networksView(r: RecordedState): View {
     items: networks.map((n) => {
       const containers = endpoints.filter((e) => e.networkId === n.id).map((e) => e.container);
       const object = {
-        name: n.name, id: n.id, driver: n.driver,
+        name: n.name,
+        id: n.id,
+        driver: n.driver,
         ...(n.ipv4 ? { subnet: n.ipv4.subnet, gateway: n.ipv4.gateway } : {}),
         ...(n.ipv6 ? { ipv6Subnet: n.ipv6.subnet, ipv6Gateway: n.ipv6.gateway } : {}),
         ...(n.bridge ? { bridge: n.bridge } : {}),
-        containers, state: n.state,
+        containers,
+        state: n.state,
       };
       const row = [n.name, n.driver, both(n.ipv4?.subnet, n.ipv6?.subnet), both(n.ipv4?.gateway, n.ipv6?.gateway), n.bridge ?? '', containers.join(',')];
       return { name: n.name, object, row };
@@ -57,11 +61,23 @@ export function attachmentsView(r: RecordedState): View {
     items: sorted(r).endpoints.map((e) => {
       const ports = e.ports.map(portText);
       const object = {
-        container: e.container, network: e.network, id: e.id, interface: e.interface,
-        ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}), ...(e.mac ? { mac: e.mac } : {}),
-        ports, aliases: e.aliases, gatewayPriority: e.gatewayPriority, state: e.state,
+        container: e.container,
+        network: e.network,
+        id: e.id,
+        interface: e.interface,
+        ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+        ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+        ...(e.mac ? { mac: e.mac } : {}),
+        ports,
+        aliases: e.aliases,
+        gatewayPriority: e.gatewayPriority,
+        state: e.state,
       };
-      return { name: `${e.container}/${e.network}`, object, row: [e.container, e.network, e.interface, e.ipv4 ?? '', e.ipv6 ?? '', e.mac ?? '', ports.join(',')] };
+      return {
+        name: `${e.container}/${e.network}`,
+        object,
+        row: [e.container, e.network, e.interface, e.ipv4 ?? '', e.ipv6 ?? '', e.mac ?? '', ports.join(',')],
+      };
     }),
   };
 }

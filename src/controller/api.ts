@@ -11,7 +11,10 @@ import { PREDEFINED, deleteNetwork, findNetwork, newNetwork } from './networks.j
 import { deleteSandbox, newSandbox } from './sandboxes.js';
 
 export class Sandbox {
-  constructor(private readonly c: Controller, readonly record: SandboxRecord) {}
+  constructor(
+    private readonly c: Controller,
+    readonly record: SandboxRecord,
+  ) {}
   /** Leaves and deletes its endpoints, then removes the namespace if netd created it. */
   delete(): Promise<void> {
     return deleteSandbox(this.c, this.record);
@@ -19,7 +22,10 @@ export class Sandbox {
 }
 
 export class Endpoint {
-  constructor(private readonly c: Controller, readonly record: EndpointRecord) {}
+  constructor(
+    private readonly c: Controller,
+    readonly record: EndpointRecord,
+  ) {}
   join(sb: Sandbox): Promise<void> {
     return join(this.c, this.record, sb.record);
   }
@@ -34,7 +40,10 @@ export class Endpoint {
 }
 
 export class Network {
-  constructor(private readonly c: Controller, readonly record: NetworkRecord) {}
+  constructor(
+    private readonly c: Controller,
+    readonly record: NetworkRecord,
+  ) {}
   /** Refused while endpoints remain (naming them), unless forced; predefined networks never. */
   delete(opts: { force?: boolean } = {}): Promise<void> {
     return deleteNetwork(this.c, this.record, opts);

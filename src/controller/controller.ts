@@ -24,8 +24,15 @@ import type { NamespaceView as OsNamespaceView } from '../os/index.js';
 import { defaultRoutes, firewallSpec, nsRef } from '../plan/derive.js';
 import { renderSandboxFiles } from '../plan/files.js';
 import {
-  ENDPOINTS, NETWORKS, SANDBOXES, endpointKey, networkKey, sandboxKey,
-  type EndpointRecord, type NetworkRecord, type SandboxRecord,
+  ENDPOINTS,
+  NETWORKS,
+  SANDBOXES,
+  endpointKey,
+  networkKey,
+  sandboxKey,
+  type EndpointRecord,
+  type NetworkRecord,
+  type SandboxRecord,
 } from '../store/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
 import type { DriverRegistry } from '../drivers/registry.js';
@@ -127,7 +134,11 @@ export class Controller {
   async load(): Promise<void> {
     const { store } = this.deps;
     this.revisions = new Map();
-    for (const [prefix, map] of [[NETWORKS, this.networks], [SANDBOXES, this.sandboxes], [ENDPOINTS, this.endpoints]] as const) {
+    for (const [prefix, map] of [
+      [NETWORKS, this.networks],
+      [SANDBOXES, this.sandboxes],
+      [ENDPOINTS, this.endpoints],
+    ] as const) {
       map.clear();
       for (const kv of await store.list<never>(prefix)) {
         (map as Map<string, unknown>).set((kv.value as { id: string }).id, kv.value);

@@ -19,7 +19,12 @@ const owner = (e: { container: string; network: string }): string => `${e.contai
  * never happen, and the address must not be handed out again meanwhile.
  */
 const allocationDeletes = (ep: EndpointRecord): Op[] =>
-  ([[4, ep.ipv4], [6, ep.ipv6]] as const).flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
+  (
+    [
+      [4, ep.ipv4],
+      [6, ep.ipv6],
+    ] as const
+  ).flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
 
 function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: SandboxRecord } {
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
@@ -29,7 +34,8 @@ function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: San
 }
 
 export async function createEndpoint(c: Controller, net: NetworkRecord, a: DesiredAttachment, sb: SandboxRecord): Promise<EndpointRecord> {
-  if (c.endpointOf(a.container, a.network) && c.endpointOf(a.container, a.network)?.state !== 'deleting') throw new NetdError('conflict', `create endpoint "${owner(a)}": it exists`);
+  if (c.endpointOf(a.container, a.network) && c.endpointOf(a.container, a.network)?.state !== 'deleting')
+    throw new NetdError('conflict', `create endpoint "${owner(a)}": it exists`);
   const { tx, auto } = c.current();
   const id = newId();
   const addr: { ipv4?: string; ipv6?: string } = {};
@@ -43,10 +49,18 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
   }
   const bridged = net.driver === 'bridge';
   const rec: EndpointRecord = {
-    id, networkId: net.id, network: net.name, container: a.container, sandboxId: sb.id, interface: a.interface,
+    id,
+    networkId: net.id,
+    network: net.name,
+    container: a.container,
+    sandboxId: sb.id,
+    interface: a.interface,
     ...(bridged ? { hostVeth: hostVethName(id), mac: a.mac ?? derivedMac(addr.ipv4, id) } : {}),
     ...addr,
-    aliases: a.aliases, gatewayPriority: a.gatewayPriority, ports: a.ports, state: 'creating',
+    aliases: a.aliases,
+    gatewayPriority: a.gatewayPriority,
+    ports: a.ports,
+    state: 'creating',
   };
   c.setEndpoint(tx, rec);
   tx.created.add(id);

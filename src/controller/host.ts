@@ -32,13 +32,11 @@ export interface AddressAllocator {
   /** Makes a network record that is not committed yet (or just changed) known. */
   noteNetwork(rec: NetworkRecord): void;
   /** An address for (owner, family): the one it holds, the static one, or the lowest free; with the store ops that record it. */
-  allocate(req: {
-    readonly networkId: string;
-    readonly family: 4 | 6;
-    readonly owner: string;
-    readonly endpointId: string;
-    readonly static?: string;
-  }): { address: string; ops: Op[]; conditions: Condition[] };
+  allocate(req: { readonly networkId: string; readonly family: 4 | 6; readonly owner: string; readonly endpointId: string; readonly static?: string }): {
+    address: string;
+    ops: Op[];
+    conditions: Condition[];
+  };
   /** Store ops that release every address of owner in the network. */
   release(networkId: string, owner: string): Op[];
 }

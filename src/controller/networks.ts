@@ -26,10 +26,17 @@ function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
   const ipv4 = family(d.ipv4, true);
   const ipv6 = family(d.ipv6, false);
   return {
-    id, name: d.name, driver: d.driver,
+    id,
+    name: d.name,
+    driver: d.driver,
     ...(d.driver === 'bridge' ? { bridge: d.bridge ?? derivedBridgeName(id) } : {}),
-    ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
-    mtu: d.mtu, internal: d.internal, masquerade: d.masquerade, icc: d.icc, labels: d.labels,
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
+    mtu: d.mtu,
+    internal: d.internal,
+    masquerade: d.masquerade,
+    icc: d.icc,
+    labels: d.labels,
     adopted: false,
     ...(d.overlay ? { overlay: d.overlay } : {}),
     state: 'creating',
@@ -43,7 +50,8 @@ function checkBridge(c: Controller, d: DesiredNetwork, rec: NetworkRecord): Netw
   if (other) throw new NetdError('conflict', `create network "${d.name}": bridge "${rec.bridge}" belongs to network "${other.name}"`);
   const link = c.kernel.host.links.find((l) => l.name === rec.bridge);
   if (!link || link.alias === ownerAlias('network', rec.id)) return rec;
-  if (link.kind !== 'bridge') throw new NetdError('conflict', `create network "${d.name}": "${rec.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge`);
+  if (link.kind !== 'bridge')
+    throw new NetdError('conflict', `create network "${d.name}": "${rec.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge`);
   if (!d.adopt) {
     throw new NetdError('conflict', `create network "${d.name}": bridge "${rec.bridge}" exists and is not netd's (declare adopt: true to use it)`);
   }
@@ -67,7 +75,8 @@ export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<Netw
 }
 
 export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { force?: boolean } = {}): Promise<void> {
-  if (isPredefined(rec.name) && !c.networks.has(rec.id)) throw new NetdError('forbidden', `delete network "${rec.name}": predefined networks cannot be deleted`);
+  if (isPredefined(rec.name) && !c.networks.has(rec.id))
+    throw new NetdError('forbidden', `delete network "${rec.name}": predefined networks cannot be deleted`);
   const eps = c.walkEndpoints((e) => e.networkId === rec.id && e.state !== 'deleting');
   if (eps.length > 0 && !opts.force) {
     throw new NetdError('conflict', `delete network "${rec.name}": endpoints remain: ${eps.map((e) => `${e.container}/${e.network}`).join(', ')}`);
@@ -90,8 +99,14 @@ export async function updateNetwork(c: Controller, rec: NetworkRecord, d: Desire
   const ipv4 = rec.ipv4 && d.ipv4 ? c.deps.ipam.familyRecord(d.ipv4, rec.ipv4.subnet) : rec.ipv4;
   const ipv6 = rec.ipv6 && d.ipv6 ? c.deps.ipam.familyRecord(d.ipv6, rec.ipv6.subnet) : rec.ipv6;
   const next: NetworkRecord = {
-    ...rec, mtu: d.mtu, internal: d.internal, masquerade: d.masquerade, icc: d.icc, labels: d.labels,
-    ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
+    ...rec,
+    mtu: d.mtu,
+    internal: d.internal,
+    masquerade: d.masquerade,
+    icc: d.icc,
+    labels: d.labels,
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
   };
   c.setNetwork(tx, next);
   c.deps.ipam.noteNetwork(next);

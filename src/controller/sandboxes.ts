@@ -33,13 +33,18 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
   if (!hostNetwork && exists && !d.adopt) {
     throw new NetdError('conflict', `create container "${d.name}": namespace "${named}" exists and is not netd's (declare adopt: true to use it)`);
   }
-  const same = [...c.sandboxes.values()].find((s) => s.state !== 'deleting' && !hostNetwork && !s.hostNetwork && c.sandboxRef(s) === (named ?? (d.netns as { path: string }).path));
+  const same = [...c.sandboxes.values()].find(
+    (s) => s.state !== 'deleting' && !hostNetwork && !s.hostNetwork && c.sandboxRef(s) === (named ?? (d.netns as { path: string }).path),
+  );
   if (same) throw new NetdError('conflict', `create container "${d.name}": its namespace belongs to container "${same.container}"`);
   const { tx, auto } = c.current();
   const rec: SandboxRecord = {
-    id: newId(), container: d.name, netns: d.netns,
+    id: newId(),
+    container: d.name,
+    netns: d.netns,
     created: !hostNetwork && named !== undefined && !exists,
-    hostname: d.hostname, ...(d.dns ? { dns: d.dns } : {}),
+    hostname: d.hostname,
+    ...(d.dns ? { dns: d.dns } : {}),
     ...(hostNetwork ? { hostNetwork } : {}),
     state: 'creating',
   };

@@ -66,7 +66,13 @@ function ensureNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
     step.undo(undefined, `link del dev ${br}`);
   }
   fixLink(lines, br, link ?? { name: br, up: false, mtu: net.mtu }, { mtu: net.mtu, ...(alias ? { alias } : {}) });
-  fixAddresses(lines, k.host, br, cidrs([net.ipv4, net.ipv6], (f) => f.gateway), !link);
+  fixAddresses(
+    lines,
+    k.host,
+    br,
+    cidrs([net.ipv4, net.ipv6], (f) => f.gateway),
+    !link,
+  );
 }
 
 function removeNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
@@ -109,7 +115,10 @@ function ensureEndpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecor
     ...(ep.mac ? { mac: ep.mac } : {}),
     alias,
   });
-  const want = [...(ep.ipv4 && net.ipv4 ? [`${ep.ipv4}/${prefixOf(net.ipv4.subnet)}`] : []), ...(ep.ipv6 && net.ipv6 ? [`${ep.ipv6}/${prefixOf(net.ipv6.subnet)}`] : [])];
+  const want = [
+    ...(ep.ipv4 && net.ipv4 ? [`${ep.ipv4}/${prefixOf(net.ipv4.subnet)}`] : []),
+    ...(ep.ipv6 && net.ipv6 ? [`${ep.ipv6}/${prefixOf(net.ipv6.subnet)}`] : []),
+  ];
   fixAddresses(nsLines, view, ep.interface, want, !inner);
 }
 

@@ -39,7 +39,10 @@ function parseJsonArrays(output: string): unknown[] {
   try {
     return JSON.parse(output) as unknown[];
   } catch {
-    return output.split('\n').filter((l) => l.trim() !== '').flatMap((l) => JSON.parse(l) as unknown[]);
+    return output
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .flatMap((l) => JSON.parse(l) as unknown[]);
   }
 }
 

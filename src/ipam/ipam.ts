@@ -149,7 +149,14 @@ export class Ipam {
     }
     const v = want ?? this.#lowestFree(where, layout, book, statics);
     const address = formatAddr(req.family, v);
-    const rec: AllocationRecord = { networkId: req.networkId, family: req.family, address, owner: req.owner, endpointId: req.endpointId, static: want !== undefined };
+    const rec: AllocationRecord = {
+      networkId: req.networkId,
+      family: req.family,
+      address,
+      owner: req.owner,
+      endpointId: req.endpointId,
+      static: want !== undefined,
+    };
     book.add(v, { rec, modRevision: 0 });
     const key = allocationKey(req.networkId, req.family, address);
     return { address, ops: [{ type: 'put', key, value: rec }], conditions: [{ key, modRevision: 0 }] };

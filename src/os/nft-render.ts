@@ -124,8 +124,7 @@ function bridgeRules(nets: FirewallNetwork[]): string[] {
   return nets.filter((n) => !n.icc).flatMap((n) => subnets(n).map(([fam, s]) => `${fam} saddr ${s} ${fam} daddr ${s} drop`));
 }
 
-const portKey = (p: FirewallPort): string =>
-  [p.network, p.protocol, String(p.hostPort).padStart(5, '0'), p.hostIp ?? '', p.containerAddress].join('\u0000');
+const portKey = (p: FirewallPort): string => [p.network, p.protocol, String(p.hostPort).padStart(5, '0'), p.hostIp ?? '', p.containerAddress].join('\u0000');
 
 /** The whole ruleset for an input; the same input always gives the same text. */
 export function buildRuleset(input: FirewallInput): Ruleset {

@@ -106,7 +106,13 @@ export function diffRuleset(want: Ruleset, have: ObservedRuleset): string[] {
       const wantBase = c.base ? `${c.base.type} hook ${c.base.hook} priority ${c.base.priority} policy accept` : 'regular';
       const haveBase = hc.base ? `${hc.base.type} hook ${hc.base.hook} priority ${hc.base.priority} policy ${hc.base.policy}` : 'regular';
       if (wantBase !== haveBase) out.push(`${where}: ${haveBase}, want ${wantBase}`);
-      out.push(...diffRules(where, c.rules.map((r) => ({ text: r, id: ruleId(t, c.name, r) })), hc.rules));
+      out.push(
+        ...diffRules(
+          where,
+          c.rules.map((r) => ({ text: r, id: ruleId(t, c.name, r) })),
+          hc.rules,
+        ),
+      );
     }
     for (const hc of ht.chains) if (!t.chains.some((c) => c.name === hc.name)) out.push(`${label} chain ${hc.name}: extra`);
   }

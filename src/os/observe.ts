@@ -146,7 +146,6 @@ export function splitJsonLines(stdout: string): Json[][] {
     .map((l) => JSON.parse(l) as Json[]);
 }
 
-
 export function parseView(stdout: string, proto?: string): NamespaceView {
   const [links = [], addrs = [], routes = []] = splitJsonLines(stdout);
   return {

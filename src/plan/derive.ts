@@ -20,11 +20,7 @@ export interface DefaultRoute {
  * The default routes of one container: per family, the attachment with the highest
  * gatewayPriority (ties: network name) on a network that has a gateway and is not internal.
  */
-export function defaultRoutes(
-  container: string,
-  endpoints: readonly EndpointRecord[],
-  networks: ReadonlyMap<string, NetworkRecord>,
-): DefaultRoute[] {
+export function defaultRoutes(container: string, endpoints: readonly EndpointRecord[], networks: ReadonlyMap<string, NetworkRecord>): DefaultRoute[] {
   const routes: DefaultRoute[] = [];
   for (const family of [4, 6] as const) {
     const candidates = endpoints

@@ -16,7 +16,8 @@ import { renderSandboxFiles } from './files.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const show = (v: unknown): string => (v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const show = (v: unknown): string =>
+  v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);
 const field = (name: string, from: unknown, to: unknown): string => `${name} ${show(from)} → ${show(to)}`;
 
 /** Reasons that need a new kernel object (replace) and reasons a record update covers. */
@@ -29,7 +30,10 @@ export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
   const replace: string[] = [];
   const update: string[] = [];
   if (d.driver !== r.driver) replace.push(field('driver', r.driver, d.driver));
-  for (const [fam, want, have] of [['ipv4', d.ipv4, r.ipv4], ['ipv6', d.ipv6, r.ipv6]] as const) {
+  for (const [fam, want, have] of [
+    ['ipv4', d.ipv4, r.ipv4],
+    ['ipv6', d.ipv6, r.ipv6],
+  ] as const) {
     if (!want !== !have) replace.push(field(fam, have?.subnet, want?.subnet));
     else if (want?.subnet && want.subnet !== have?.subnet) replace.push(field(`${fam} subnet`, have?.subnet, want.subnet));
     else if (want?.gateway && have && want.gateway !== have.gateway) replace.push(field(`${fam} gateway`, have.gateway, want.gateway));

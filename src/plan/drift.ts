@@ -60,13 +60,7 @@ export function sandboxDrift(sb: SandboxRecord, k: KernelView, files: ReadonlyMa
   return reasons;
 }
 
-export function endpointDrift(
-  ep: EndpointRecord,
-  net: NetworkRecord,
-  sb: SandboxRecord,
-  k: KernelView,
-  routes: readonly DefaultRoute[],
-): string[] {
+export function endpointDrift(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord, k: KernelView, routes: readonly DefaultRoute[]): string[] {
   if (!ep.hostVeth || !net.bridge || sb.hostNetwork) return [];
   const ref = sb.netns.kind === 'named' ? sb.netns.name : sb.netns.path;
   const view = k.sandboxes.get(ref);

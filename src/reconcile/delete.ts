@@ -41,7 +41,10 @@ export function selectDeletes(desired: DesiredState, recorded: RecordedState, fo
   }
   const foreign = new Map<string, string[]>();
   for (const n of networks) {
-    const left = recorded.endpoints.filter((e) => e.networkId === n.id && !reason.has(attachmentKey(e))).map(attachmentKey).sort();
+    const left = recorded.endpoints
+      .filter((e) => e.networkId === n.id && !reason.has(attachmentKey(e)))
+      .map(attachmentKey)
+      .sort();
     if (left.length === 0) continue;
     foreign.set(n.name, left);
     if (force) for (const k of left) reason.set(k, `network "${n.name}" is deleted (--force)`);
@@ -49,9 +52,15 @@ export function selectDeletes(desired: DesiredState, recorded: RecordedState, fo
   const byKey = (a: EndpointRecord, b: EndpointRecord): number => attachmentKey(a).localeCompare(attachmentKey(b));
   return {
     changes: [
-      ...recorded.endpoints.filter((e) => reason.has(attachmentKey(e))).sort(byKey).map((e) => del('attachment', attachmentKey(e), reason.get(attachmentKey(e))!)),
+      ...recorded.endpoints
+        .filter((e) => reason.has(attachmentKey(e)))
+        .sort(byKey)
+        .map((e) => del('attachment', attachmentKey(e), reason.get(attachmentKey(e))!)),
       ...[...containers].sort().map((c) => del('container', c, 'declared')),
-      ...networks.map((n) => n.name).sort().map((n) => del('network', n, 'declared')),
+      ...networks
+        .map((n) => n.name)
+        .sort()
+        .map((n) => del('network', n, 'declared')),
     ],
     foreign,
   };

@@ -49,7 +49,12 @@ export async function privileges(): Promise<Check> {
   const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/im.exec(status)?.[1] ?? '0'}`);
   const uid = process.getuid?.();
   if ((capEff >> CAP_NET_ADMIN) & 1n) return ok('prerequisites', 'privileges', `uid ${uid ?? '?'} has CAP_NET_ADMIN`);
-  return problem('prerequisites', 'privileges', `uid ${uid ?? '?'} lacks CAP_NET_ADMIN: netd cannot change the network`, 'run netd as root (sudo netd …) or grant it CAP_NET_ADMIN');
+  return problem(
+    'prerequisites',
+    'privileges',
+    `uid ${uid ?? '?'} lacks CAP_NET_ADMIN: netd cannot change the network`,
+    'run netd as root (sudo netd …) or grant it CAP_NET_ADMIN',
+  );
 }
 
 /** The commands netd runs, and the package that provides each. */
@@ -78,7 +83,10 @@ export async function tool(runner: Runner, t: Tool): Promise<Check> {
 }
 
 /** Kernel pseudo file systems, where nothing can be created (a recursive mkdir there spins). */
-const PSEUDO_FS = new Map([[0x9fa0, 'proc'], [0x62656572, 'sysfs']]);
+const PSEUDO_FS = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+]);
 
 /** Can this process write the state dir (or create it: its nearest existing parent)? */
 export async function stateDirWritable(stateDir: string): Promise<Check> {
@@ -88,7 +96,8 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
     try {
       await access(dir, constants.W_OK | constants.X_OK);
       const pseudo = PSEUDO_FS.get((await statfs(dir)).type);
-      if (pseudo) return problem('prerequisites', 'state dir', `state dir ${stateDir} is on ${pseudo}, not a file system for data`, 'pass --state-dir DIR on a disk');
+      if (pseudo)
+        return problem('prerequisites', 'state dir', `state dir ${stateDir} is on ${pseudo}, not a file system for data`, 'pass --state-dir DIR on a disk');
       return ok('prerequisites', 'state dir', dir === want ? `${dir} is writable` : `${stateDir} does not exist yet; ${dir} is writable`);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -97,7 +106,12 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
         continue;
       }
       const fix = code === 'EROFS' ? 'pass --state-dir DIR on a writable file system' : 'run netd as root (sudo netd …), or pass --state-dir DIR';
-      return problem('prerequisites', 'state dir', `${dir === want ? 'state dir' : `${stateDir}: its parent`} ${dir} is not writable (${code ?? messageOf(e)})`, fix);
+      return problem(
+        'prerequisites',
+        'state dir',
+        `${dir === want ? 'state dir' : `${stateDir}: its parent`} ${dir} is not writable (${code ?? messageOf(e)})`,
+        fix,
+      );
     }
   }
 }
@@ -105,8 +119,14 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
 export async function forwarding(runner: Runner, recorded: RecordedState | undefined): Promise<Check> {
   const value = await readSysctl(runner, undefined, IP_FORWARD);
   const bridges = recorded?.networks.filter((n) => n.bridge).length ?? 0;
-  if (value === '1' || bridges === 0) return ok('prerequisites', 'ip_forward', `${IP_FORWARD} = ${value}${bridges === 0 ? ' (no bridge network recorded)' : ''}`);
-  return problem('prerequisites', 'ip_forward', `${IP_FORWARD} = ${value}: ${bridges} bridge network(s) cannot reach beyond the host`, `sysctl -w ${IP_FORWARD}=1`);
+  if (value === '1' || bridges === 0)
+    return ok('prerequisites', 'ip_forward', `${IP_FORWARD} = ${value}${bridges === 0 ? ' (no bridge network recorded)' : ''}`);
+  return problem(
+    'prerequisites',
+    'ip_forward',
+    `${IP_FORWARD} = ${value}: ${bridges} bridge network(s) cannot reach beyond the host`,
+    `sysctl -w ${IP_FORWARD}=1`,
+  );
 }
 
 /** Another table's forward hook with policy drop silently breaks netd's networks (iptables FORWARD DROP). */
@@ -125,4 +145,3 @@ export async function foreignDrops(runner: Runner): Promise<Check[]> {
     ),
   );
 }
-

@@ -36,7 +36,9 @@ function openFix(e: unknown, stateDir: string, applyHint: string): string {
   // A database this uid may not open (0600, another owner) is fine: the fix is privileges.
   if ((e as { cause?: { code?: unknown } }).cause?.code === 'SQLITE_CANTOPEN') return 'run netd doctor as root';
   if (isNetdError(e, 'forbidden')) {
-    return /symlink/.test(messageOf(e)) ? 'replace the symlink with a regular file: move the database it points to there, or remove it and let netd apply create one' : 'run netd doctor as root';
+    return /symlink/.test(messageOf(e))
+      ? 'replace the symlink with a regular file: move the database it points to there, or remove it and let netd apply create one'
+      : 'run netd doctor as root';
   }
   return `move ${stateDir} aside, then ${applyHint}`;
 }
@@ -56,7 +58,10 @@ function storeChecks(i: StoreInspection, recorded: RecordedState | undefined, ap
   else if (i.schemaVersion < i.latestVersion) checks.push(problem('store', 'schema', schema, `${applyHint} (opening the store to write migrates it)`));
   else checks.push(problem('store', 'schema', `${schema}: written by a newer netd`, 'upgrade netd'));
   if (i.integrity.length === 1 && i.integrity[0] === 'ok') checks.push(ok('store', 'integrity', 'quick_check: ok'));
-  else checks.push(problem('store', 'integrity', `quick_check: ${i.integrity.slice(0, 3).join('; ')}`, `restore ${i.file} from a backup (or: sqlite3 ${i.file} .recover)`));
+  else
+    checks.push(
+      problem('store', 'integrity', `quick_check: ${i.integrity.slice(0, 3).join('; ')}`, `restore ${i.file} from a backup (or: sqlite3 ${i.file} .recover)`),
+    );
   if (!recorded) return checks;
   const inFlight = [
     ...recorded.networks.map((r) => ({ what: `network "${r.name}"`, state: r.state })),
@@ -120,7 +125,12 @@ function orphanAllocations(recorded: RecordedState): Check[] {
   if (orphans.length === 0) return [ok('leaks', 'allocations', `${recorded.allocations.length} allocation(s), each with its endpoint`)];
   return orphans.map((a) => {
     const key = allocationKey(a.networkId, a.family, a.address);
-    return problem('leaks', 'allocations', `${a.address} (${a.owner}) is allocated to endpoint ${a.endpointId.slice(0, 12)}…, which is not recorded`, `remove store key ${key} (no netd command does this yet)`);
+    return problem(
+      'leaks',
+      'allocations',
+      `${a.address} (${a.owner}) is allocated to endpoint ${a.endpointId.slice(0, 12)}…, which is not recorded`,
+      `remove store key ${key} (no netd command does this yet)`,
+    );
   });
 }
 

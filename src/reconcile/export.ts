@@ -43,7 +43,15 @@ function container(s: SandboxRecord): ContainerDoc {
   return {
     ...(netns !== s.container && !s.hostNetwork ? { netns } : {}),
     ...(s.hostname !== s.container ? { hostname: s.hostname } : {}),
-    ...(d ? { dns: { nameservers: [...d.nameservers], ...(d.search.length ? { search: [...d.search] } : {}), ...(d.options.length ? { options: [...d.options] } : {}) } } : {}),
+    ...(d
+      ? {
+          dns: {
+            nameservers: [...d.nameservers],
+            ...(d.search.length ? { search: [...d.search] } : {}),
+            ...(d.options.length ? { options: [...d.options] } : {}),
+          },
+        }
+      : {}),
     // A named namespace netd did not create was adopted; path namespaces are adopted by nature.
     ...(!s.created && !s.hostNetwork && s.netns.kind === 'named' ? { adopt: true } : {}),
   };

@@ -4,8 +4,18 @@ import { relative } from 'node:path';
 import type { BatchRunner } from '../controller/execute.js';
 import type { HostOps } from '../controller/host.js';
 import {
-  IP_FORWARD, IPV6_FORWARDING, deleteTables, ensureSysctl, runLines, runLinesAndView, observeRuleset, applyRuleset,
-  buildRuleset, diffRuleset, type FirewallInput, type Runner,
+  IP_FORWARD,
+  IPV6_FORWARDING,
+  deleteTables,
+  ensureSysctl,
+  runLines,
+  runLinesAndView,
+  observeRuleset,
+  applyRuleset,
+  buildRuleset,
+  diffRuleset,
+  type FirewallInput,
+  type Runner,
 } from '../os/index.js';
 import { readBelow, removeBelow, writeBelow } from '../os/nofollow.js';
 import { NETNS_ETC } from '../plan/files.js';

@@ -34,13 +34,20 @@ export async function loadRecorded(store: Store): Promise<RecordedState> {
 function view(v: OsView): NamespaceView {
   return {
     links: v.links.map((l) => ({
-      name: l.name, kind: l.kind, mtu: l.mtu, mac: l.mac, up: l.up,
-      ...(l.master !== undefined ? { master: l.master } : {}), ...(l.alias !== undefined ? { alias: l.alias } : {}),
+      name: l.name,
+      kind: l.kind,
+      mtu: l.mtu,
+      mac: l.mac,
+      up: l.up,
+      ...(l.master !== undefined ? { master: l.master } : {}),
+      ...(l.alias !== undefined ? { alias: l.alias } : {}),
     })),
     addresses: v.addresses.map((a) => ({ dev: a.dev, cidr: a.cidr })),
     routes: v.routes.map((r) => ({
-      dst: r.dst === '::/0' || r.dst === '0.0.0.0/0' ? 'default' : r.dst, family: r.family,
-      ...(r.via !== undefined ? { gateway: r.via } : {}), ...(r.dev !== undefined ? { dev: r.dev } : {}),
+      dst: r.dst === '::/0' || r.dst === '0.0.0.0/0' ? 'default' : r.dst,
+      family: r.family,
+      ...(r.via !== undefined ? { gateway: r.via } : {}),
+      ...(r.dev !== undefined ? { dev: r.dev } : {}),
     })),
   };
 }
@@ -92,10 +99,7 @@ export async function observeKernel(
     if (fresh) kept.set(ns, view(fresh));
     else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
   }
-  const [os, firewall] = await Promise.all([
-    observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }),
-    firewallDrift(runner, recorded),
-  ]);
+  const [os, firewall] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), firewallDrift(runner, recorded)]);
   const files = new Map<string, string | null>();
   for (const s of recorded.sandboxes) {
     if (s.netns.kind !== 'named' || s.hostNetwork) continue;

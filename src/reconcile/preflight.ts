@@ -20,10 +20,7 @@ const line = (c: Check): string => `${c.detail}: ${c.fix}`;
 
 /** Tools always; privileges and the state dir only for a run that writes. */
 export async function hostPreflight(runner: Runner, stateDir: string, opts: { writes: boolean }): Promise<string[]> {
-  const checks = await Promise.all([
-    ...TOOLS.map((t) => tool(runner, t)),
-    ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : []),
-  ]);
+  const checks = await Promise.all([...TOOLS.map((t) => tool(runner, t)), ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : [])]);
   return checks.filter((c) => c.status === 'problem').map(line);
 }
 
@@ -52,7 +49,8 @@ export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdent
 function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | undefined {
   const what = `container "${c.name}": netns ${path}`;
   if (id === 'ok') return undefined;
-  if (id === 'self') return `${what} is the host's network namespace (the one netd or init runs in): a container can never be the host; give it a namespace of its own`;
+  if (id === 'self')
+    return `${what} is the host's network namespace (the one netd or init runs in): a container can never be the host; give it a namespace of its own`;
   if (id === 'missing') return `${what} does not exist: start the container's process first, or correct its netns`;
   if (id === 'not-netns') return `${what} is not a network namespace: name /proc/PID/ns/net or /run/netns/NAME`;
   return `${what} cannot be read (${id.error}): run netd as root`;
@@ -87,8 +85,10 @@ export function objectPreflight(desired: DesiredState, p: Planned): string[] {
     if (n.bridge === undefined || !creating.has(`network:${n.name}`)) continue;
     const link = p.kernel.host.links.find((l) => l.name === n.bridge);
     if (!link || p.recorded.networks.some((r) => r.bridge === n.bridge)) continue;
-    if (link.kind !== 'bridge') problems.push(`network "${n.name}": "${n.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge: choose another bridge name`);
-    else if (!n.adopt) problems.push(`network "${n.name}": bridge "${n.bridge}" exists and is not netd's: declare adopt: true to use it, or choose another bridge name`);
+    if (link.kind !== 'bridge')
+      problems.push(`network "${n.name}": "${n.bridge}" exists and is a ${link.kind ?? 'device'}, not a bridge: choose another bridge name`);
+    else if (!n.adopt)
+      problems.push(`network "${n.name}": bridge "${n.bridge}" exists and is not netd's: declare adopt: true to use it, or choose another bridge name`);
   }
   for (const c of desired.containers) {
     if (c.netns.kind !== 'named' || c.adopt || onHost.has(c.name) || !creating.has(`container:${c.name}`) || !p.kernel.netnsNames.has(c.netns.name)) continue;

@@ -55,7 +55,11 @@ const at = (file: string, lines: LineCounter, offset: number, message: string): 
 
 /** Syntax errors, and the warnings yaml would let pass (an unknown tag or directive) as errors. */
 function yamlErrors(file: string, doc: Document, lines: LineCounter, text: string): SpecError[] {
-  const plain = (m: string): string => `yaml: ${m.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`;
+  const plain = (m: string): string =>
+    `yaml: ${m
+      .split('\n')[0]!
+      .replace(/ at line \d+, column \d+:?$/, '')
+      .replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`;
   const known = new Set(doc.schema.tags.map((t) => t.tag));
   return [...doc.errors, ...doc.warnings].map((e) => {
     if (e.code !== 'TAG_RESOLVE_FAILED') return at(file, lines, e.pos[0], plain(e.message));
@@ -113,7 +117,10 @@ function toValue(file: string, doc: Document, lines: LineCounter): { value: unkn
       },
     });
     const { line, col } = lines.linePos(offset);
-    const why = e instanceof ReferenceError && /alias/i.test(e.message) ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document` : `yaml: ${String(e)}`;
+    const why =
+      e instanceof ReferenceError && /alias/i.test(e.message)
+        ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`
+        : `yaml: ${String(e)}`;
     return { file, line, column: col, path: '', message: why };
   }
 }

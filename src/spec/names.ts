@@ -9,11 +9,7 @@ import { ifnameProblem, netnsNameProblem } from '../os/names.js';
 /** Interface and bridge names: the kernel layer's own rule (one definition, src/os/names.ts). */
 export { ifnameProblem };
 
-const PATH_NETNS = [
-  /^\/proc\/[1-9][0-9]*\/ns\/net$/,
-  /^\/proc\/[1-9][0-9]*\/task\/[1-9][0-9]*\/ns\/net$/,
-  /^\/(var\/)?run\/netns\/([^/]+)$/,
-];
+const PATH_NETNS = [/^\/proc\/[1-9][0-9]*\/ns\/net$/, /^\/proc\/[1-9][0-9]*\/task\/[1-9][0-9]*\/ns\/net$/, /^\/(var\/)?run\/netns\/([^/]+)$/];
 
 /** A netns is a name under /run/netns or, when it starts with "/", an existing namespace's path. */
 export function netnsProblem(netns: string): string | undefined {

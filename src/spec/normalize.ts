@@ -3,8 +3,18 @@ import { canonicalAddr, canonicalCidr, firstUsable, formatAddr, parseCidr } from
 import type { Entry, Merged, Named } from './merge.js';
 import { position, type Origin } from './source.js';
 import {
-  PREDEFINED_NETWORKS, type AttachmentDoc, type ClusterConfig, type ContainerDoc, type DesiredAttachment, type DesiredContainer,
-  type DesiredNetwork, type DesiredState, type FamilyConfig, type Ipv6Doc, type NetworkDoc, type SourceLoc,
+  PREDEFINED_NETWORKS,
+  type AttachmentDoc,
+  type ClusterConfig,
+  type ContainerDoc,
+  type DesiredAttachment,
+  type DesiredContainer,
+  type DesiredNetwork,
+  type DesiredState,
+  type FamilyConfig,
+  type Ipv6Doc,
+  type NetworkDoc,
+  type SourceLoc,
 } from './types.js';
 
 export const DEFAULTS = {
@@ -49,7 +59,14 @@ function network(n: Named<NetworkDoc>): DesiredNetwork {
     labels: { ...v.labels },
     adopt: v.adopt ?? false,
     ...(driver === 'overlay'
-      ? { overlay: { subnetLen: v.subnetLen ?? DEFAULTS.subnetLen, backend: v.backend ?? DEFAULTS.backend, vni: v.vni ?? DEFAULTS.vni, port: v.port ?? DEFAULTS.vxlanPort } }
+      ? {
+          overlay: {
+            subnetLen: v.subnetLen ?? DEFAULTS.subnetLen,
+            backend: v.backend ?? DEFAULTS.backend,
+            vni: v.vni ?? DEFAULTS.vni,
+            port: v.port ?? DEFAULTS.vxlanPort,
+          },
+        }
       : {}),
     loc: locOf(n.origin, 'key'),
   };
@@ -130,7 +147,8 @@ function deepFreeze<T>(o: T): T {
 function implicitNetworks(m: Merged): DesiredNetwork[] {
   const declared = new Set(m.networks.map((n) => n.name));
   const used = new Map<string, Entry<AttachmentDoc>>();
-  for (const a of m.attachments) if (PREDEFINED_NETWORKS.has(a.value.network) && !declared.has(a.value.network) && !used.has(a.value.network)) used.set(a.value.network, a);
+  for (const a of m.attachments)
+    if (PREDEFINED_NETWORKS.has(a.value.network) && !declared.has(a.value.network) && !used.has(a.value.network)) used.set(a.value.network, a);
   return [...used].map(([name, a]) => network({ name, value: { driver: PREDEFINED_NETWORKS.get(name)! }, origin: a.origin }));
 }
 

@@ -35,7 +35,8 @@ export const pointerToPath = (ptr: string): PathSeg[] =>
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
         .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
 
-const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`);
+const typeName = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
 
 function message(e: ErrorObject): string {
   const own = (e.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;

@@ -45,7 +45,8 @@ function checkStatic(report: Report, a: Att, k: 'ipv4' | 'ipv6', info: FamilyInf
   let problem: string | undefined;
   if (!addr || addr.family !== c.family) problem = `"${s}" is not an ${k === 'ipv4' ? 'IPv4' : 'IPv6'} address`;
   else if (!contains(c, addr)) problem = `${s} is outside the subnet ${subnet} of network "${net}"`;
-  else if (addr.value === c.network) problem = c.family === 4 ? `${s} is the network address of ${subnet}` : `${s} is the subnet-router anycast address of ${subnet}`;
+  else if (addr.value === c.network)
+    problem = c.family === 4 ? `${s} is the network address of ${subnet}` : `${s} is the subnet-router anycast address of ${subnet}`;
   else if (addr.value === broadcast(c)) problem = `${s} is the broadcast address of ${subnet}`;
   else if (addr.value === info.gateway) problem = `${s} is the gateway of network "${net}"`;
   else if (info.reserved.has(addr.value)) problem = `${s} is reserved on network "${net}"`;
@@ -79,7 +80,8 @@ function hostIpProblem(s: string): string | undefined {
 
 function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
   const ports = a.value.ports ?? [];
-  if (ports.length > 0 && info.entry.value.internal) report(a.origin, ['ports'], `published ports are not allowed on internal network "${info.entry.name}"`, 'key');
+  if (ports.length > 0 && info.entry.value.internal)
+    report(a.origin, ['ports'], `published ports are not allowed on internal network "${info.entry.name}"`, 'key');
   ports.forEach((p, i) => {
     const bad = p.hostIp === undefined ? undefined : hostIpProblem(p.hostIp);
     if (bad) report(a.origin, ['ports', i, 'hostIp'], bad);
@@ -87,7 +89,12 @@ function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
     const k = `${p.hostPort}/${proto}`;
     const same = bound.get(k) ?? [];
     const clash = same.find((b) => bindsClash(b.p.hostIp, p.hostIp));
-    if (clash) report(a.origin, ['ports', i, 'hostPort'], `host port ${p.hostPort}/${proto} is already published by container "${clash.a.value.container}" (at ${where(clash.a.origin, ['ports', clash.i, 'hostPort'])})`);
+    if (clash)
+      report(
+        a.origin,
+        ['ports', i, 'hostPort'],
+        `host port ${p.hostPort}/${proto} is already published by container "${clash.a.value.container}" (at ${where(clash.a.origin, ['ports', clash.i, 'hostPort'])})`,
+      );
     else bound.set(k, [...same, { p, a, i }]);
   });
 }
@@ -108,7 +115,11 @@ function checkExclusive(report: Report, byContainer: Map<string, { a: Att; info:
     if (!solo || list.length < 2) continue;
     for (const x of list) {
       if (x === solo) continue;
-      report(x.a.origin, ['network'], `container "${x.a.value.container}" is on ${solo.info.driver} network "${solo.info.entry.name}" (at ${where(solo.a.origin)}) and can have no other attachment`);
+      report(
+        x.a.origin,
+        ['network'],
+        `container "${x.a.value.container}" is on ${solo.info.driver} network "${solo.info.entry.name}" (at ${where(solo.a.origin)}) and can have no other attachment`,
+      );
     }
   }
 }
@@ -120,7 +131,8 @@ function checkOne(report: Report, a: Att, info: NetInfo, s: { seen: Map<string, 
   if (dup) return void report(a.origin, [], `container "${v.container}" is already attached to network "${v.network}" (at ${where(dup.origin)})`);
   s.seen.set(key, a);
   if (info.driver === 'host' || info.driver === 'null') {
-    for (const k of NO_ADDRESS_FIELDS) if (v[k] !== undefined) report(a.origin, [k], `not allowed on an attachment to ${info.driver} network "${info.entry.name}"`, 'key');
+    for (const k of NO_ADDRESS_FIELDS)
+      if (v[k] !== undefined) report(a.origin, [k], `not allowed on an attachment to ${info.driver} network "${info.entry.name}"`, 'key');
     return;
   }
   if (v.interface !== undefined && ifnameProblem(v.interface)) report(a.origin, ['interface'], ifnameProblem(v.interface)!);
@@ -138,7 +150,12 @@ function checkInterfaces(report: Report, atts: readonly Att[]): void {
     if (a.value.interface === undefined) continue;
     const k = `${a.value.container}/${a.value.interface}`;
     const prev = seen.get(k);
-    if (prev) report(a.origin, ['interface'], `interface "${a.value.interface}" is already used in container "${a.value.container}" (at ${where(prev.origin, ['interface'])})`);
+    if (prev)
+      report(
+        a.origin,
+        ['interface'],
+        `interface "${a.value.interface}" is already used in container "${a.value.container}" (at ${where(prev.origin, ['interface'])})`,
+      );
     else seen.set(k, a);
   }
 }
@@ -163,7 +180,12 @@ function checkMacs(report: Report, atts: readonly Att[], linked: (a: AttachmentD
     const prev = seen.get(k);
     const other = derived.get(k);
     if (prev) report(a.origin, ['mac'], `mac ${a.value.mac} is already used on network "${a.value.network}" (at ${where(prev.origin, ['mac'])})`);
-    else if (other) report(a.origin, ['mac'], `mac ${a.value.mac} is the mac container "${other.value.container}" derives from its address ${other.value.ipv4} on network "${a.value.network}" (at ${where(other.origin, ['ipv4'])})`);
+    else if (other)
+      report(
+        a.origin,
+        ['mac'],
+        `mac ${a.value.mac} is the mac container "${other.value.container}" derives from its address ${other.value.ipv4} on network "${a.value.network}" (at ${where(other.origin, ['ipv4'])})`,
+      );
     else seen.set(k, a);
   }
 }

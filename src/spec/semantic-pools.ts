@@ -44,7 +44,7 @@ function freeSubnets(pool: Pool, taken: readonly Cidr[], limit: number): number 
   const { c } = pool;
   const step = 1n << BigInt(c.bits - pool.size);
   let free = 0;
-  for (let at = c.network; at <= lastAddr(c) && free < limit; ) {
+  for (let at = c.network; at <= lastAddr(c) && free < limit;) {
     const cand: Cidr = { family: c.family, network: at, address: at, prefix: pool.size, bits: c.bits };
     const t = taken.find((x) => overlaps(x, cand));
     if (!t) free++;
@@ -67,5 +67,10 @@ export function checkCapacity(report: Report, declared: Pool[] | undefined, info
   if (first === undefined) return;
   const names = pools.map((p) => `${formatCidr(p.c)} (/${p.size}s)`).join(', ');
   const which = declared.length > 0 ? `address pools ${names}` : `default address pools ${names}`;
-  report(first.origin, [], `no room for network "${first.name}": the ${which} hold ${free} free subnet(s) for ${wanting.length} networks without a subnet; declare a subnet or add addressPools`, 'key');
+  report(
+    first.origin,
+    [],
+    `no room for network "${first.name}": the ${which} hold ${free} free subnet(s) for ${wanting.length} networks without a subnet; declare a subnet or add addressPools`,
+    'key',
+  );
 }

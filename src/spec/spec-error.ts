@@ -34,7 +34,5 @@ export function formatSpecError(e: SpecError): string {
 /** By file, then position, then message: stable output whatever order the checks ran in. */
 export function sortSpecErrors(errors: readonly SpecError[]): SpecError[] {
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return [...errors].sort(
-    (a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message),
-  );
+  return [...errors].sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message));
 }

@@ -19,7 +19,10 @@ export interface SourceLoc {
 export type DriverName = 'bridge' | 'host' | 'null' | 'overlay';
 
 /** Docker's predefined networks: attached to without being declared, never declared. */
-export const PREDEFINED_NETWORKS: ReadonlyMap<string, DriverName> = new Map([['host', 'host'], ['none', 'null']]);
+export const PREDEFINED_NETWORKS: ReadonlyMap<string, DriverName> = new Map([
+  ['host', 'host'],
+  ['none', 'null'],
+]);
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 export type OverlayBackend = 'vxlan' | 'host-gw';
 

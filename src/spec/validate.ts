@@ -13,9 +13,7 @@ import { errorAt, type LoadedDoc } from './source.js';
 import { sortSpecErrors, type SpecError } from './spec-error.js';
 import type { DesiredState } from './types.js';
 
-export type LoadStateResult =
-  | { ok: true; state: DesiredState; sources: string[] }
-  | { ok: false; errors: SpecError[]; texts: ReadonlyMap<string, string> };
+export type LoadStateResult = { ok: true; state: DesiredState; sources: string[] } | { ok: false; errors: SpecError[]; texts: ReadonlyMap<string, string> };
 
 export async function loadDesiredState(paths: string[], opts: LoadOptions = {}): Promise<LoadStateResult> {
   const loaded = await loadSources(paths, opts);

@@ -97,9 +97,14 @@ export function openStoreForReading(stateDir: string): Store {
       db.close(); // created but never migrated (an apply stopped at once): nothing recorded yet
       return new MemoryStore();
     }
-    if (v > LATEST_SCHEMA_VERSION) throw new NetdError('internal', `state database ${file}: schema version ${v} is newer than this netd knows (${LATEST_SCHEMA_VERSION}): upgrade netd`);
+    if (v > LATEST_SCHEMA_VERSION)
+      throw new NetdError('internal', `state database ${file}: schema version ${v} is newer than this netd knows (${LATEST_SCHEMA_VERSION}): upgrade netd`);
     if (v < 1) throw new NetdError('internal', `state database ${file}: not a netd database (no schema version)`);
-    if (v < LATEST_SCHEMA_VERSION) throw new NetdError('internal', `state database ${file}: schema version ${v} is older than this netd's (${LATEST_SCHEMA_VERSION}): run netd apply to migrate it`);
+    if (v < LATEST_SCHEMA_VERSION)
+      throw new NetdError(
+        'internal',
+        `state database ${file}: schema version ${v} is older than this netd's (${LATEST_SCHEMA_VERSION}): run netd apply to migrate it`,
+      );
     return new SqliteStore(db, 100, 10_000);
   } catch (e) {
     if (db.open) db.close();

@@ -24,8 +24,7 @@ export const networkKey = (id: string): string => `${NETWORKS}${id}`;
 export const sandboxKey = (id: string): string => `${SANDBOXES}${id}`;
 export const endpointKey = (id: string): string => `${ENDPOINTS}${id}`;
 export const allocationPrefix = (networkId: string): string => `${IPAM}${networkId}/`;
-export const allocationKey = (networkId: string, family: 4 | 6, address: string): string =>
-  `${IPAM}${networkId}/${family}/${address}`;
+export const allocationKey = (networkId: string, family: 4 | 6, address: string): string => `${IPAM}${networkId}/${family}/${address}`;
 
 export type LifeState = 'creating' | 'ready' | 'deleting';
 
@@ -57,7 +56,16 @@ export interface NetworkRecord {
 
 /** Docker's predefined networks host and none: implicit records, never stored, never deleted. */
 export const PREDEFINED: readonly NetworkRecord[] = [...PREDEFINED_NETWORKS].map(([name, driver]) => ({
-  id: name, name, driver, mtu: 1500, internal: false, masquerade: false, icc: true, labels: {}, adopted: false, state: 'ready',
+  id: name,
+  name,
+  driver,
+  mtu: 1500,
+  internal: false,
+  masquerade: false,
+  icc: true,
+  labels: {},
+  adopted: false,
+  state: 'ready',
 }));
 
 export interface SandboxRecord {

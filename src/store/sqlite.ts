@@ -134,7 +134,10 @@ export class SqliteStore implements Store {
       for (const r of this.#q.events.all(cursor, prefix, prefixEnd(prefix))) {
         if (closed) return;
         cursor = r.revision;
-        const e: WatchEvent = r.type === 'put' ? { type: 'put', key: r.key, value: parseRecord(r.key, r.value!), revision: r.revision } : { type: 'delete', key: r.key, revision: r.revision };
+        const e: WatchEvent =
+          r.type === 'put'
+            ? { type: 'put', key: r.key, value: parseRecord(r.key, r.value!), revision: r.revision }
+            : { type: 'delete', key: r.key, revision: r.revision };
         onEvent(e);
       }
     };

@@ -27,9 +27,7 @@ export interface Condition {
   readonly modRevision: number;
 }
 
-export type Op =
-  | { readonly type: 'put'; readonly key: string; readonly value: unknown }
-  | { readonly type: 'delete'; readonly key: string };
+export type Op = { readonly type: 'put'; readonly key: string; readonly value: unknown } | { readonly type: 'delete'; readonly key: string };
 
 export interface TxnResult {
   /** false: a condition failed and nothing was written. */

@@ -10,7 +10,17 @@ const visible = (s: string): string => s.replaceAll('\x1b', 'ESC');
 
 const BAD = 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n';
 
-const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string, string>; isTTY?: boolean; stdoutTTY?: boolean; code: number; stdout?: RegExp; stderr?: RegExp }[] = [
+const cases: {
+  name: string;
+  argv: string[];
+  stdin?: string;
+  env?: Record<string, string>;
+  isTTY?: boolean;
+  stdoutTTY?: boolean;
+  code: number;
+  stdout?: RegExp;
+  stderr?: RegExp;
+}[] = [
   { name: 'no command', argv: [], code: 64, stderr: /no command given/ },
   { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n(?: {2}\w+ .*\n)* {2}validate/ },
   { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /usage: netd validate -f PATH/ },
@@ -23,17 +33,65 @@ const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string
   { name: 'bad -o', argv: ['validate', '-o', 'xml', '-f', '-'], code: 64, stderr: /-o must be one of table, json, yaml/ },
   { name: 'bad --log-level', argv: ['--log-level', 'loud', 'version'], code: 64, stderr: /--log-level must be one of/ },
   { name: 'validate without -f', argv: ['validate'], code: 64, stderr: /-f PATH is required/ },
-  { name: 'global flags before the command', argv: ['--state-dir', '/tmp/x', '-o', 'json', 'validate', '-f', join(ROOT, 'netd.yaml')], code: 0, stdout: /^\[\]\n$/ },
+  {
+    name: 'global flags before the command',
+    argv: ['--state-dir', '/tmp/x', '-o', 'json', 'validate', '-f', join(ROOT, 'netd.yaml')],
+    code: 0,
+    stdout: /^\[\]\n$/,
+  },
   { name: 'valid examples directory', argv: ['validate', '-f', join(ROOT, 'examples')], code: 0, stdout: /^valid: 5 networks, 8 containers, 9 attachments\n$/ },
-  { name: 'invalid stdin', argv: ['validate', '-f', '-'], stdin: BAD, code: 65, stderr: /^<stdin>:3:15: networks\.n\.subnet: 10\.88\.0\.7\/24 has host bits set \(did you mean 10\.88\.0\.0\/24\?\)\n1 error\n$/ },
+  {
+    name: 'invalid stdin',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    code: 65,
+    stderr: /^<stdin>:3:15: networks\.n\.subnet: 10\.88\.0\.7\/24 has host bits set \(did you mean 10\.88\.0\.0\/24\?\)\n1 error\n$/,
+  },
   { name: 'invalid -o yaml', argv: ['validate', '-o', 'yaml', '-f', '-'], stdin: BAD, code: 65, stdout: /- file: <stdin>\n {2}line: 3\n {2}column: 15/ },
-  { name: 'caret excerpt on a terminal, no color', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { NO_COLOR: '1' }, code: 65, stderr: /\n {2} {2}n: \{subnet: 10\.88\.0\.7\/24\}\n {2} {14}\^\n/ },
+  {
+    name: 'caret excerpt on a terminal, no color',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    isTTY: true,
+    env: { NO_COLOR: '1' },
+    code: 65,
+    stderr: /\n {2} {2}n: \{subnet: 10\.88\.0\.7\/24\}\n {2} {14}\^\n/,
+  },
   { name: 'color on a terminal', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /ESC\[1m<stdin>:3:15:ESC\[0m/ },
   { name: '--no-color on a terminal', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, isTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
-  { name: 'FORCE_COLOR colours a stderr that is no terminal', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^ESC\[1m<stdin>:3:15:ESC\[0m/ },
-  { name: 'FORCE_COLOR wins over NO_COLOR', argv: ['validate', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1', NO_COLOR: '1' }, code: 65, stderr: /^ESC\[1m<stdin>/ },
-  { name: 'FORCE_COLOR=0 on a terminal: no colour', argv: ['validate', '-f', '-'], stdin: BAD, isTTY: true, env: { FORCE_COLOR: '0' }, code: 65, stderr: /^<stdin>:3:15: / },
-  { name: '--no-color wins over FORCE_COLOR', argv: ['validate', '--no-color', '-f', '-'], stdin: BAD, env: { FORCE_COLOR: '1' }, code: 65, stderr: /^<stdin>:3:15: / },
+  {
+    name: 'FORCE_COLOR colours a stderr that is no terminal',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    env: { FORCE_COLOR: '1' },
+    code: 65,
+    stderr: /^ESC\[1m<stdin>:3:15:ESC\[0m/,
+  },
+  {
+    name: 'FORCE_COLOR wins over NO_COLOR',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    env: { FORCE_COLOR: '1', NO_COLOR: '1' },
+    code: 65,
+    stderr: /^ESC\[1m<stdin>/,
+  },
+  {
+    name: 'FORCE_COLOR=0 on a terminal: no colour',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    isTTY: true,
+    env: { FORCE_COLOR: '0' },
+    code: 65,
+    stderr: /^<stdin>:3:15: /,
+  },
+  {
+    name: '--no-color wins over FORCE_COLOR',
+    argv: ['validate', '--no-color', '-f', '-'],
+    stdin: BAD,
+    env: { FORCE_COLOR: '1' },
+    code: 65,
+    stderr: /^<stdin>:3:15: /,
+  },
   { name: 'a terminal on stdout does not colour stderr', argv: ['validate', '-f', '-'], stdin: BAD, stdoutTTY: true, code: 65, stderr: /^<stdin>:3:15: / },
   { name: '-o=json', argv: ['version', '-o=json'], code: 0, stdout: /^\{"version":"\d/ },
   { name: '-o=json before the command', argv: ['-o=json', 'version'], code: 0, stdout: /^\{"version":"\d/ },
@@ -42,7 +100,12 @@ const cases: { name: string; argv: string[]; stdin?: string; env?: Record<string
   { name: '--version -o json', argv: ['--version', '-o', 'json'], code: 0, stdout: /^\{"version":"\d/ },
   { name: 'validate accepts an empty stdin', argv: ['validate', '-f', '-'], stdin: '', code: 0, stdout: /^valid: 0 networks, 0 containers, 0 attachments\n$/ },
   { name: 'control characters in an unknown command are escaped', argv: ['val\x1b[2Jdate'], code: 64, stderr: /^netd: unknown command "val\\x1b\[2Jdate"/ },
-  { name: 'control characters in a flag value are escaped', argv: ['validate', '-o', 'x\ny', '-f', '-'], code: 64, stderr: /^netd: -o must be one of table, json, yaml, not "x\\ny"\n/ },
+  {
+    name: 'control characters in a flag value are escaped',
+    argv: ['validate', '-o', 'x\ny', '-f', '-'],
+    code: 64,
+    stderr: /^netd: -o must be one of table, json, yaml, not "x\\ny"\n/,
+  },
   { name: 'a missing -f names the command once', argv: ['apply'], code: 64, stderr: /^netd apply: -f PATH is required\n$/ },
 ];
 

@@ -30,7 +30,13 @@ attachments:
   - { container: api, network: front }
 `;
 
-const EMPTY_KERNEL: KernelView = { host: { links: [], addresses: [], routes: [] }, netnsNames: new Set(), sandboxes: new Map(), files: new Map(), firewall: [] };
+const EMPTY_KERNEL: KernelView = {
+  host: { links: [], addresses: [], routes: [] },
+  netnsNames: new Set(),
+  sandboxes: new Map(),
+  files: new Map(),
+  firewall: [],
+};
 
 interface Fake {
   api: NetworkController;
@@ -60,7 +66,12 @@ async function setup(failOn?: RegExp): Promise<Fake> {
     syncFirewall: async () => false,
   };
   const c = new Controller({
-    store, host, drivers: defaultDrivers(), ipam: await Ipam.load(store, r.state, staticHostInfo([], [])), kernel: EMPTY_KERNEL, log: silentLogger,
+    store,
+    host,
+    drivers: defaultDrivers(),
+    ipam: await Ipam.load(store, r.state, staticHostInfo([], [])),
+    kernel: EMPTY_KERNEL,
+    log: silentLogger,
   });
   return { api: new NetworkController(c), store, desired: r.state, batches };
 }
@@ -78,7 +89,10 @@ async function commitAll(f: Fake): Promise<CommitResult> {
 }
 
 async function buildAll(f: Fake): Promise<void> {
-  assert.deepEqual((await commitAll(f)).failed.map((s) => s.label), []);
+  assert.deepEqual(
+    (await commitAll(f)).failed.map((s) => s.label),
+    [],
+  );
 }
 
 test('one transaction: one host batch per phase and one batch per namespace', async () => {
@@ -90,20 +104,32 @@ test('one transaction: one host batch per phase and one batch per namespace', as
   assert.ok(host.indexOf('netns add web') < host.findIndex((l) => l.includes('type veth')), 'namespaces before veths');
   assert.ok(host.some((l) => l.startsWith('link add nd-') && l.includes('type bridge')));
   const records = await f.store.list<{ state: string }>(ENDPOINTS);
-  assert.deepEqual(records.map((r) => r.value.state), ['ready', 'ready']);
+  assert.deepEqual(
+    records.map((r) => r.value.state),
+    ['ready', 'ready'],
+  );
   assert.equal((await f.store.list(IPAM)).length, 2);
 });
 
 test('a failed step is undone, its records and addresses removed, the others kept, the error is the original', async () => {
   const f = await setup(/peer name eth0 .*netns web/);
   const r = await commitAll(f);
-  assert.deepEqual(r.failed.map((s) => s.label), ['create endpoint "web/front"']);
+  assert.deepEqual(
+    r.failed.map((s) => s.label),
+    ['create endpoint "web/front"'],
+  );
   assert.match(String((r.failed[0]!.error as Error).message), /File exists/);
   const eps = await f.store.list<{ container: string; state: string }>(ENDPOINTS);
-  assert.deepEqual(eps.map((e) => [e.value.container, e.value.state]), [['api', 'ready']]);
+  assert.deepEqual(
+    eps.map((e) => [e.value.container, e.value.state]),
+    [['api', 'ready']],
+  );
   assert.equal((await f.store.list(IPAM)).length, 1, 'the failed endpoint released its address');
   const undo = f.batches.filter((b) => b.force);
-  assert.ok(undo.some((b) => b.lines.some((l) => l.startsWith('link del dev nd'))), 'its veth is removed best-effort');
+  assert.ok(
+    undo.some((b) => b.lines.some((l) => l.startsWith('link del dev nd'))),
+    'its veth is removed best-effort',
+  );
   // The host batch went on after the failing step: api's veth was created after web's failed.
   const hostRuns = f.batches.filter((b) => b.ns === undefined && !b.force);
   assert.ok(hostRuns.length >= 2, 'resumed after the failed step');

@@ -41,7 +41,10 @@ export async function tcpExchange(
 ): Promise<string | undefined> {
   const timeoutMs = o.timeoutMs ?? 1500;
   const to = o.connect ?? { addr, port };
-  const server = nodeIn(serverNs, `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d+' from '+c.remoteAddress);s.close()}));s.listen(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`);
+  const server = nodeIn(
+    serverNs,
+    `const s=require('net').createServer(c=>c.on('data',d=>{c.end('pong:'+d+' from '+c.remoteAddress);s.close()}));s.listen(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`,
+  );
   await Promise.race([server.ready, server.done]);
   const client = nodeIn(
     clientNs,

@@ -14,7 +14,16 @@ export function attachment(container: string, network: string, ipv4?: string, ip
 
 export function desired(p: { attachments?: DesiredAttachment[]; pools?: AddressPool[]; subnets?: Record<string, string> } = {}): DesiredState {
   const networks = Object.entries(p.subnets ?? {}).map(([name, subnet]) => ({
-    name, driver: 'bridge' as const, ipv4: { subnet, reserved: [] }, mtu: 1500, internal: false, masquerade: true, icc: true, labels: {}, adopt: false, loc,
+    name,
+    driver: 'bridge' as const,
+    ipv4: { subnet, reserved: [] },
+    mtu: 1500,
+    internal: false,
+    masquerade: true,
+    icc: true,
+    labels: {},
+    adopt: false,
+    loc,
   }));
   return { version: 1, addressPools: p.pools ?? [], networks, containers: [], attachments: p.attachments ?? [] };
 }
@@ -25,7 +34,18 @@ export function fam(subnet: string, gateway: string, more: { ipRange?: string; r
 
 export function network(name: string, ipv4?: FamilyRecord, ipv6?: FamilyRecord): NetworkRecord {
   return {
-    id: `id-${name}`, name, driver: 'bridge', ipv4, ipv6, mtu: 1500, internal: false, masquerade: true, icc: true, labels: {}, adopted: false, state: 'ready',
+    id: `id-${name}`,
+    name,
+    driver: 'bridge',
+    ipv4,
+    ipv6,
+    mtu: 1500,
+    internal: false,
+    masquerade: true,
+    icc: true,
+    labels: {},
+    adopted: false,
+    state: 'ready',
   };
 }
 

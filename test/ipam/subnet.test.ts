@@ -37,7 +37,11 @@ const cases: Case[] = [
     routes: ['10.210.0.0/16'],
     want: /^network "net": no free \/24 left in pool 10\.210\.0\.0\/16 \(256 in use\)$/,
   },
-  { name: 'exhaustion of every default pool names each', routes: ['10.0.0.0/8', '172.16.0.0/12'], want: /10\.210\.0\.0\/16 \(256 in use\); no free \/24 left in pool 172\.30\.0\.0\/16 \(256 in use\)/ },
+  {
+    name: 'exhaustion of every default pool names each',
+    routes: ['10.0.0.0/8', '172.16.0.0/12'],
+    want: /10\.210\.0\.0\/16 \(256 in use\); no free \/24 left in pool 172\.30\.0\.0\/16 \(256 in use\)/,
+  },
   { name: 'a pool that cannot be cut that way', desired: desired({ pools: pool('10.0.0.0/24', 16) }), want: /pool 10\.0\.0\.0\/24 cannot be cut into \/16s/ },
 ];
 
@@ -46,7 +50,11 @@ describe('ipam chooseSubnet', () => {
     test(tc.name, async () => {
       const { ipam } = await setup(tc.recorded ?? [], tc.desired ?? desired(), staticHostInfo(tc.routes ?? [], tc.nameservers ?? []));
       if (typeof tc.want === 'string') assert.equal(ipam.chooseSubnet('net'), tc.want);
-      else assert.throws(() => ipam.chooseSubnet('net'), (e: unknown) => isNetdError(e) && (tc.want as RegExp).test(e.message));
+      else
+        assert.throws(
+          () => ipam.chooseSubnet('net'),
+          (e: unknown) => isNetdError(e) && (tc.want as RegExp).test(e.message),
+        );
     });
   }
 
@@ -56,7 +64,10 @@ describe('ipam chooseSubnet', () => {
   });
 
   test('the default pools', () => {
-    assert.deepEqual(DEFAULT_POOLS, [{ base: '10.210.0.0/16', size: 24 }, { base: '172.30.0.0/16', size: 24 }]);
+    assert.deepEqual(DEFAULT_POOLS, [
+      { base: '10.210.0.0/16', size: 24 },
+      { base: '172.30.0.0/16', size: 24 },
+    ]);
   });
 });
 

@@ -75,7 +75,13 @@ async function randomRun(seed: number): Promise<void> {
   const ipRange = pick([undefined, '10.5.0.32/27', '10.5.0.0/27']);
   const net = network('n', fam('10.5.0.0/26', gateway, { reserved, ipRange }));
   const owners = Array.from({ length: 70 }, (_, i) => `c${i}`);
-  const statics = new Map<string, string>([['c0', '10.5.0.20'], ['c1', '10.5.0.45'], ['c2', '10.5.0.60']].filter(([, a]) => a !== gateway && !reserved.includes(a!)) as [string, string][]);
+  const statics = new Map<string, string>(
+    [
+      ['c0', '10.5.0.20'],
+      ['c1', '10.5.0.45'],
+      ['c2', '10.5.0.60'],
+    ].filter(([, a]) => a !== gateway && !reserved.includes(a!)) as [string, string][],
+  );
   const d = desired({ attachments: [...statics].map(([c, a]) => attachment(c, 'n', a)) });
   const { store, ipam } = await setup([net], d, host);
   const range = ipRange ?? '10.5.0.0/26';

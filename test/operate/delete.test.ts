@@ -43,8 +43,14 @@ attachments:
 `;
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-const netns = (): string[] => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter(Boolean).sort();
-const names = async (kind: string): Promise<string[]> => (JSON.parse((await host.cli(['get', kind, '-o', 'json'])).stdout) as { name: string }[]).map((o) => o.name);
+const netns = (): string[] =>
+  ip('netns', 'list')
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean)
+    .sort();
+const names = async (kind: string): Promise<string[]> =>
+  (JSON.parse((await host.cli(['get', kind, '-o', 'json'])).stdout) as { name: string }[]).map((o) => o.name);
 
 let host: TestHost;
 let files: { a: string; b: string; c: string };
@@ -64,14 +70,26 @@ test('delete -f removes exactly the declared objects and leaves the others worki
   assert.equal(a.code, 0, a.stderr);
   const r = await host.cli(['delete', '-f', files.a]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('-')), [
-    '- delete attachment a1/a-net', '- delete attachment a2/a-net', '- delete attachment a3/a-net',
-    '- delete container a1', '- delete container a2', '- delete container a3', '- delete network a-net',
-  ]);
+  assert.deepEqual(
+    r.stdout.split('\n').filter((l) => l.startsWith('-')),
+    [
+      '- delete attachment a1/a-net',
+      '- delete attachment a2/a-net',
+      '- delete attachment a3/a-net',
+      '- delete container a1',
+      '- delete container a2',
+      '- delete container a3',
+      '- delete network a-net',
+    ],
+  );
   assert.match(r.stderr, /0 created, 7 deleted, 0 failed/);
   assert.deepEqual(netns(), ['b1', 'b2', 'op-adopted'], 'a1 and a2 deleted; the adopted namespace stays');
   for (const ns of ['a1', 'a2', 'op-adopted']) assert.ok(!existsSync(`/etc/netns/${ns}`), `/etc/netns/${ns} removed`);
-  assert.deepEqual(JSON.parse(ip('-j', '-n', 'op-adopted', 'link', 'show')).map((l: { ifname: string }) => l.ifname), ['lo'], 'its veth is gone');
+  assert.deepEqual(
+    JSON.parse(ip('-j', '-n', 'op-adopted', 'link', 'show')).map((l: { ifname: string }) => l.ifname),
+    ['lo'],
+    'its veth is gone',
+  );
   assert.deepEqual(await names('networks'), ['b-net']);
   assert.deepEqual(await names('containers'), ['b1', 'b2']);
   assert.ok(await tcpRoundTrip('b1', 'b2', '10.92.0.12'), 'b1 → b2 still connected');

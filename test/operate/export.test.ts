@@ -37,8 +37,12 @@ test('export of the examples validates and re-applies to a no-op diff', { skip }
   assert.equal(d.code, 0, `${d.stdout}\n${ex.stdout}`);
   const doc = parse(ex.stdout);
   assert.deepEqual(doc.networks['ex-dual'], {
-    subnet: '10.88.5.0/24', gateway: '10.88.5.1', ipRange: '10.88.5.128/25', reserved: ['10.88.5.2'],
-    ipv6: { subnet: 'fd00:88:5::/64', gateway: 'fd00:88:5::1' }, mtu: 1400,
+    subnet: '10.88.5.0/24',
+    gateway: '10.88.5.1',
+    ipRange: '10.88.5.128/25',
+    reserved: ['10.88.5.2'],
+    ipv6: { subnet: 'fd00:88:5::/64', gateway: 'fd00:88:5::1' },
+    mtu: 1400,
   });
   assert.equal(doc.networks['ex-back'].masquerade, false);
   const dynamic = doc.attachments.find((x: { container: string }) => x.container === 'netd-ex-dynamic');
@@ -77,11 +81,18 @@ test('predefined host and none: attached undeclared, in sync after apply, export
   assert.ok(existsSync('/run/netns/alone'), 'a container on none gets its own namespace');
   assert.ok(!existsSync('/run/netns/onhost'), 'a container on host shares the host namespace');
   const lo = JSON.parse(execFileSync('ip', ['-n', 'alone', '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[];
-  assert.deepEqual(lo.map((l) => l.ifname), ['lo'], 'none: loopback only');
+  assert.deepEqual(
+    lo.map((l) => l.ifname),
+    ['lo'],
+    'none: loopback only',
+  );
   const ex = await host.cli(['export']);
   const doc = parse(ex.stdout);
   assert.equal(doc.networks, undefined, 'host and none are not exported as networks');
-  assert.deepEqual(doc.attachments, [{ container: 'alone', network: 'none' }, { container: 'onhost', network: 'host' }]);
+  assert.deepEqual(doc.attachments, [
+    { container: 'alone', network: 'none' },
+    { container: 'onhost', network: 'host' },
+  ]);
   const again = await host.diff(ex.stdout);
   assert.equal(again.code, 0, `${again.stdout}\n${ex.stdout}`);
 });

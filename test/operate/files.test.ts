@@ -189,7 +189,10 @@ test('a record that is not JSON: doctor names its key with a fix, the others a s
     assert.equal(d.code, 1);
     const checks = JSON.parse(d.stdout) as Check[];
     const bad = checks.filter((c) => c.status === 'problem' && c.group === 'store');
-    assert.deepEqual(bad.map((c) => [c.name, c.detail]), [['records', `record "${key}" is not valid JSON`]]);
+    assert.deepEqual(
+      bad.map((c) => [c.name, c.detail]),
+      [['records', `record "${key}" is not valid JSON`]],
+    );
     assert.match(bad[0]!.fix!, new RegExp(`sqlite3 \\S+netd\\.db "DELETE FROM kv WHERE key = '${key}'"`));
     assert.equal(checks.find((c) => c.group === 'leaks')?.status, 'skipped');
     const message = `store: record "${key}" is not valid JSON (netd doctor tells how to repair it)`;

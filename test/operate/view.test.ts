@@ -33,7 +33,15 @@ const tables: { name: string; args: string[]; rows: (string | RegExp)[][] }[] = 
       ['front', 'bridge', '10.88.0.0/24', '10.88.0.1', /^nd-[0-9a-f]{12}$/, 'api,web'],
     ],
   },
-  { name: 'containers', args: ['get', 'containers'], rows: [['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS'], ['api', 'api', 'api', 'back,front'], ['web', 'web', 'www', 'front']] },
+  {
+    name: 'containers',
+    args: ['get', 'containers'],
+    rows: [
+      ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS'],
+      ['api', 'api', 'api', 'back,front'],
+      ['web', 'web', 'www', 'front'],
+    ],
+  },
   {
     name: 'attachments',
     args: ['get', 'attachments'],
@@ -73,7 +81,13 @@ test('get networks -o json and -o yaml carry the same objects', { skip }, async 
   assert.equal(j.code, 0, j.stderr);
   const objects = JSON.parse(j.stdout) as { name: string; containers: string[]; ipv6Subnet?: string }[];
   assert.deepEqual(parse(y.stdout), objects);
-  assert.deepEqual(objects.map((o) => [o.name, o.containers]), [['back', ['api']], ['front', ['api', 'web']]]);
+  assert.deepEqual(
+    objects.map((o) => [o.name, o.containers]),
+    [
+      ['back', ['api']],
+      ['front', ['api', 'web']],
+    ],
+  );
   assert.equal(objects[0]!.ipv6Subnet, 'fd00:89::/64');
   const one = JSON.parse((await host.cli(['get', 'container', 'web', '-o', 'json'])).stdout) as { hostname: string };
   assert.equal(one.hostname, 'www');
@@ -119,7 +133,10 @@ test('inspect network: docker-style IPAM, options and containers by endpoint id'
   assert.equal(n!.Name, 'back');
   assert.match(n!.Id, /^[0-9a-f]{64}$/);
   assert.equal(n!.Scope, 'local');
-  assert.deepEqual(n!.IPAM.Config, [{ Subnet: '10.89.0.0/24', Gateway: '10.89.0.1' }, { Subnet: 'fd00:89::/64', Gateway: 'fd00:89::1' }]);
+  assert.deepEqual(n!.IPAM.Config, [
+    { Subnet: '10.89.0.0/24', Gateway: '10.89.0.1' },
+    { Subnet: 'fd00:89::/64', Gateway: 'fd00:89::1' },
+  ]);
   assert.deepEqual(n!.Options, { bridge: 'br-back', mtu: '1400', masquerade: 'true', icc: 'true' });
   const eps = Object.entries(n!.Containers);
   assert.equal(eps.length, 1);
@@ -141,8 +158,19 @@ test('inspect container: sandbox key, dns and per-network settings', { skip }, a
   assert.deepEqual(
     { ...web!.Networks.front, NetworkID: undefined, EndpointID: undefined },
     {
-      NetworkID: undefined, EndpointID: undefined, Interface: 'eth0', IPAddress: '10.88.0.10', IPPrefixLen: 24, Gateway: '10.88.0.1',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPv6Gateway: '', MacAddress: '02:42:0a:58:00:0a', Aliases: [], GatewayPriority: 0, Ports: ['18080->80/tcp'],
+      NetworkID: undefined,
+      EndpointID: undefined,
+      Interface: 'eth0',
+      IPAddress: '10.88.0.10',
+      IPPrefixLen: 24,
+      Gateway: '10.88.0.1',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPv6Gateway: '',
+      MacAddress: '02:42:0a:58:00:0a',
+      Aliases: [],
+      GatewayPriority: 0,
+      Ports: ['18080->80/tcp'],
     },
   );
   assert.deepEqual(Object.keys(api!.Networks), ['back', 'front']);

@@ -5,19 +5,43 @@ import { isNetdError } from '../../src/errors.js';
 import { FakeRunner } from './fake.js';
 
 const lineCases: { name: string; build: (b: IpBatch) => IpBatch; want: string[] }[] = [
-  { name: 'bridge with alias sets the alias on a second line', build: (b) => b.linkAddBridge('br0', { mtu: 1400, alias: 'netd:network:ab', up: true }), want: ['link add br0 mtu 1400 up type bridge', 'link set dev br0 alias netd:network:ab'] },
+  {
+    name: 'bridge with alias sets the alias on a second line',
+    build: (b) => b.linkAddBridge('br0', { mtu: 1400, alias: 'netd:network:ab', up: true }),
+    want: ['link add br0 mtu 1400 up type bridge', 'link set dev br0 alias netd:network:ab'],
+  },
   {
     name: 'veth peer created in the namespace',
     build: (b) => b.linkAddVeth('nd1', 'eth0', { peerNetns: 'web', peerMac: '02:42:0A:00:00:02', peerMtu: 1450 }),
     want: ['link add nd1 type veth peer name eth0 netns web address 02:42:0a:00:00:02 mtu 1450'],
   },
-  { name: 'digit-only namespace passed as a path', build: (b) => b.linkAddVeth('nd1', 'eth0', { peerNetns: '42' }), want: ['link add nd1 type veth peer name eth0 netns /run/netns/42'] },
-  { name: 'vxlan', build: (b) => b.linkAddVxlan('vx1', { vni: 7, port: 4789, local: '192.0.2.1', learning: false }), want: ['link add vx1 type vxlan id 7 dstport 4789 local 192.0.2.1 nolearning'] },
-  { name: 'link set', build: (b) => b.linkSet('v', { master: null, name: 'w', up: false }).linkSet('w', { master: 'br0', up: true }), want: ['link set dev v nomaster name w down', 'link set dev w master br0 up'] },
+  {
+    name: 'digit-only namespace passed as a path',
+    build: (b) => b.linkAddVeth('nd1', 'eth0', { peerNetns: '42' }),
+    want: ['link add nd1 type veth peer name eth0 netns /run/netns/42'],
+  },
+  {
+    name: 'vxlan',
+    build: (b) => b.linkAddVxlan('vx1', { vni: 7, port: 4789, local: '192.0.2.1', learning: false }),
+    want: ['link add vx1 type vxlan id 7 dstport 4789 local 192.0.2.1 nolearning'],
+  },
+  {
+    name: 'link set',
+    build: (b) => b.linkSet('v', { master: null, name: 'w', up: false }).linkSet('w', { master: 'br0', up: true }),
+    want: ['link set dev v nomaster name w down', 'link set dev w master br0 up'],
+  },
   { name: 'v6 default route', build: (b) => b.routeReplace({ dst: 'default', via: 'fd00::1' }), want: ['route replace ::/0 via fd00::1 proto 78'] },
   { name: 'v4 route', build: (b) => b.routeAdd({ dst: '10.1.0.0/16', dev: 'br0', metric: 5 }), want: ['route add 10.1.0.0/16 dev br0 proto 78 metric 5'] },
-  { name: 'addresses', build: (b) => b.addrAdd('eth0', 'fd00::2/64', { nodad: true }).addrDel('eth0', '10.0.0.2/24'), want: ['addr add fd00::2/64 dev eth0 nodad', 'addr del 10.0.0.2/24 dev eth0'] },
-  { name: 'neighbour', build: (b) => b.neighReplace('vx1', '10.5.0.0', '02:00:00:00:00:01'), want: ['neigh replace 10.5.0.0 lladdr 02:00:00:00:00:01 dev vx1 nud permanent'] },
+  {
+    name: 'addresses',
+    build: (b) => b.addrAdd('eth0', 'fd00::2/64', { nodad: true }).addrDel('eth0', '10.0.0.2/24'),
+    want: ['addr add fd00::2/64 dev eth0 nodad', 'addr del 10.0.0.2/24 dev eth0'],
+  },
+  {
+    name: 'neighbour',
+    build: (b) => b.neighReplace('vx1', '10.5.0.0', '02:00:00:00:00:01'),
+    want: ['neigh replace 10.5.0.0 lladdr 02:00:00:00:00:01 dev vx1 nud permanent'],
+  },
 ];
 
 for (const tc of lineCases) test(`batch lines: ${tc.name}`, () => assert.deepEqual(tc.build(new IpBatch()).lines(), tc.want));
@@ -30,14 +54,22 @@ const invalid: { name: string; build: (b: IpBatch) => void }[] = [
   { name: 'bad mac', build: (b) => b.linkSet('eth0', { mac: 'zz' }) },
   { name: 'bad namespace path', build: (b) => b.linkAddVeth('a', 'b', { peerNetns: '/proc/../x' }) },
 ];
-for (const tc of invalid) test(`batch rejects: ${tc.name}`, () => assert.throws(() => tc.build(new IpBatch()), (e) => isNetdError(e, 'invalid')));
+for (const tc of invalid)
+  test(`batch rejects: ${tc.name}`, () =>
+    assert.throws(
+      () => tc.build(new IpBatch()),
+      (e) => isNetdError(e, 'invalid'),
+    ));
 
 test('fdb lines go to a bridge batch after the ip batch', async () => {
   const f = new FakeRunner();
   await runBatch(f, 'web', new IpBatch().linkAddVxlan('vx1', { vni: 1, port: 8472 }).fdbAppend('vx1', '02:00:00:00:00:01', '192.0.2.2'));
   assert.deepEqual(
     f.calls.map((c) => c.argv),
-    [['ip', '-n', 'web', '-batch', '-'], ['nsenter', '--net=/run/netns/web', 'bridge', '-batch', '-']],
+    [
+      ['ip', '-n', 'web', '-batch', '-'],
+      ['nsenter', '--net=/run/netns/web', 'bridge', '-batch', '-'],
+    ],
   );
   assert.equal(f.calls[1]!.opts.input, 'fdb append 02:00:00:00:00:01 dev vx1 dst 192.0.2.2 self permanent\n');
 });
@@ -62,7 +94,13 @@ test('empty batch spawns nothing; CountingRunner counts writes', async () => {
   const c = new CountingRunner(new FakeRunner());
   await runBatches(c, { host: new IpBatch(), namespaces: new Map([['a', new IpBatch()]]) });
   assert.equal(c.calls, 0);
-  await runBatches(c, { host: new IpBatch().linkDel('x'), namespaces: new Map([['a', new IpBatch().linkDel('y')], ['/proc/1/ns/net', new IpBatch().linkDel('z')]]) });
+  await runBatches(c, {
+    host: new IpBatch().linkDel('x'),
+    namespaces: new Map([
+      ['a', new IpBatch().linkDel('y')],
+      ['/proc/1/ns/net', new IpBatch().linkDel('z')],
+    ]),
+  });
   assert.deepEqual([c.calls, c.writes], [3, 3]);
   assert.deepEqual(c.log[2]!.argv, ['nsenter', '--net=/proc/1/ns/net', 'ip', '-batch', '-']);
   c.reset();
@@ -87,7 +125,10 @@ test('mapPool bounds concurrency, keeps order, stops on failure', async () => {
   assert.deepEqual(out, [2, 4, 6, 8, 10, 12]);
   assert.equal(peak, 2);
   const started: number[] = [];
-  await assert.rejects(mapPool([1, 2, 3, 4], 1, async (n) => (started.push(n), n === 2 ? Promise.reject(new Error('x')) : n)), /x/);
+  await assert.rejects(
+    mapPool([1, 2, 3, 4], 1, async (n) => (started.push(n), n === 2 ? Promise.reject(new Error('x')) : n)),
+    /x/,
+  );
   assert.deepEqual(started, [1, 2]);
 });
 

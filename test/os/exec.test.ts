@@ -9,8 +9,16 @@ const cases: { name: string; argv: string[]; input?: string; timeoutMs?: number;
   { name: 'stdin reaches the command and stdout comes back whole', argv: ['cat'], input: 'a\nb\n', stdout: 'a\nb\n' },
   { name: 'LC_ALL=C is set', argv: ['printenv', 'LC_ALL'], stdout: 'C\n' },
   { name: 'input the command never reads is not an error', argv: ['true'], input: 'x'.repeat(1 << 20), stdout: '' },
-  { name: 'a non-zero exit is a KernelError with its code and stderr', argv: ['ls', '/nonexistent-netd'], error: (e) => e.exitCode === 2 && e.kind === 'not-found' && /nonexistent-netd/.test(e.stderr) },
-  { name: 'a missing program is an error of kind other, not "not found"', argv: ['netd-no-such-program'], error: (e) => e.kind === 'other' && /ENOENT/.test(e.stderr) },
+  {
+    name: 'a non-zero exit is a KernelError with its code and stderr',
+    argv: ['ls', '/nonexistent-netd'],
+    error: (e) => e.exitCode === 2 && e.kind === 'not-found' && /nonexistent-netd/.test(e.stderr),
+  },
+  {
+    name: 'a missing program is an error of kind other, not "not found"',
+    argv: ['netd-no-such-program'],
+    error: (e) => e.kind === 'other' && /ENOENT/.test(e.stderr),
+  },
   { name: 'the deadline kills the command: busy (retryable)', argv: ['sleep', '5'], timeoutMs: 100, error: (e) => e.kind === 'busy' && e.code === 'retry' },
 ];
 

@@ -35,7 +35,11 @@ after(async () => {
 });
 
 test('nft: apply, re-apply diffs to nothing, a broken script changes nothing', { skip }, async () => {
-  assert.deepEqual(await rulesetDrift(runner, undefined, twoNetworks), ['table inet netd: missing', 'table inet netd-nat: missing', 'table bridge netd: missing']);
+  assert.deepEqual(await rulesetDrift(runner, undefined, twoNetworks), [
+    'table inet netd: missing',
+    'table inet netd-nat: missing',
+    'table bridge netd: missing',
+  ]);
   await applyRuleset(runner, undefined, twoNetworks);
   assert.deepEqual(await rulesetDrift(runner, undefined, twoNetworks), []);
   const broken = renderRuleset({ ...twoNetworks, ports: [] }) + 'add rule inet netd forward counter bogus\n';
@@ -57,7 +61,13 @@ test('TCP round trip between two namespaces over a bridge', { skip }, async () =
     .linkSet('tt-v1', { master: 'tt-br', up: true })
     .linkSet('tt-v2', { master: 'tt-br', up: true });
   const inside = (addr: string): IpBatch => new IpBatch().linkSet('lo', { up: true }).linkSet('eth0', { up: true }).addrAdd('eth0', addr);
-  await runBatches(runner, { host, namespaces: new Map([['tt-a', inside('10.66.0.2/24')], ['tt-b', inside('10.66.0.3/24')]]) });
+  await runBatches(runner, {
+    host,
+    namespaces: new Map([
+      ['tt-a', inside('10.66.0.2/24')],
+      ['tt-b', inside('10.66.0.3/24')],
+    ]),
+  });
 
   assert.ok(await tcpRoundTrip('tt-a', 'tt-b', '10.66.0.3'), 'tt-a → tt-b over tt-br');
 

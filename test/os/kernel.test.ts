@@ -46,7 +46,10 @@ test('namespace: add, exists, observe, delete', { skip }, async () => {
   const st = await new IpObserver(runner).observe({ namespaces: ['kt-a', 'kt-none'] });
   assert.ok(st.namespaces.some((n) => n.name === 'kt-a'));
   assert.equal(st.views.get('kt-none'), null);
-  assert.deepEqual(st.views.get('kt-a')?.links.map((l) => l.name), ['lo']);
+  assert.deepEqual(
+    st.views.get('kt-a')?.links.map((l) => l.name),
+    ['lo'],
+  );
   await deleteNamespace(runner, 'kt-a');
   assert.equal(await namespaceExists(runner, 'kt-a'), false);
   await assert.rejects(deleteNamespace(runner, '/proc/1/ns/net'), /never created or deleted/);
@@ -81,7 +84,10 @@ test('veth: the peer lands in the namespace, with its partner checked', { skip }
   assert.equal((await ensureVeth(runner, undefined, 'kt-v0', 'eth0', opts)).created, false);
   await assert.rejects(ensureVeth(runner, undefined, 'kt-v0', 'eth1', opts), { code: 'conflict', message: /peer "eth1" not found in namespace "kt-b"/ });
   await runBatch(runner, undefined, new IpBatch().linkDel('kt-v0').linkDel('kt-br'));
-  assert.deepEqual(((await new IpObserver(runner).view('kt-b'))?.links ?? []).map((l) => l.name), ['lo']);
+  assert.deepEqual(
+    ((await new IpObserver(runner).view('kt-b'))?.links ?? []).map((l) => l.name),
+    ['lo'],
+  );
   await deleteNamespace(runner, 'kt-b');
 });
 
@@ -105,16 +111,24 @@ test('an unowned link is reported unowned', { skip }, async () => {
 });
 
 test('addresses and routes: proto 78 routes observed, errors classified', { skip }, async () => {
-  await runBatch(runner, undefined, new IpBatch().linkAddBridge('kt-br', { up: true }).addrAdd('kt-br', '10.77.0.1/24').addrAdd('kt-br', 'fd77::1/64', { nodad: true }));
+  await runBatch(
+    runner,
+    undefined,
+    new IpBatch().linkAddBridge('kt-br', { up: true }).addrAdd('kt-br', '10.77.0.1/24').addrAdd('kt-br', 'fd77::1/64', { nodad: true }),
+  );
   await runBatch(runner, undefined, new IpBatch().routeAdd({ dst: '10.78.0.0/24', via: '10.77.0.2' }).routeReplace({ dst: 'fd78::/64', dev: 'kt-br' }));
   const st = await new IpObserver(runner).observe({ namespaces: [] });
-  assert.deepEqual(
-    st.routes.map((r) => [r.dst, r.family, r.proto]).sort(),
-    [['10.78.0.0/24', 4, '78'], ['fd78::/64', 6, '78']],
-  );
+  assert.deepEqual(st.routes.map((r) => [r.dst, r.family, r.proto]).sort(), [
+    ['10.78.0.0/24', 4, '78'],
+    ['fd78::/64', 6, '78'],
+  ]);
   assert.ok(st.addresses.some((a) => a.dev === 'kt-br' && a.cidr === '10.77.0.1/24' && a.family === 4));
   await assert.rejects(runBatch(runner, undefined, new IpBatch().addrDel('kt-br', '10.77.0.9/24')), (e) => e instanceof KernelError && e.kind === 'not-found');
-  await runBatch(runner, undefined, new IpBatch().routeDel({ dst: '10.78.0.0/24', via: '10.77.0.2' }).routeDel({ dst: 'fd78::/64', dev: 'kt-br' }).linkDel('kt-br'));
+  await runBatch(
+    runner,
+    undefined,
+    new IpBatch().routeDel({ dst: '10.78.0.0/24', via: '10.77.0.2' }).routeDel({ dst: 'fd78::/64', dev: 'kt-br' }).linkDel('kt-br'),
+  );
   assert.deepEqual((await new IpObserver(runner).observe({ namespaces: [] })).routes, []);
 });
 

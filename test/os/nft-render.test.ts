@@ -34,11 +34,24 @@ const ruleCases: { name: string; input: FirewallInput; chain: string; want: stri
   {
     name: 'three networks isolate each other',
     input: {
-      networks: ['a', 'b', 'c'].map((n, i) => ({ name: n, id: n, bridge: `br-${n}`, subnets: { v4: `10.${i}.0.0/24` }, masquerade: false, internal: false, icc: true })),
+      networks: ['a', 'b', 'c'].map((n, i) => ({
+        name: n,
+        id: n,
+        bridge: `br-${n}`,
+        subnets: { v4: `10.${i}.0.0/24` },
+        masquerade: false,
+        internal: false,
+        icc: true,
+      })),
       ports: [],
     },
     chain: 'netd/forward',
-    want: ['iifname "br-a" oifname { "br-b", "br-c" } drop', 'iifname "br-b" oifname { "br-a", "br-c" } drop', 'iifname "br-c" oifname { "br-a", "br-b" } drop', 'ct state established,related accept'],
+    want: [
+      'iifname "br-a" oifname { "br-b", "br-c" } drop',
+      'iifname "br-b" oifname { "br-a", "br-c" } drop',
+      'iifname "br-c" oifname { "br-a", "br-b" } drop',
+      'ct state established,related accept',
+    ],
   },
   {
     name: 'published port with a host address',
@@ -60,14 +73,28 @@ function chainRules(input: FirewallInput, path: string): string[] {
 for (const tc of ruleCases) test(`rules: ${tc.name}`, () => assert.deepEqual(chainRules(tc.input, tc.chain), tc.want));
 
 const badInputs: { name: string; input: FirewallInput }[] = [
-  { name: 'bridge with a quote', input: { networks: [{ name: 'n', id: '1', bridge: 'br"x', subnets: {}, masquerade: false, internal: false, icc: true }], ports: [] } },
+  {
+    name: 'bridge with a quote',
+    input: { networks: [{ name: 'n', id: '1', bridge: 'br"x', subnets: {}, masquerade: false, internal: false, icc: true }], ports: [] },
+  },
   {
     name: 'host ip family differs',
-    input: { networks: [], ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 1, protocol: 'tcp', hostIp: 'fd00::1' }] },
+    input: {
+      networks: [],
+      ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 1, protocol: 'tcp', hostIp: 'fd00::1' }],
+    },
   },
-  { name: 'port out of range', input: { networks: [], ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 70000, protocol: 'tcp' }] } },
+  {
+    name: 'port out of range',
+    input: { networks: [], ports: [{ network: 'n', bridge: 'b', containerAddress: '10.0.0.1', containerPort: 1, hostPort: 70000, protocol: 'tcp' }] },
+  },
 ];
-for (const tc of badInputs) test(`render rejects: ${tc.name}`, () => assert.throws(() => buildRuleset(tc.input), (e) => isNetdError(e, 'invalid')));
+for (const tc of badInputs)
+  test(`render rejects: ${tc.name}`, () =>
+    assert.throws(
+      () => buildRuleset(tc.input),
+      (e) => isNetdError(e, 'invalid'),
+    ));
 
 /** What the kernel would report right after applying `input` (as `nft -j` would list it). */
 function observedFrom(input: FirewallInput): ObservedRuleset {
@@ -97,7 +124,10 @@ test('diff: missing table, missing and extra rules, order', () => {
   const d = diffRuleset(buildRuleset(noPorts), have);
   assert.ok(d.includes('table bridge netd: missing'), d.join('\n'));
   assert.ok(d.includes('table inet netd chain forward: extra rule (handle 99)'), d.join('\n'));
-  assert.ok(d.some((x) => /chain ports: extra rule/.test(x)), d.join('\n'));
+  assert.ok(
+    d.some((x) => /chain ports: extra rule/.test(x)),
+    d.join('\n'),
+  );
   const swapped = observedFrom(twoNetworks);
   swapped.tables[0]!.chains[0]!.rules.reverse();
   assert.deepEqual(diffRuleset(buildRuleset(twoNetworks), swapped), ['table inet netd chain forward: rules out of order']);

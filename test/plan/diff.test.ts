@@ -40,8 +40,19 @@ interface Fixture {
 
 function endpoint(container: string, hex: string, ipv4: string): EndpointRecord {
   return {
-    id: id(hex), networkId: NET, network: 'front', container, sandboxId: id(container === 'web' ? 'b' : 'c'), interface: 'eth0',
-    hostVeth: `nd${id(hex).slice(0, 12)}`, mac: derivedMac(ipv4, id(hex)), ipv4, aliases: [], gatewayPriority: 0, ports: [], state: 'ready',
+    id: id(hex),
+    networkId: NET,
+    network: 'front',
+    container,
+    sandboxId: id(container === 'web' ? 'b' : 'c'),
+    interface: 'eth0',
+    hostVeth: `nd${id(hex).slice(0, 12)}`,
+    mac: derivedMac(ipv4, id(hex)),
+    ipv4,
+    aliases: [],
+    gatewayPriority: 0,
+    ports: [],
+    state: 'ready',
   };
 }
 
@@ -51,7 +62,10 @@ function sandbox(container: string, hex: string): SandboxRecord {
 
 function inside(ep: EndpointRecord): NamespaceView {
   return {
-    links: [{ name: 'lo', up: true, mtu: 65536 }, { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac! }],
+    links: [
+      { name: 'lo', up: true, mtu: 65536 },
+      { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac! },
+    ],
     addresses: [{ dev: 'eth0', cidr: `${ep.ipv4}/24` }],
     routes: [{ dst: 'default', gateway: '10.90.0.1', dev: 'eth0', family: 4 }],
   };
@@ -63,17 +77,32 @@ function base(): Fixture {
   const veth = (e: EndpointRecord): LinkView => ({ name: e.hostVeth!, kind: 'veth', master: 'br-front', up: true, mtu: 1500, alias: `netd:endpoint:${e.id}` });
   return {
     yaml: BASE,
-    networks: [{
-      id: NET, name: 'front', driver: 'bridge', bridge: 'br-front', ipv4: { subnet: '10.90.0.0/24', gateway: '10.90.0.1', reserved: [] },
-      mtu: 1500, internal: false, masquerade: true, icc: true, labels: {}, adopted: false, state: 'ready',
-    }],
+    networks: [
+      {
+        id: NET,
+        name: 'front',
+        driver: 'bridge',
+        bridge: 'br-front',
+        ipv4: { subnet: '10.90.0.0/24', gateway: '10.90.0.1', reserved: [] },
+        mtu: 1500,
+        internal: false,
+        masquerade: true,
+        icc: true,
+        labels: {},
+        adopted: false,
+        state: 'ready',
+      },
+    ],
     sandboxes: [sandbox('web', 'b'), sandbox('api', 'c')],
     endpoints,
     host: {
       links: [{ name: 'br-front', kind: 'bridge', up: true, mtu: 1500, alias: `netd:network:${NET}` }, ...endpoints.map(veth)],
       addresses: [{ dev: 'br-front', cidr: '10.90.0.1/24' }],
     },
-    views: new Map([['web', inside(endpoints[0]!)], ['api', inside(endpoints[1]!)]]),
+    views: new Map([
+      ['web', inside(endpoints[0]!)],
+      ['api', inside(endpoints[1]!)],
+    ]),
     netnsNames: new Set(['web', 'api']),
     files: new Map(),
     firewall: [],
@@ -87,7 +116,11 @@ async function run(f: Fixture): Promise<Change[]> {
   const files = new Map<string, string | null>(renderSandboxFiles(f.sandboxes, f.endpoints, []));
   for (const [k, v] of f.files) files.set(k, v);
   const kernel: KernelView = {
-    host: { ...f.host, routes: [] }, netnsNames: f.netnsNames, sandboxes: f.views, files, firewall: f.firewall,
+    host: { ...f.host, routes: [] },
+    netnsNames: f.netnsNames,
+    sandboxes: f.views,
+    files,
+    firewall: f.firewall,
   };
   return [...diff(r.state as DesiredState, recorded, kernel, []).changes];
 }
@@ -120,13 +153,21 @@ const cases: Case[] = [
     edit: (f) => void (f.yaml = f.yaml.replace('containers:', '  back: { subnet: 10.91.0.0/24 }\ncontainers:') + '  - { container: api, network: back }\n'),
     want: [ch('create', 'network', 'back'), ch('create', 'attachment', 'api/back')],
   },
-  { name: 'update: network mtu', edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, mtu: 1400')), want: [ch('update', 'network', 'front', 'mtu 1500 → 1400')] },
+  {
+    name: 'update: network mtu',
+    edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, mtu: 1400')),
+    want: [ch('update', 'network', 'front', 'mtu 1500 → 1400')],
+  },
   {
     name: 'update: network labels and icc',
     edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, icc: false, labels: { team: web }')),
     want: [ch('update', 'network', 'front', 'icc true → false', 'labels {} → {"team":"web"}')],
   },
-  { name: 'update: container hostname', edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }')), want: [ch('update', 'container', 'web', 'hostname web → w1')] },
+  {
+    name: 'update: container hostname',
+    edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }')),
+    want: [ch('update', 'container', 'web', 'hostname web → w1')],
+  },
   {
     name: 'update: attachment aliases and gatewayPriority',
     edit: (f) => void (f.yaml = f.yaml.replace('ipv4: 10.90.0.10 }', 'ipv4: 10.90.0.10, aliases: [www], gatewayPriority: 5 }')),
@@ -142,7 +183,11 @@ const cases: Case[] = [
     edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { netns: webns }')),
     want: [ch('replace', 'container', 'web', 'netns web → webns'), ch('replace', 'attachment', 'web/front', 'container web is recreated')],
   },
-  { name: 'replace: an attachment with a new interface name', edit: (f) => void (f.yaml = f.yaml.replace('network: front, ipv4', 'network: front, interface: eth1, ipv4')), want: [ch('replace', 'attachment', 'web/front', 'interface eth0 → eth1')] },
+  {
+    name: 'replace: an attachment with a new interface name',
+    edit: (f) => void (f.yaml = f.yaml.replace('network: front, ipv4', 'network: front, interface: eth1, ipv4')),
+    want: [ch('replace', 'attachment', 'web/front', 'interface eth0 → eth1')],
+  },
   {
     name: 'replace: an attachment with a new static address',
     edit: (f) => void (f.yaml = f.yaml.replace('ipv4: 10.90.0.10', 'ipv4: 10.90.0.20')),
@@ -155,22 +200,41 @@ const cases: Case[] = [
   },
   {
     name: 'delete: an undeclared container goes after its attachment, before any other change',
-    edit: (f) => void (f.yaml = f.yaml.replace('  api: {}\n', '').replace('  - { container: api, network: front }\n', '').replace('  web: {}', '  web: { hostname: w1 }')),
-    want: [ch('delete', 'attachment', 'api/front', 'not declared'), ch('delete', 'container', 'api', 'not declared'), ch('update', 'container', 'web', 'hostname web → w1')],
+    edit: (f) =>
+      void (f.yaml = f.yaml.replace('  api: {}\n', '').replace('  - { container: api, network: front }\n', '').replace('  web: {}', '  web: { hostname: w1 }')),
+    want: [
+      ch('delete', 'attachment', 'api/front', 'not declared'),
+      ch('delete', 'container', 'api', 'not declared'),
+      ch('update', 'container', 'web', 'hostname web → w1'),
+    ],
   },
   {
     name: 'delete: everything, attachments then containers then networks',
     edit: (f) => void (f.yaml = 'version: 1\n'),
     want: [
-      ch('delete', 'attachment', 'web/front', 'not declared'), ch('delete', 'attachment', 'api/front', 'not declared'),
-      ch('delete', 'container', 'web', 'not declared'), ch('delete', 'container', 'api', 'not declared'),
+      ch('delete', 'attachment', 'web/front', 'not declared'),
+      ch('delete', 'attachment', 'api/front', 'not declared'),
+      ch('delete', 'container', 'web', 'not declared'),
+      ch('delete', 'container', 'api', 'not declared'),
       ch('delete', 'network', 'front', 'not declared'),
     ],
   },
   // ---- recorded vs kernel ----
-  { name: 'repair: a missing veth', edit: (f) => void (f.host.links = f.host.links.filter((l) => l.name !== web(f).hostVeth)), want: (f) => [ch('repair', 'attachment', 'web/front', `veth ${web(f).hostVeth} missing`)] },
-  { name: 'repair: a bridge set down', edit: (f) => hostLink(f, 'br-front', { up: false }), want: [ch('repair', 'network', 'front', 'bridge br-front down → up')] },
-  { name: 'repair: a bridge mtu', edit: (f) => hostLink(f, 'br-front', { mtu: 1450 }), want: [ch('repair', 'network', 'front', 'bridge br-front mtu 1450 → 1500')] },
+  {
+    name: 'repair: a missing veth',
+    edit: (f) => void (f.host.links = f.host.links.filter((l) => l.name !== web(f).hostVeth)),
+    want: (f) => [ch('repair', 'attachment', 'web/front', `veth ${web(f).hostVeth} missing`)],
+  },
+  {
+    name: 'repair: a bridge set down',
+    edit: (f) => hostLink(f, 'br-front', { up: false }),
+    want: [ch('repair', 'network', 'front', 'bridge br-front down → up')],
+  },
+  {
+    name: 'repair: a bridge mtu',
+    edit: (f) => hostLink(f, 'br-front', { mtu: 1450 }),
+    want: [ch('repair', 'network', 'front', 'bridge br-front mtu 1450 → 1500')],
+  },
   {
     name: 'repair: drift and an update of one network come as one change',
     edit: (f) => {
@@ -187,7 +251,15 @@ const cases: Case[] = [
   {
     name: 'repair: a changed container address',
     edit: (f) => setWebView(f, { addresses: [{ dev: 'eth0', cidr: '10.90.0.99/24' }] }),
-    want: [ch('repair', 'attachment', 'web/front', 'interface eth0 in web address 10.90.0.10/24 missing', 'interface eth0 in web address 10.90.0.99/24 not declared')],
+    want: [
+      ch(
+        'repair',
+        'attachment',
+        'web/front',
+        'interface eth0 in web address 10.90.0.10/24 missing',
+        'interface eth0 in web address 10.90.0.99/24 not declared',
+      ),
+    ],
   },
   {
     name: 'repair: a deleted namespace, container and attachment',
@@ -197,8 +269,16 @@ const cases: Case[] = [
     },
     want: [ch('repair', 'container', 'web', 'namespace web missing'), ch('repair', 'attachment', 'web/front', 'namespace web missing')],
   },
-  { name: 'repair: a deleted default route', edit: (f) => setWebView(f, { routes: [] }), want: [ch('repair', 'attachment', 'web/front', 'default route via 10.90.0.1 dev eth0 in web missing')] },
-  { name: 'repair: loopback down', edit: (f) => setWebView(f, { links: webView(f).links.map((l) => (l.name === 'lo' ? { ...l, up: false } : l)) }), want: [ch('repair', 'container', 'web', 'loopback in web down → up')] },
+  {
+    name: 'repair: a deleted default route',
+    edit: (f) => setWebView(f, { routes: [] }),
+    want: [ch('repair', 'attachment', 'web/front', 'default route via 10.90.0.1 dev eth0 in web missing')],
+  },
+  {
+    name: 'repair: loopback down',
+    edit: (f) => setWebView(f, { links: webView(f).links.map((l) => (l.name === 'lo' ? { ...l, up: false } : l)) }),
+    want: [ch('repair', 'container', 'web', 'loopback in web down → up')],
+  },
   {
     name: 'repair: an edited hosts file and a missing resolv.conf',
     edit: (f) => {
@@ -207,7 +287,11 @@ const cases: Case[] = [
     },
     want: [ch('repair', 'container', 'web', '/etc/netns/web/hosts differs', '/etc/netns/web/resolv.conf missing')],
   },
-  { name: 'repair: firewall drift comes last', edit: (f) => void f.firewall.push('table inet netd missing'), want: [ch('repair', 'firewall', 'nftables', 'table inet netd missing')] },
+  {
+    name: 'repair: firewall drift comes last',
+    edit: (f) => void f.firewall.push('table inet netd missing'),
+    want: [ch('repair', 'firewall', 'nftables', 'table inet netd missing')],
+  },
   // ---- records a crash left behind ----
   {
     name: 'creating: every record left mid-create is repaired',
@@ -216,7 +300,11 @@ const cases: Case[] = [
       f.sandboxes[0] = { ...f.sandboxes[0]!, state: 'creating' };
       f.endpoints[0] = { ...web(f), state: 'creating' };
     },
-    want: [ch('repair', 'container', 'web', 'create was interrupted'), ch('repair', 'network', 'front', 'create was interrupted'), ch('repair', 'attachment', 'web/front', 'create was interrupted')],
+    want: [
+      ch('repair', 'container', 'web', 'create was interrupted'),
+      ch('repair', 'network', 'front', 'create was interrupted'),
+      ch('repair', 'attachment', 'web/front', 'create was interrupted'),
+    ],
   },
   {
     name: 'creating: the interruption comes before the drift it left',
@@ -237,7 +325,10 @@ const cases: Case[] = [
       f.sandboxes[0] = { ...f.sandboxes[0]!, state: 'deleting' };
       f.endpoints[0] = { ...web(f), state: 'deleting' };
     },
-    want: [ch('replace', 'container', 'web', 'delete was interrupted'), ch('replace', 'attachment', 'web/front', 'container web is recreated', 'delete was interrupted')],
+    want: [
+      ch('replace', 'container', 'web', 'delete was interrupted'),
+      ch('replace', 'attachment', 'web/front', 'container web is recreated', 'delete was interrupted'),
+    ],
   },
   {
     name: 'deleting: an undeclared record is deleted',

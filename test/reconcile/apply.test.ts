@@ -57,7 +57,14 @@ test('re-apply makes zero kernel writes and diff exits 0', { skip }, async () =>
   try {
     const r = await apply(e, await host.desired(THREE));
     assert.deepEqual(r.plan.changes, []);
-    assert.equal(e.runner.writes, 0, e.runner.log.filter((l) => l.write).map((l) => l.argv.join(' ')).join('\n'));
+    assert.equal(
+      e.runner.writes,
+      0,
+      e.runner.log
+        .filter((l) => l.write)
+        .map((l) => l.argv.join(' '))
+        .join('\n'),
+    );
   } finally {
     await e.store.close();
   }
@@ -83,7 +90,7 @@ test('removing a container prunes its veth, namespace, allocation and hosts entr
   assert.equal((await host.diff(WITHOUT_DB)).code, 0);
 });
 
-test('a declared bridge that exists but is not netd\'s is an error and stays untouched', { skip }, async () => {
+test("a declared bridge that exists but is not netd's is an error and stays untouched", { skip }, async () => {
   ip('link', 'add', 'br-taken', 'type', 'bridge');
   try {
     const yaml = `version: 1\nnetworks:\n  taken: { subnet: 10.77.0.0/24, bridge: br-taken }\n`;
@@ -101,10 +108,22 @@ test('a declared bridge that exists but is not netd\'s is an error and stays unt
 
 test('edits converge: interface rename, MTU, netns move, new subnet, gateway priority', { skip }, async () => {
   const edits: [string, string, RegExp][] = [
-    ['interface rename keeps the static address', WITHOUT_DB.replace('{ container: web, network: front, ipv4: 10.88.0.10 }', '{ container: web, network: front, ipv4: 10.88.0.10, interface: lan0 }'), /replace attachment web\/front\n {4}interface eth0 → lan0/],
-    ['MTU is updated in place', WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.88.0.0/24, mtu: 1400 }'), /update network front\n {4}mtu 1500 → 1400/],
+    [
+      'interface rename keeps the static address',
+      WITHOUT_DB.replace('{ container: web, network: front, ipv4: 10.88.0.10 }', '{ container: web, network: front, ipv4: 10.88.0.10, interface: lan0 }'),
+      /replace attachment web\/front\n {4}interface eth0 → lan0/,
+    ],
+    [
+      'MTU is updated in place',
+      WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.88.0.0/24, mtu: 1400 }'),
+      /update network front\n {4}mtu 1500 → 1400/,
+    ],
     ['a container moves to another namespace', WITHOUT_DB.replace('  web: {}', '  web: { netns: web2 }'), /replace container web\n {4}netns web → web2/],
-    ['a new subnet replaces the network and its attachments', WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.87.0.0/24 }').replaceAll('10.88.0.', '10.87.0.'), /replace network front/],
+    [
+      'a new subnet replaces the network and its attachments',
+      WITHOUT_DB.replace('front: { subnet: 10.88.0.0/24 }', 'front: { subnet: 10.87.0.0/24 }').replaceAll('10.88.0.', '10.87.0.'),
+      /replace network front/,
+    ],
   ];
   assert.equal((await host.apply(WITHOUT_DB)).code, 0, 'back to the two-container state');
   for (const [name, yaml, planned] of edits) {

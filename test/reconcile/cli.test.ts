@@ -37,7 +37,10 @@ test('--dry-run prints the plan and changes nothing; diff -o json lists the chan
   assert.equal(d.code, 2);
   const plan = JSON.parse(d.stdout) as { inSync: boolean; changes: { action: string; kind: string; name: string }[] };
   assert.equal(plan.inSync, false);
-  assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`), ['create container c1', 'create network n1', 'create attachment c1/n1']);
+  assert.deepEqual(
+    plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`),
+    ['create container c1', 'create network n1', 'create attachment c1/n1'],
+  );
 });
 
 test('a second mutator waits for the state-dir lock, naming the holder, and gives up with 75', { skip }, async () => {

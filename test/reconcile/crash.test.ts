@@ -23,15 +23,17 @@ import { NETNS_ETC } from '../../src/plan/files.js';
 
 function containers(n: number): string {
   const names = Array.from({ length: n }, (_, i) => `c${String(i).padStart(2, '0')}`);
-  return [
-    'version: 1',
-    'networks:',
-    '  crash: { subnet: 10.95.0.0/24 }',
-    'containers:',
-    ...names.map((c) => `  ${c}: {}`),
-    'attachments:',
-    ...names.map((c) => `  - { container: ${c}, network: crash }`),
-  ].join('\n') + '\n';
+  return (
+    [
+      'version: 1',
+      'networks:',
+      '  crash: { subnet: 10.95.0.0/24 }',
+      'containers:',
+      ...names.map((c) => `  ${c}: {}`),
+      'attachments:',
+      ...names.map((c) => `  - { container: ${c}, network: crash }`),
+    ].join('\n') + '\n'
+  );
 }
 const FULL = containers(50);
 const HALF = containers(25);
@@ -124,7 +126,9 @@ test('kill -9 at 10 moments of cold applies and prunes: the next apply converges
     if (run.killed) interrupted++;
     const rec = await recorded();
     const pending = [...rec.networks, ...rec.sandboxes, ...rec.endpoints].filter((x) => x.state !== 'ready').length;
-    t.diagnostic(`${what}: ${run.killed ? `killed after ${run.ms} ms` : `exited ${run.code} first`}; ${rec.endpoints.length} endpoints recorded, ${pending} records not ready`);
+    t.diagnostic(
+      `${what}: ${run.killed ? `killed after ${run.ms} ms` : `exited ${run.code} first`}; ${rec.endpoints.length} endpoints recorded, ${pending} records not ready`,
+    );
     await assertConverges(m.target, what);
     if (m.target === HALF) await assertConverges(EMPTY, `${what}, then emptied`);
   }

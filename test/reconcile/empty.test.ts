@@ -34,7 +34,11 @@ after(async () => {
 /** `cat missing.yaml | netd apply -f -`, as a shell runs it. */
 function catMissingIntoApply(): Captured {
   const bin = join(ROOT, 'dist/src/cli/bin.js');
-  const r = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" apply -f - --state-dir "$4"', 'sh', join(host.dir, 'missing.yaml'), process.execPath, bin, host.stateDir], { encoding: 'utf8' });
+  const r = spawnSync(
+    'sh',
+    ['-c', 'cat "$1" | "$2" "$3" apply -f - --state-dir "$4"', 'sh', join(host.dir, 'missing.yaml'), process.execPath, bin, host.stateDir],
+    { encoding: 'utf8' },
+  );
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -70,7 +70,13 @@ async function snapshot(): Promise<Record<string, unknown>> {
   type Addr = { ifname: string; addr_info: { local: string; prefixlen: number }[] };
   return {
     links: json<Link>('ip', '-j', 'link', 'show').map((l) => [l.ifname, l.mtu, l.master, l.address, l.ifalias, l.flags.includes('UP')]),
-    addresses: json<Addr>('ip', '-j', 'addr', 'show').map((a) => [a.ifname, a.addr_info.filter((i) => !linkLocal(i.local)).map((i) => `${i.local}/${i.prefixlen}`).sort()]),
+    addresses: json<Addr>('ip', '-j', 'addr', 'show').map((a) => [
+      a.ifname,
+      a.addr_info
+        .filter((i) => !linkLocal(i.local))
+        .map((i) => `${i.local}/${i.prefixlen}`)
+        .sort(),
+    ]),
     routes: json<{ dst: string; gateway?: string; dev?: string; table?: string }>('ip', '-j', 'route', 'show', 'table', 'all')
       .filter((r) => !linkLocal(r.dst) && !r.dst.startsWith('ff00:'))
       .map((r) => [r.dst, r.gateway, r.dev, r.table]),
@@ -117,14 +123,14 @@ const cases: Case[] = [
     cleanup: () => rmSync('/run/netns/pfplain'),
   },
   {
-    name: 'an existing namespace that is not netd\'s, without adopt',
+    name: "an existing namespace that is not netd's, without adopt",
     setup: () => sh('ip', 'netns', 'add', 'pfns'),
     yaml: () => plus('pfn: { netns: pfns }'),
     stderr: /container "pfn": namespace "pfns" exists and is not netd's: declare adopt: true to use it/,
     cleanup: () => sh('ip', 'netns', 'del', 'pfns'),
   },
   {
-    name: 'an existing bridge that is not netd\'s, without adopt, found before anything else is created',
+    name: "an existing bridge that is not netd's, without adopt, found before anything else is created",
     setup: () => sh('ip', 'link', 'add', 'pfbr', 'type', 'bridge'),
     yaml: () => `${plus('pf2: {}')}`.replace('networks:\n', 'networks:\n  pfa: { subnet: 10.97.1.0/24 }\n  pfb: { subnet: 10.97.2.0/24, bridge: pfbr }\n'),
     stderr: /network "pfb": bridge "pfbr" exists and is not netd's: declare adopt: true to use it, or choose another bridge name/,
@@ -194,10 +200,13 @@ test('doctor without nft: "install nftables" once, and no wrong advice', { skip 
   try {
     const r = await host.cli(['doctor', '-o', 'json']);
     assert.equal(r.code, 1, r.stderr);
-    const problems = (JSON.parse(r.stdout) as { group: string; name: string; status: string; detail: string; fix?: string }[]).filter((c) => c.status === 'problem');
-    assert.deepEqual(problems.map((c) => [`${c.group}/${c.name}`, c.detail, c.fix]), [
-      ['prerequisites/nftables', '"nft" is not installed (not found on PATH)', 'install nftables (apt-get install nftables)'],
-    ]);
+    const problems = (JSON.parse(r.stdout) as { group: string; name: string; status: string; detail: string; fix?: string }[]).filter(
+      (c) => c.status === 'problem',
+    );
+    assert.deepEqual(
+      problems.map((c) => [`${c.group}/${c.name}`, c.detail, c.fix]),
+      [['prerequisites/nftables', '"nft" is not installed (not found on PATH)', 'install nftables (apt-get install nftables)']],
+    );
   } finally {
     process.env.PATH = saved;
     tools.remove();
@@ -211,7 +220,11 @@ test('pre-flight without root: "run as root", nothing created; doctor says the s
   writeFileSync(file, BASE);
   const nobody = (args: string[]): { code: number; stderr: string; stdout: string } => {
     try {
-      const stdout = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, join(ROOT, 'dist/src/cli/bin.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const stdout = execFileSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, join(ROOT, 'dist/src/cli/bin.js'), ...args],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       return { code: 0, stdout, stderr: '' };
     } catch (e) {
       const x = e as { status: number; stderr: string; stdout: string };
@@ -231,7 +244,11 @@ test('pre-flight without root: "run as root", nothing created; doctor says the s
       chmodSync(host.stateDir, mode);
       const d = nobody(['doctor', '-o', 'json', '--state-dir', host.stateDir]);
       const store = (JSON.parse(d.stdout) as { group: string; status: string; fix?: string }[]).filter((c) => c.group === 'store');
-      assert.deepEqual(store.map((c) => [c.status, c.fix]), [['problem', 'run netd doctor as root']], `state dir mode ${mode.toString(8)}`);
+      assert.deepEqual(
+        store.map((c) => [c.status, c.fix]),
+        [['problem', 'run netd doctor as root']],
+        `state dir mode ${mode.toString(8)}`,
+      );
     }
   } finally {
     chmodSync(host.dir, 0o700);

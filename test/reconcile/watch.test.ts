@@ -22,7 +22,12 @@ attachments:
 `;
 const TWO = ONE.replace('  w1: {}\n', '  w1: {}\n  w2: {}\n') + '  - { container: w2, network: w }\n';
 
-const netns = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean).sort();
+const netns = (): string[] =>
+  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean)
+    .sort();
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;

@@ -20,7 +20,8 @@ for (const tc of cases) {
 }
 
 test('strict parsing', () => {
-  for (const bad of ['10.1', '0x0a.0.0.1', '010.0.0.1', 'fe80::1%eth0', '10.0.0.0/33', '10.0.0.0/024', '']) assert.equal(c.tryParseAddr(bad) ?? c.tryParseCidr(bad), undefined, bad);
+  for (const bad of ['10.1', '0x0a.0.0.1', '010.0.0.1', 'fe80::1%eth0', '10.0.0.0/33', '10.0.0.0/024', ''])
+    assert.equal(c.tryParseAddr(bad) ?? c.tryParseCidr(bad), undefined, bad);
   assert.throws(() => c.parseCidr('x'), /not a CIDR/);
 });
 

@@ -45,7 +45,11 @@ const CASES: { name: string; files: string[]; want: string[] }[] = [
   { name: 'a symlink to a FIFO', files: ['fifo-link.yaml'], want: ['fifo-link.yaml:1:1: not a regular file (a FIFO)'] },
   { name: 'a *.yaml symlink to a FIFO in a directory', files: ['fifo-dir'], want: ['fifo-dir/a.yaml:1:1: not a regular file (a FIFO)'] },
   { name: '/dev/zero', files: ['/dev/zero'], want: ['/dev/zero:1:1: not a regular file (a character device)'] },
-  { name: 'a *.yaml symlink to /dev/zero in a directory', files: ['zero-dir', 'ok.yaml'], want: ['zero-dir/a.yaml:1:1: not a regular file (a character device)'] },
+  {
+    name: 'a *.yaml symlink to /dev/zero in a directory',
+    files: ['zero-dir', 'ok.yaml'],
+    want: ['zero-dir/a.yaml:1:1: not a regular file (a character device)'],
+  },
   { name: 'a socket', files: ['sock'], want: ['sock:1:1: not a regular file (a socket)'] },
 ];
 
@@ -53,7 +57,11 @@ for (const tc of CASES) {
   test(`special file refused in under a second: ${tc.name}`, () => {
     const got = validateInChild(tc.files);
     assert.equal(got.code, 65, got.stderr);
-    for (const w of tc.want) assert.ok(got.stderr.split('\n').some((l) => l.startsWith(w)), `want ${w}\ngot:\n${got.stderr}`);
+    for (const w of tc.want)
+      assert.ok(
+        got.stderr.split('\n').some((l) => l.startsWith(w)),
+        `want ${w}\ngot:\n${got.stderr}`,
+      );
     assert.ok(got.ms < 1000, `took ${Math.round(got.ms)} ms`);
   });
 }

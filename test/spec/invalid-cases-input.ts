@@ -22,7 +22,12 @@ export const INPUT_CASES: InvalidCase[] = [
   // ---- keys
   { name: 'alias key repeats a key', yaml: `${V}networks:\n  &k a: {}\n  *k : {}\n`, fragment: 'duplicate key "a"', at: '4:3' },
   { name: 'alias key repeats version', yaml: `&v version: 1\n*v : 2\n`, fragment: 'duplicate key "version"', at: '2:1' },
-  { name: 'error under an alias key points at it', yaml: `${V}networks:\n  a: {labels: {&k team: web}}\n  b: {labels: {*k : 5}}\n`, fragment: 'networks.b.labels.team: must be a string', at: '4:21' },
+  {
+    name: 'error under an alias key points at it',
+    yaml: `${V}networks:\n  a: {labels: {&k team: web}}\n  b: {labels: {*k : 5}}\n`,
+    fragment: 'networks.b.labels.team: must be a string',
+    at: '4:21',
+  },
   { name: 'list as a key', yaml: `${V}networks:\n  ? [a, b]\n  : {}\n`, fragment: 'a mapping key must be a plain value, not a list', at: '3:5' },
   { name: 'merge key is not a merge', yaml: `${V}networks:\n  a: &b {subnet: 10.88.0.0/24}\n  c:\n    <<: *b\n`, fragment: 'unknown field "<<"', at: '5:5' },
   // ---- control characters are shown escaped
@@ -34,11 +39,31 @@ export const INPUT_CASES: InvalidCase[] = [
   { name: 'misspelled field beside an overlap: the overlap', yaml: OVERLAP, fragment: 'overlaps network "a"', at: '4:15' },
   { name: 'wrong type beside an undeclared container: the type', yaml: TYPE_AND_REF, fragment: 'must be an integer', at: '3:12' },
   { name: 'wrong type beside an undeclared container: the container', yaml: TYPE_AND_REF, fragment: 'container "d" is not declared', at: '8:17' },
-  { name: 'attachment after a cut one keeps its place', yaml: `${V}${NET}containers:\n  c: {}\nattachments:\n  - {containr: c, network: n}\n  - {container: c, network: n, ipv4: 10.88.0.1}\n`, fragment: 'is the gateway of network "n"', at: '8:38' },
+  {
+    name: 'attachment after a cut one keeps its place',
+    yaml: `${V}${NET}containers:\n  c: {}\nattachments:\n  - {containr: c, network: n}\n  - {container: c, network: n, ipv4: 10.88.0.1}\n`,
+    fragment: 'is the gateway of network "n"',
+    at: '8:38',
+  },
   { name: 'version 2 beside a bad subnet', yaml: 'version: 2\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n', fragment: 'has host bits set', at: '3:15' },
   { name: 'no version beside a bad subnet', yaml: 'networks:\n  n: {subnet: 10.88.0.7/24}\n', fragment: 'has host bits set', at: '2:15' },
-  { name: 'unknown top-level field beside a bad subnet', yaml: `${V}netwrks: {}\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n`, fragment: 'has host bits set', at: '4:15' },
-  { name: 'bad network name beside a bad gateway', yaml: `${V}networks:\n  Front: {}\n  n: {subnet: 10.88.0.0/24, gateway: 10.88.0.0}\n`, fragment: 'is the network address', at: '4:38' },
-  { name: 'yaml error in one document, a bad subnet in the next', yaml: `${V}networks:\n  a: !foo {}\n---\n${V}networks:\n  n: {subnet: 10.88.0.7/24}\n`, fragment: 'has host bits set', at: '7:15' },
+  {
+    name: 'unknown top-level field beside a bad subnet',
+    yaml: `${V}netwrks: {}\nnetworks:\n  n: {subnet: 10.88.0.7/24}\n`,
+    fragment: 'has host bits set',
+    at: '4:15',
+  },
+  {
+    name: 'bad network name beside a bad gateway',
+    yaml: `${V}networks:\n  Front: {}\n  n: {subnet: 10.88.0.0/24, gateway: 10.88.0.0}\n`,
+    fragment: 'is the network address',
+    at: '4:38',
+  },
+  {
+    name: 'yaml error in one document, a bad subnet in the next',
+    yaml: `${V}networks:\n  a: !foo {}\n---\n${V}networks:\n  n: {subnet: 10.88.0.7/24}\n`,
+    fragment: 'has host bits set',
+    at: '7:15',
+  },
   { name: 'escape in a duplicate key', yaml: `${V}networks:\n  "a\\eb": {}\n  "a\\eb": {}\n`, fragment: 'duplicate key "a\\u001bb"', at: '4:3' },
 ];

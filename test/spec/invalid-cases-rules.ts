@@ -10,7 +10,8 @@ const bridge = (name: string): string => `${V}networks:\n  n: {bridge: ${JSON.st
 const subnet = (s: string): string => `${V}networks:\n  n: {subnet: ${JSON.stringify(s)}}\n`; // 3:15
 const subnet6 = (s: string): string => `${V}networks:\n  n:\n    ipv6: {subnet: ${JSON.stringify(s)}}\n`; // 4:20
 const pool = (base: string, size = 24): string => `${V}addressPools:\n  - {base: ${JSON.stringify(base)}, size: ${size}}\n`; // 3:12
-const hostIp = (ip: string): string => `${V}${NET}${C}attachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 80, hostIp: ${JSON.stringify(ip)}}]}\n`; // 7:82
+const hostIp = (ip: string): string =>
+  `${V}${NET}${C}attachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 80, hostIp: ${JSON.stringify(ip)}}]}\n`; // 7:82
 const dnsOption = (o: string): string => `${V}containers:\n  c:\n    dns: {options: [rotate, ${JSON.stringify(o)}]}\n`; // 4:29
 const HOMOGLYPH_E = '\u0435'; // Cyrillic small ie, drawn like "e"
 
@@ -30,7 +31,12 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'bridge non-ASCII', yaml: bridge('brü'), fragment: '"ü" (U+00FC)', at: '3:15' },
   { name: 'bridge homoglyph', yaml: bridge(`br${HOMOGLYPH_E}`), fragment: '(U+0435)', at: '3:15' },
   { name: 'bridge kernel template', yaml: bridge('br%d'), fragment: 'contains "%"', at: '3:15' },
-  { name: 'publicInterface template', yaml: `${V}cluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\n  publicInterface: "eth%d"\n`, fragment: 'contains "%"', at: '4:20' },
+  {
+    name: 'publicInterface template',
+    yaml: `${V}cluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\n  publicInterface: "eth%d"\n`,
+    fragment: 'contains "%"',
+    at: '4:20',
+  },
   // ---- address sanity (src/spec/cidr.ts specialRange)
   { name: 'subnet loopback', yaml: subnet('127.0.0.0/24'), fragment: 'is in the loopback range 127.0.0.0/8', at: '3:15' },
   { name: 'subnet spanning loopback', yaml: subnet('96.0.0.0/3'), fragment: 'loopback range 127.0.0.0/8', at: '3:15' },
@@ -43,7 +49,12 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'ipv6 subnet IPv4-mapped', yaml: subnet6('::ffff:10.0.0.0/120'), fragment: 'IPv4-mapped range ::ffff:0:0/96', at: '4:20' },
   { name: 'ipv6 subnet IPv4-compatible', yaml: subnet6('::a00:0/120'), fragment: 'IPv4-compatible range ::/96', at: '4:20' },
   { name: 'ipv6 subnet with loopback', yaml: subnet6('::/64'), fragment: 'loopback address ::1', at: '4:20' },
-  { name: 'overlay cluster range multicast', yaml: `${V}cluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\nnetworks:\n  o: {driver: overlay, subnet: 239.0.0.0/16}\n`, fragment: 'multicast', at: '5:32' },
+  {
+    name: 'overlay cluster range multicast',
+    yaml: `${V}cluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\nnetworks:\n  o: {driver: overlay, subnet: 239.0.0.0/16}\n`,
+    fragment: 'multicast',
+    at: '5:32',
+  },
   { name: 'pool loopback', yaml: pool('127.0.0.0/16'), fragment: 'loopback range', at: '3:12' },
   { name: 'pool link-local', yaml: pool('169.254.0.0/16'), fragment: 'link-local range', at: '3:12' },
   { name: 'pool IPv6', yaml: pool('fd00::/48', 64), fragment: 'address pools are IPv4 only', at: '3:12' },
@@ -53,24 +64,94 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'hostIp multicast', yaml: hostIp('224.0.0.1'), fragment: 'multicast range 224.0.0.0/4: not an address to publish on', at: '7:82' },
   { name: 'hostIp link-local', yaml: hostIp('fe80::1'), fragment: 'link-local range fe80::/10', at: '7:82' },
   { name: 'hostIp broadcast', yaml: hostIp('255.255.255.255'), fragment: 'reserved range 240.0.0.0/4', at: '7:82' },
-  { name: 'ipv6 network mtu below 1280', yaml: `${V}networks:\n  n: {mtu: 1279, ipv6: {subnet: "fd00:5::/64"}}\n`, fragment: 'mtu 1279 is below 1280', at: '3:12' },
+  {
+    name: 'ipv6 network mtu below 1280',
+    yaml: `${V}networks:\n  n: {mtu: 1279, ipv6: {subnet: "fd00:5::/64"}}\n`,
+    fragment: 'mtu 1279 is below 1280',
+    at: '3:12',
+  },
   // ---- identity
-  { name: 'netns name and /run/netns path', yaml: `${V}containers:\n  a: {netns: x}\n  b: {netns: /run/netns/x}\n`, fragment: 'netns "/run/netns/x" is also used by container "a" as "x" (at in.yaml:3:3)', at: '4:14' },
-  { name: 'netns /run and /var/run paths', yaml: `${V}containers:\n  a: {netns: /var/run/netns/x}\n  b: {netns: /run/netns/x}\n`, fragment: 'also used by container "a" as "/var/run/netns/x"', at: '4:14' },
-  { name: 'netns path naming another container', yaml: `${V}containers:\n  web: {}\n  b: {netns: /run/netns/web}\n`, fragment: 'also used by container "web" as "web"', at: '4:14' },
-  { name: 'mac equal to a derived mac', yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n, ipv4: 10.88.0.9}\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n`, fragment: 'is the mac container "a" derives from its address 10.88.0.9 on network "n" (at in.yaml:8:38)', at: '9:37' },
-  { name: 'mac equal to a later derived mac', yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n  - {container: a, network: n, ipv4: 10.88.0.9}\n`, fragment: 'derives from its address 10.88.0.9 on network "n" (at in.yaml:9:38)', at: '8:37' },
-  { name: 'pool too small for networks', yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  a: {}\n  b: {}\n  c: {}\n`, fragment: 'no room for network "c": the address pools 10.9.0.0/29 (/30s) hold 2 free subnet(s) for 3 networks', at: '7:3' },
-  { name: 'pool space taken by a declared subnet', yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  x: {subnet: 10.9.0.0/30}\n  a: {}\n  b: {}\n`, fragment: 'no room for network "b"', at: '7:3' },
-  { name: 'default pools taken', yaml: `${V}networks:\n  x: {subnet: 10.210.0.0/16}\n  y: {subnet: 172.30.0.0/16}\n  a: {}\n`, fragment: 'the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 0 free', at: '5:3' },
-  { name: 'more networks than the default pools hold', yaml: `${V}networks:\n${Array.from({ length: 513 }, (_, i) => `  n${i}: {}\n`).join('')}`, fragment: 'no room for network "n512": the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 512 free subnet(s) for 513 networks', at: '515:3' },
+  {
+    name: 'netns name and /run/netns path',
+    yaml: `${V}containers:\n  a: {netns: x}\n  b: {netns: /run/netns/x}\n`,
+    fragment: 'netns "/run/netns/x" is also used by container "a" as "x" (at in.yaml:3:3)',
+    at: '4:14',
+  },
+  {
+    name: 'netns /run and /var/run paths',
+    yaml: `${V}containers:\n  a: {netns: /var/run/netns/x}\n  b: {netns: /run/netns/x}\n`,
+    fragment: 'also used by container "a" as "/var/run/netns/x"',
+    at: '4:14',
+  },
+  {
+    name: 'netns path naming another container',
+    yaml: `${V}containers:\n  web: {}\n  b: {netns: /run/netns/web}\n`,
+    fragment: 'also used by container "web" as "web"',
+    at: '4:14',
+  },
+  {
+    name: 'mac equal to a derived mac',
+    yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n, ipv4: 10.88.0.9}\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n`,
+    fragment: 'is the mac container "a" derives from its address 10.88.0.9 on network "n" (at in.yaml:8:38)',
+    at: '9:37',
+  },
+  {
+    name: 'mac equal to a later derived mac',
+    yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n  - {container: a, network: n, ipv4: 10.88.0.9}\n`,
+    fragment: 'derives from its address 10.88.0.9 on network "n" (at in.yaml:9:38)',
+    at: '8:37',
+  },
+  {
+    name: 'pool too small for networks',
+    yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  a: {}\n  b: {}\n  c: {}\n`,
+    fragment: 'no room for network "c": the address pools 10.9.0.0/29 (/30s) hold 2 free subnet(s) for 3 networks',
+    at: '7:3',
+  },
+  {
+    name: 'pool space taken by a declared subnet',
+    yaml: `${V}addressPools:\n  - {base: 10.9.0.0/29, size: 30}\nnetworks:\n  x: {subnet: 10.9.0.0/30}\n  a: {}\n  b: {}\n`,
+    fragment: 'no room for network "b"',
+    at: '7:3',
+  },
+  {
+    name: 'default pools taken',
+    yaml: `${V}networks:\n  x: {subnet: 10.210.0.0/16}\n  y: {subnet: 172.30.0.0/16}\n  a: {}\n`,
+    fragment: 'the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 0 free',
+    at: '5:3',
+  },
+  {
+    name: 'more networks than the default pools hold',
+    yaml: `${V}networks:\n${Array.from({ length: 513 }, (_, i) => `  n${i}: {}\n`).join('')}`,
+    fragment: 'no room for network "n512": the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 512 free subnet(s) for 513 networks',
+    at: '515:3',
+  },
   // ---- dns.options
   { name: 'dns option injecting a nameserver', yaml: dnsOption('ndots:1\nnameserver 6.6.6.6'), fragment: 'a dns option is one resolv.conf option', at: '4:29' },
   { name: 'dns option with a space', yaml: dnsOption('ndots: 2'), fragment: 'no spaces, newlines or control characters', at: '4:29' },
   // ---- predefined networks host and none
-  { name: 'network named host declared', yaml: `${V}networks:\n  host: {driver: host}\n`, fragment: '"host" is a predefined network (driver host): attach to it without declaring it', at: '3:3' },
+  {
+    name: 'network named host declared',
+    yaml: `${V}networks:\n  host: {driver: host}\n`,
+    fragment: '"host" is a predefined network (driver host): attach to it without declaring it',
+    at: '3:3',
+  },
   { name: 'network named none declared', yaml: `${V}networks:\n  none: {}\n`, fragment: '"none" is a predefined network (driver null)', at: '3:3' },
-  { name: 'address on predefined none', yaml: `${V}${C}attachments:\n  - {container: c, network: none, ipv4: 10.0.0.1}\n`, fragment: 'not allowed on an attachment to null network "none"', at: '5:35' },
-  { name: 'misspelled predefined network', yaml: `${V}${C}attachments:\n  - {container: c, network: nnoe}\n`, fragment: 'network "nnoe" is not declared (did you mean "none"?)', at: '5:29' },
-  { name: 'predefined host plus another', yaml: `${V}${NET}${C}attachments:\n  - {container: c, network: host}\n  - {container: c, network: n}\n`, fragment: 'is on host network "host"', at: '8:29' },
+  {
+    name: 'address on predefined none',
+    yaml: `${V}${C}attachments:\n  - {container: c, network: none, ipv4: 10.0.0.1}\n`,
+    fragment: 'not allowed on an attachment to null network "none"',
+    at: '5:35',
+  },
+  {
+    name: 'misspelled predefined network',
+    yaml: `${V}${C}attachments:\n  - {container: c, network: nnoe}\n`,
+    fragment: 'network "nnoe" is not declared (did you mean "none"?)',
+    at: '5:29',
+  },
+  {
+    name: 'predefined host plus another',
+    yaml: `${V}${NET}${C}attachments:\n  - {container: c, network: host}\n  - {container: c, network: n}\n`,
+    fragment: 'is on host network "host"',
+    at: '8:29',
+  },
 ];

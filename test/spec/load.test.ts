@@ -24,10 +24,21 @@ async function mustFail(paths: string[], opts = {}) {
 
 test('every example and netd.yaml validate', async () => {
   const ex = join(ROOT, 'examples');
-  const files = [join(ROOT, 'netd.yaml'), ...readdirSync(ex).filter((f) => f.endsWith('.yaml')).map((f) => join(ex, f)), join(ex, 'overlay/host-a.yaml'), join(ex, 'overlay/host-b.yaml')];
+  const files = [
+    join(ROOT, 'netd.yaml'),
+    ...readdirSync(ex)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(ex, f)),
+    join(ex, 'overlay/host-a.yaml'),
+    join(ex, 'overlay/host-b.yaml'),
+  ];
   assert.ok(files.length >= 7);
   for (const f of files) {
-    assert.match(readFileSync(f, 'utf8').split('\n')[0]!, /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/netd\.schema\.json$|^# yaml-language-server: \$schema=\.\/schemas\/netd\.schema\.json$/, f);
+    assert.match(
+      readFileSync(f, 'utf8').split('\n')[0]!,
+      /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/netd\.schema\.json$|^# yaml-language-server: \$schema=\.\/schemas\/netd\.schema\.json$/,
+      f,
+    );
     await must([f]);
   }
   await must([ex, join(ROOT, 'netd.yaml')]); // the examples directory merges with the default
@@ -37,7 +48,10 @@ test('documents merge across files and documents, in order', async () => {
   const t = tempFiles({ 'a.yaml': `${net('a', '10.1.0.0/24')}---\n${net('b', '10.2.0.0/24')}`, 'b.yaml': net('c', '10.3.0.0/24') });
   try {
     const r = await must([t.path('b.yaml'), t.path('a.yaml')]);
-    assert.deepEqual(r.state.networks.map((n) => n.name), ['c', 'a', 'b']);
+    assert.deepEqual(
+      r.state.networks.map((n) => n.name),
+      ['c', 'a', 'b'],
+    );
     assert.deepEqual(r.sources, [t.path('b.yaml'), t.path('a.yaml')]);
   } finally {
     t.remove();
@@ -45,10 +59,18 @@ test('documents merge across files and documents, in order', async () => {
 });
 
 test('a directory means its *.yaml and *.yml files, sorted by name', async () => {
-  const t = tempFiles({ 'd/20.yml': net('second', '10.2.0.0/24'), 'd/10.yaml': net('first', '10.1.0.0/24'), 'd/notes.txt': 'x', 'd/sub/x.yaml': net('never', '10.9.0.0/24') });
+  const t = tempFiles({
+    'd/20.yml': net('second', '10.2.0.0/24'),
+    'd/10.yaml': net('first', '10.1.0.0/24'),
+    'd/notes.txt': 'x',
+    'd/sub/x.yaml': net('never', '10.9.0.0/24'),
+  });
   try {
     const r = await must([t.path('d')]);
-    assert.deepEqual(r.state.networks.map((n) => n.name), ['first', 'second']);
+    assert.deepEqual(
+      r.state.networks.map((n) => n.name),
+      ['first', 'second'],
+    );
   } finally {
     t.remove();
   }
@@ -167,7 +189,10 @@ test('schema errors do not hide semantic ones; what was cut for them raises no f
 });
 
 test('a document that cannot be read makes no reference elsewhere undeclared', async () => {
-  const t = tempFiles({ 'a.yaml': 'version: 1\nnetworks:\n  n: {subnet: [\n', 'b.yaml': 'version: 1\ncontainers: {c: {}}\nattachments: [{container: c, network: n}]\n' });
+  const t = tempFiles({
+    'a.yaml': 'version: 1\nnetworks:\n  n: {subnet: [\n',
+    'b.yaml': 'version: 1\ncontainers: {c: {}}\nattachments: [{container: c, network: n}]\n',
+  });
   try {
     const errs = await mustFail([t.path('a.yaml'), t.path('b.yaml')]);
     assert.deepEqual([...new Set(errs.map((e) => e.file))], [t.path('a.yaml')]);
@@ -180,7 +205,10 @@ test('-o json and -o yaml keep the data and escape what a terminal would obey', 
   const key = 'a\x1b[31m\u009b\u202e';
   const t = tempFiles({ 'esc.yaml': `version: 1\nnetworks:\n  ${JSON.stringify(key)}: {}\n` });
   try {
-    for (const [o, parse] of [['json', (s: string): unknown => JSON.parse(s)], ['yaml', (s: string): unknown => parseYaml(s)]] as const) {
+    for (const [o, parse] of [
+      ['json', (s: string): unknown => JSON.parse(s)],
+      ['yaml', (s: string): unknown => parseYaml(s)],
+    ] as const) {
       const got = await runCli(['validate', '-o', o, '-f', t.path('esc.yaml')]);
       assert.equal(got.code, 65);
       assert.ok(!['\x1b', '\u009b', '\u202e'].some((c) => got.stdout.includes(c)), o);

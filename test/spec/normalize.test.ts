@@ -10,7 +10,9 @@ async function state(yaml: string): Promise<DesiredState> {
 }
 
 test('defaults are applied and the state is frozen', async () => {
-  const s = await state('version: 1\nnetworks:\n  n: {subnet: 10.88.0.0/24, ipv6: {subnet: "FD00:0:0::/64"}}\ncontainers:\n  c: {}\nattachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 8080}]}\n');
+  const s = await state(
+    'version: 1\nnetworks:\n  n: {subnet: 10.88.0.0/24, ipv6: {subnet: "FD00:0:0::/64"}}\ncontainers:\n  c: {}\nattachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 8080}]}\n',
+  );
   const n = s.networks[0]!;
   assert.deepEqual(n.ipv4, { subnet: '10.88.0.0/24', gateway: '10.88.0.1', reserved: [] });
   assert.deepEqual(n.ipv6, { subnet: 'fd00::/64', gateway: 'fd00::1', reserved: [] });
@@ -24,8 +26,13 @@ test('defaults are applied and the state is frozen', async () => {
 
 test('default interfaces: lowest unused ethN per container, in declaration order', async () => {
   const nets = ['a', 'b', 'c', 'd'].map((x, i) => `  ${x}: {subnet: 10.88.${i}.0/24}`).join('\n');
-  const s = await state(`version: 1\nnetworks:\n${nets}\ncontainers:\n  x: {}\n  y: {}\nattachments:\n  - {container: x, network: a}\n  - {container: x, network: b, interface: eth0}\n  - {container: x, network: c}\n  - {container: y, network: d}\n`);
-  assert.deepEqual(s.attachments.map((a) => a.interface), ['eth1', 'eth0', 'eth2', 'eth0']);
+  const s = await state(
+    `version: 1\nnetworks:\n${nets}\ncontainers:\n  x: {}\n  y: {}\nattachments:\n  - {container: x, network: a}\n  - {container: x, network: b, interface: eth0}\n  - {container: x, network: c}\n  - {container: y, network: d}\n`,
+  );
+  assert.deepEqual(
+    s.attachments.map((a) => a.interface),
+    ['eth1', 'eth0', 'eth2', 'eth0'],
+  );
 });
 
 test('overlay and cluster defaults', async () => {
@@ -36,9 +43,14 @@ test('overlay and cluster defaults', async () => {
 });
 
 test('path netns, host networks and a network without subnet', async () => {
-  const s = await state('version: 1\nnetworks:\n  h: {driver: host}\n  p: {}\ncontainers:\n  l: {netns: /proc/42/ns/net}\n  q: {}\nattachments:\n  - {container: l, network: h}\n  - {container: q, network: p}\n');
+  const s = await state(
+    'version: 1\nnetworks:\n  h: {driver: host}\n  p: {}\ncontainers:\n  l: {netns: /proc/42/ns/net}\n  q: {}\nattachments:\n  - {container: l, network: h}\n  - {container: q, network: p}\n',
+  );
   assert.deepEqual(s.containers[0]!.netns, { kind: 'path', path: '/proc/42/ns/net' });
   assert.equal(s.networks[0]!.ipv4, undefined);
   assert.deepEqual(s.networks[1]!.ipv4, { reserved: [] });
-  assert.deepEqual(s.attachments.map((a) => a.interface), ['', 'eth0']);
+  assert.deepEqual(
+    s.attachments.map((a) => a.interface),
+    ['', 'eth0'],
+  );
 });

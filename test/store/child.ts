@@ -18,10 +18,13 @@ async function burst(): Promise<void> {
   for (let i = 0; ; i++) {
     const a = await s.get<{ n: number }>('c/a');
     const n = (a?.value.n ?? 0) + 1;
-    const r = await s.txn([{ key: 'c/a', modRevision: a?.modRevision ?? 0 }], [
-      { type: 'put', key: 'c/a', value: { n, pad: 'x'.repeat(n % 500) } },
-      { type: 'put', key: 'c/b', value: { n } },
-    ]);
+    const r = await s.txn(
+      [{ key: 'c/a', modRevision: a?.modRevision ?? 0 }],
+      [
+        { type: 'put', key: 'c/a', value: { n, pad: 'x'.repeat(n % 500) } },
+        { type: 'put', key: 'c/b', value: { n } },
+      ],
+    );
     if (!r.succeeded) throw new Error('burst: lost a CAS with no other writer');
     if (i === 20) say('ready');
   }
@@ -30,7 +33,7 @@ async function burst(): Promise<void> {
 async function incr(count: number): Promise<void> {
   const s = await openSqliteStore(dir!);
   let conflicts = 0;
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const cur = await s.get<number>('counter');
     const r = await s.txn([{ key: 'counter', modRevision: cur?.modRevision ?? 0 }], [{ type: 'put', key: 'counter', value: (cur?.value ?? 0) + 1 }]);
     if (r.succeeded) done++;

@@ -93,8 +93,14 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
 
     t('list returns keys under the prefix, sorted', async (s) => {
       for (const k of ['p/b', 'p/a', 'q/a', 'p', 'p/c/d']) await s.put(k, k);
-      assert.deepEqual((await s.list('p/')).map((kv) => kv.key), ['p/a', 'p/b', 'p/c/d']);
-      assert.deepEqual((await s.list('')).map((kv) => kv.key), ['p', 'p/a', 'p/b', 'p/c/d', 'q/a']);
+      assert.deepEqual(
+        (await s.list('p/')).map((kv) => kv.key),
+        ['p/a', 'p/b', 'p/c/d'],
+      );
+      assert.deepEqual(
+        (await s.list('')).map((kv) => kv.key),
+        ['p', 'p/a', 'p/b', 'p/c/d', 'q/a'],
+      );
       assert.deepEqual(await s.list('none/'), []);
     });
 
@@ -102,8 +108,15 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       await s.put('a', 1);
       await s.put('gone', 1);
       const r = await s.txn(
-        [{ key: 'a', modRevision: 1 }, { key: 'b', modRevision: 0 }],
-        [{ type: 'put', key: 'a', value: 10 }, { type: 'put', key: 'b', value: 20 }, { type: 'delete', key: 'gone' }],
+        [
+          { key: 'a', modRevision: 1 },
+          { key: 'b', modRevision: 0 },
+        ],
+        [
+          { type: 'put', key: 'a', value: 10 },
+          { type: 'put', key: 'b', value: 20 },
+          { type: 'delete', key: 'gone' },
+        ],
       );
       assert.deepEqual(r, { succeeded: true, revision: 3 });
       assert.equal((await s.get('a'))!.modRevision, 3);
@@ -114,8 +127,14 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     t('txn writes nothing when one condition fails', async (s) => {
       await s.put('a', 1);
       const r = await s.txn(
-        [{ key: 'a', modRevision: 1 }, { key: 'b', modRevision: 5 }],
-        [{ type: 'put', key: 'a', value: 10 }, { type: 'put', key: 'c', value: 30 }],
+        [
+          { key: 'a', modRevision: 1 },
+          { key: 'b', modRevision: 5 },
+        ],
+        [
+          { type: 'put', key: 'a', value: 10 },
+          { type: 'put', key: 'c', value: 30 },
+        ],
       );
       assert.deepEqual(r, { succeeded: false, revision: 1 });
       assert.equal((await s.get('a'))!.value, 1);
@@ -123,7 +142,10 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     });
 
     t('txn touching one key twice is refused', async (s) => {
-      const ops = [{ type: 'put', key: 'a', value: 1 }, { type: 'delete', key: 'a' }] as const;
+      const ops = [
+        { type: 'put', key: 'a', value: 1 },
+        { type: 'delete', key: 'a' },
+      ] as const;
       await assert.rejects(s.txn([], ops), (e: unknown) => isNetdError(e, 'internal'));
       assert.equal(await s.revision(), 0);
     });
@@ -134,7 +156,10 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         seen.push(i % 3 === 2 ? await s.delete(`k${i - 1}`) : await s.put(`k${i}`, i));
         assert.equal(await s.revision(), seen.at(-1));
       }
-      assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
     });
 
     t('watch replays from a revision, then delivers live events in order', async (s) => {
@@ -143,7 +168,13 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       await s.put('w/b', 2); // 3
       await s.delete('w/a'); // 4
       const c = collect(s, 'w/', 1, 5);
-      await s.txn([], [{ type: 'put', key: 'w/c', value: 3 }, { type: 'put', key: 'w/a', value: 4 }]); // 5
+      await s.txn(
+        [],
+        [
+          { type: 'put', key: 'w/c', value: 3 },
+          { type: 'put', key: 'w/a', value: 4 },
+        ],
+      ); // 5
       await s.put('other', 2); // 6
       await s.delete('w/b'); // 7
       await c.done;
@@ -164,7 +195,10 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       c.close();
       await s.put('b', 1);
       await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(c.events.map((e) => e.key), ['a']);
+      assert.deepEqual(
+        c.events.map((e) => e.key),
+        ['a'],
+      );
     });
 
     test('closing the store ends its open watches', async () => {
@@ -174,7 +208,10 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       await c.done;
       await s.close(); // c is never closed: the store must stop it (or the test process would hang)
       await new Promise((r) => setTimeout(r, 150));
-      assert.deepEqual(c.events.map((e) => e.key), ['a']);
+      assert.deepEqual(
+        c.events.map((e) => e.key),
+        ['a'],
+      );
     });
   });
 }

@@ -114,8 +114,9 @@ test('a lock whose holder was killed is taken by the waiter', async () => {
   const holder = child('lock', dir);
   await holder.line('locked');
   const waits: (number | undefined)[] = [];
-  await assert.rejects(acquireStateLock(dir, { timeoutMs: 200, retryMs: 20, onWait: (p) => waits.push(p) }), (e: unknown) =>
-    isNetdError(e, 'lock-timeout') && e.message === `state dir ${dir} is locked by pid ${holder.proc.pid}; gave up after 0.2 s`,
+  await assert.rejects(
+    acquireStateLock(dir, { timeoutMs: 200, retryMs: 20, onWait: (p) => waits.push(p) }),
+    (e: unknown) => isNetdError(e, 'lock-timeout') && e.message === `state dir ${dir} is locked by pid ${holder.proc.pid}; gave up after 0.2 s`,
   );
   assert.deepEqual(waits, [holder.proc.pid]);
   const pending = acquireStateLock(dir, { timeoutMs: 10_000, retryMs: 20 });

@@ -24,7 +24,10 @@ test('state dir is created 0700 and the database 0600, in WAL mode', async () =>
   assert.equal(statSync(join(dir, DB_FILE)).mode & 0o777, 0o600);
   const db = new Database(join(dir, DB_FILE), { readonly: true });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.deepEqual(db.prepare('SELECT version FROM schema_version').all(), MIGRATIONS.map((m) => ({ version: m.version })));
+  assert.deepEqual(
+    db.prepare('SELECT version FROM schema_version').all(),
+    MIGRATIONS.map((m) => ({ version: m.version })),
+  );
   db.close();
 });
 
@@ -43,7 +46,10 @@ test('data and revision survive reopening; migrations are not re-applied', async
 test('history older than retainRevisions is trimmed; watching from before it is refused', async () => {
   const s = await openSqliteStore(freshDir(), { retainRevisions: 10 });
   for (let i = 0; i < 130; i++) await s.put('k', i);
-  assert.throws(() => s.watch('', 5, () => {}), (e: unknown) => isNetdError(e, 'conflict'));
+  assert.throws(
+    () => s.watch('', 5, () => {}),
+    (e: unknown) => isNetdError(e, 'conflict'),
+  );
   const w = s.watch('', 125, () => {});
   w.close();
   await s.close();

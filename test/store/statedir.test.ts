@@ -71,7 +71,10 @@ test('reading an existing state dir writes nothing (SQLite may add its -wal/-shm
   await w.put('netd/v1/networks/a', { name: 'a' });
   await w.close();
   const s = openStoreForReading(f.dir);
-  assert.deepEqual((await s.list('netd/')).map((kv) => kv.value), [{ name: 'a' }]);
+  assert.deepEqual(
+    (await s.list('netd/')).map((kv) => kv.value),
+    [{ name: 'a' }],
+  );
   await assert.rejects(s.put('x', 1), /readonly/);
   assert.equal(await s.revision(), 1);
   await s.close();
@@ -95,7 +98,11 @@ test('reading through a symlinked netd.db is refused', () => {
 });
 
 const schemaCases: { name: string; sql: string; message: RegExp }[] = [
-  { name: 'a newer schema says to upgrade netd', sql: "INSERT INTO schema_version VALUES (999, 'future', '')", message: /schema version 999 is newer than this netd knows \(1\): upgrade netd/ },
+  {
+    name: 'a newer schema says to upgrade netd',
+    sql: "INSERT INTO schema_version VALUES (999, 'future', '')",
+    message: /schema version 999 is newer than this netd knows \(1\): upgrade netd/,
+  },
   { name: 'no schema version says it is not a netd database', sql: 'DELETE FROM schema_version', message: /not a netd database/ },
 ];
 

@@ -41,7 +41,8 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
     const n = planned.plan.changes.length;
     if (ctx.io.isTTY) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
     const progress = ctx.io.isTTY
-      ? (phase: number, done: number, total: number) => ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`)
+      ? (phase: number, done: number, total: number) =>
+          ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`)
       : undefined;
     const r = await apply(progress ? { ...e, progress } : e, desired, planned);
     for (const m of r.errors) ctx.err(`error: ${escapeControls(m)}`);

@@ -26,7 +26,9 @@ export const getCommand: Command = {
     const [word, name, ...extra] = ctx.positionals;
     const kind = kindOf(word);
     if (!kind || extra.length > 0) {
-      ctx.err(`netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${KINDS.join(', ')})` : 'what to get is required')}`);
+      ctx.err(
+        `netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${KINDS.join(', ')})` : 'what to get is required')}`,
+      );
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
     }
@@ -37,7 +39,12 @@ export const getCommand: Command = {
       ctx.err(`netd get: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
       return EXIT.error;
     }
-    if (ctx.output === 'table') for (const l of renderTable(view.headers, items.map((i) => i.row))) ctx.out(l);
+    if (ctx.output === 'table')
+      for (const l of renderTable(
+        view.headers,
+        items.map((i) => i.row),
+      ))
+        ctx.out(l);
     else printObjects(ctx, name !== undefined && kind !== 'attachments' ? items[0]!.object : items.map((i) => i.object));
     return EXIT.ok;
   },

@@ -15,7 +15,9 @@ export const inspectCommand: Command = {
     const [word, ...names] = ctx.positionals;
     const kind = kindOf(word);
     if ((kind !== 'networks' && kind !== 'containers') || names.length === 0) {
-      ctx.err(`netd inspect: ${escapeControls(kind === 'attachments' || (word && !kind) ? `cannot inspect "${word}" (known: network, container)` : word ? 'NAME is required' : 'what to inspect is required')}`);
+      ctx.err(
+        `netd inspect: ${escapeControls(kind === 'attachments' || (word && !kind) ? `cannot inspect "${word}" (known: network, container)` : word ? 'NAME is required' : 'what to inspect is required')}`,
+      );
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
     }
