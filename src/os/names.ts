@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { NetdError } from '../errors.js';
 
+const RESERVED_IFNAMES = new Set(['all', 'default']);
 const IFNAMSIZ = 15; // bytes, without the terminating NUL
 const NSNAME_MAX = 255; // NAME_MAX of the file under /run/netns
 const NAME_CHAR = /^[A-Za-z0-9_.-]$/;
@@ -27,7 +28,9 @@ const firstBad = (name: string): string | undefined => [...name].find((c) => !NA
 /**
  * Interface and bridge names: ASCII letters, digits, "_", "." and "-", 1-15 bytes, not "."
  * or "..". Narrower than the kernel's dev_valid_name(): "%" makes a template (eth%d), ":" an
- * alias label and "@" is iproute2's peer separator in its output.
+ * alias label and "@" is iproute2's peer separator in its output. "all" and "default" name the
+ * per-device sysctl directories every device would share (net/ipv4/conf/all): the kernel
+ * refuses them with EINVAL.
  */
 export function ifnameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
@@ -37,6 +40,7 @@ export function ifnameProblem(name: string): string | undefined {
   if (c !== undefined) return `"${name}" contains ${showChar(c)}: interface names are ASCII letters, digits, "_", "." and "-"`;
   if (name.length > IFNAMSIZ) return `"${name}" is ${name.length} bytes, at most ${IFNAMSIZ} allowed`;
   if (name === '.' || name === '..') return `"${name}" is not a valid interface name`;
+  if (RESERVED_IFNAMES.has(name)) return `"${name}" is reserved by the kernel (it names the sysctl settings of every interface, net/ipv4/conf/${name})`;
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import type { Entry, Merged, Named } from './merge.js';
 import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem } from './names.js';
 import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
 import { where } from './source.js';
+import { checkRoom } from './semantic-room.js';
 import { didYouMean } from './suggest.js';
 import { attachmentKey, PREDEFINED_NETWORKS, type AttachmentDoc, type ContainerDoc, type PortDoc } from './types.js';
 
@@ -85,6 +86,12 @@ function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
   ports.forEach((p, i) => {
     const bad = p.hostIp === undefined ? undefined : hostIpProblem(p.hostIp);
     if (bad) report(a.origin, ['ports', i, 'hostIp'], bad);
+    else if (p.hostIp !== undefined && tryParseAddr(p.hostIp)?.family === 6 && !info.v6)
+      report(
+        a.origin,
+        ['ports', i, 'hostIp'],
+        `${p.hostIp} is an IPv6 address but network "${info.entry.name}" declares no ipv6 subnet: the container has no IPv6 address to forward to`,
+      );
     const proto = p.protocol ?? 'tcp';
     const k = `${p.hostPort}/${proto}`;
     const same = bound.get(k) ?? [];
@@ -206,4 +213,5 @@ export function checkAttachments(report: Report, m: Merged, nets: Map<string, Ne
   checkExclusive(report, byContainer);
   checkInterfaces(report, m.attachments);
   checkMacs(report, m.attachments, (a) => ['bridge', 'overlay'].includes(nets.get(a.network)?.driver ?? 'null'));
+  checkRoom(report, m.attachments, nets);
 }

@@ -3,7 +3,7 @@ import { broadcast, contains, containsCidr, firstUsable, formatCidr, overlaps, t
 import type { Merged, Named } from './merge.js';
 import { ifnameProblem } from './names.js';
 import { checkCidr, fam, specialIn, type Report } from './semantic-common.js';
-import { checkCapacity, checkPools } from './semantic-pools.js';
+import { checkCapacity, checkPools, poolPrefix } from './semantic-pools.js';
 import { where, type Origin } from './source.js';
 import type { PathSeg } from './spec-error.js';
 import { PREDEFINED_NETWORKS, type DriverName, type Ipv6Doc, type NetworkDoc } from './types.js';
@@ -15,6 +15,8 @@ export interface FamilyInfo {
   /** Effective gateway; undefined for overlay networks (it comes from each host's lease). */
   readonly gateway?: bigint;
   readonly reserved: ReadonlySet<bigint>;
+  /** Where dynamic addresses come from: ipRange, else the subnet. */
+  readonly range: Cidr;
 }
 
 export interface NetInfo {
@@ -22,6 +24,8 @@ export interface NetInfo {
   readonly driver: DriverName;
   readonly v4?: FamilyInfo;
   readonly v6?: FamilyInfo;
+  /** A bridge network without a subnet: the longest prefix the address pools may give it. */
+  readonly poolPrefix?: number;
 }
 
 const IPV6_MIN_MTU = 1280; // RFC 8200 §5
@@ -56,16 +60,18 @@ function checkFamily(report: Report, o: Origin, pre: readonly PathSeg[], fc: Ipv
     else if (g !== undefined && g === broadcast(subnet)) report(o, [...pre, 'gateway'], `${fc.gateway} is the broadcast address of ${formatCidr(subnet)}`);
     gateway = g ?? gateway;
   }
+  let range = subnet;
   if (fc.ipRange !== undefined) {
     const r = checkCidr(report, o, [...pre, 'ipRange'], fc.ipRange, family);
     if (r && !containsCidr(subnet, r)) report(o, [...pre, 'ipRange'], `${fc.ipRange} is outside the subnet ${formatCidr(subnet)}`);
+    else if (r) range = r;
   }
   const reserved = new Set<bigint>();
   (fc.reserved ?? []).forEach((s, i) => {
     const a = checkAddrIn(report, o, [...pre, 'reserved', i], s, subnet);
     if (a !== undefined) reserved.add(a);
   });
-  return { subnet, ...(gateway === undefined ? {} : { gateway }), reserved };
+  return { subnet, ...(gateway === undefined ? {} : { gateway }), reserved, range };
 }
 
 function checkDriverFields(report: Report, n: Named<NetworkDoc>, driver: DriverName, hasCluster: boolean): void {
@@ -147,7 +153,10 @@ export function checkNetworks(report: Report, m: Merged): Map<string, NetInfo> {
     report(m.cluster.origin, ['publicIp'], `"${m.cluster.value.publicIp}" is not an IP address`);
   const iface = m.cluster?.value.publicInterface;
   if (iface !== undefined && ifnameProblem(iface)) report(m.cluster!.origin, ['publicInterface'], ifnameProblem(iface)!);
-  const infos = m.networks.map((n) => checkNetwork(report, n, m.cluster !== undefined));
+  const longest = poolPrefix(pools);
+  const infos = m.networks
+    .map((n) => checkNetwork(report, n, m.cluster !== undefined))
+    .map((i) => (i.driver === 'bridge' && i.entry.value.subnet === undefined && longest !== undefined ? { ...i, poolPrefix: longest } : i));
   checkOverlaps(report, infos);
   checkCapacity(report, pools, infos);
   const at = (i: NetInfo, k: PathSeg): [Origin, PathSeg[]] => [i.entry.origin, i.entry.value[k as 'vni'] === undefined ? ['driver'] : [k]];

@@ -55,10 +55,17 @@ function freeSubnets(pool: Pool, taken: readonly Cidr[], limit: number): number 
   return free;
 }
 
+const effective = (declared: Pool[]): Pool[] => (declared.length > 0 ? declared : DEFAULT_POOLS.map((p) => ({ c: parseCidr(p.base), size: p.size })));
+
+/** The shortest prefix (the largest subnet) a network without a subnet may get from the pools. */
+export function poolPrefix(declared: Pool[] | undefined): number | undefined {
+  return declared && Math.min(...effective(declared).map((p) => p.size));
+}
+
 /** Reports the first bridge network without a subnet that the pools cannot hold. */
 export function checkCapacity(report: Report, declared: Pool[] | undefined, infos: readonly NetInfo[]): void {
   if (declared === undefined) return;
-  const pools = declared.length > 0 ? declared : DEFAULT_POOLS.map((p) => ({ c: parseCidr(p.base), size: p.size }));
+  const pools = effective(declared);
   const wanting: Named<NetworkDoc>[] = infos.filter((i) => i.driver === 'bridge' && i.entry.value.subnet === undefined).map((i) => i.entry);
   if (wanting.length === 0) return;
   const taken = infos.flatMap((i) => (i.v4 ? [i.v4.subnet] : []));

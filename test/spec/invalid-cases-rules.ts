@@ -13,6 +13,9 @@ const pool = (base: string, size = 24): string => `${V}addressPools:\n  - {base:
 const hostIp = (ip: string): string =>
   `${V}${NET}${C}attachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 80, hostIp: ${JSON.stringify(ip)}}]}\n`; // 7:82
 const dnsOption = (o: string): string => `${V}containers:\n  c:\n    dns: {options: [rotate, ${JSON.stringify(o)}]}\n`; // 4:29
+/** Network n with `count` containers c0… attached without an address; the attachments from line 4 + count + 2. */
+const dyn = (net: string, count: number): string =>
+  `${V}networks:\n  n: ${net}\ncontainers:\n${Array.from({ length: count }, (_, i) => `  c${i}: {}\n`).join('')}attachments:\n${Array.from({ length: count }, (_, i) => `  - {container: c${i}, network: n}\n`).join('')}`;
 const HOMOGLYPH_E = '\u0435'; // Cyrillic small ie, drawn like "e"
 
 export const RULE_CASES: InvalidCase[] = [
@@ -31,6 +34,8 @@ export const RULE_CASES: InvalidCase[] = [
   { name: 'bridge non-ASCII', yaml: bridge('brü'), fragment: '"ü" (U+00FC)', at: '3:15' },
   { name: 'bridge homoglyph', yaml: bridge(`br${HOMOGLYPH_E}`), fragment: '(U+0435)', at: '3:15' },
   { name: 'bridge kernel template', yaml: bridge('br%d'), fragment: 'contains "%"', at: '3:15' },
+  { name: 'bridge named all', yaml: bridge('all'), fragment: '"all" is reserved by the kernel (it names the sysctl settings of every interface', at: '3:15' },
+  { name: 'interface named default', yaml: iface('default'), fragment: '"default" is reserved by the kernel', at: '7:43' },
   {
     name: 'publicInterface template',
     yaml: `${V}cluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\n  publicInterface: "eth%d"\n`,
@@ -125,6 +130,57 @@ export const RULE_CASES: InvalidCase[] = [
     fragment: 'no room for network "n512": the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 512 free subnet(s) for 513 networks',
     at: '515:3',
   },
+  // ---- room for dynamic addresses (src/spec/semantic-room.ts)
+  {
+    name: 'subnet /30 with two dynamic attachments',
+    yaml: dyn('{subnet: 10.88.0.0/30}', 2),
+    fragment:
+      'no IPv4 address left for container "c1" on network "n": its range 10.88.0.0/30 has room for 1 dynamic address(es), and 2 attachments declare no ipv4',
+    at: '9:5',
+  },
+  {
+    name: 'ipRange holding only the gateway',
+    yaml: dyn('{subnet: 10.88.0.0/24, ipRange: 10.88.0.1/32}', 1),
+    fragment: 'its range 10.88.0.1/32 has room for 0 dynamic address(es)',
+    at: '7:5',
+  },
+  {
+    name: 'ipRange all reserved',
+    yaml: dyn('{subnet: 10.88.0.0/24, ipRange: 10.88.0.4/31, reserved: [10.88.0.4, 10.88.0.5]}', 1),
+    fragment: 'has room for 0 dynamic',
+    at: '7:5',
+  },
+  {
+    name: 'ipRange taken by a static address',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, ipRange: 10.88.0.4/31}\ncontainers:\n  a: {}\n  b: {}\n  s: {}\nattachments:\n  - {container: a, network: n}\n  - {container: s, network: n, ipv4: 10.88.0.4}\n  - {container: b, network: n}\n`,
+    fragment: 'no IPv4 address left for container "b"',
+    at: '11:5',
+  },
+  {
+    name: 'ipv6 /126 with three dynamic attachments',
+    yaml: dyn('{subnet: 10.88.0.0/24, ipv6: {subnet: "fd00:1::/126"}}', 3),
+    fragment: 'no IPv6 address left for container "c2"',
+    at: '11:5',
+  },
+  {
+    name: 'pool subnets too small for the attachments',
+    yaml: `${V}addressPools: [{base: 10.5.0.0/29, size: 30}]\n${dyn('{}', 2).slice(V.length)}`,
+    fragment: 'a /30 from the address pools has room for 1 dynamic address(es)',
+    at: '10:5',
+  },
+  {
+    name: 'mac a dynamic address derives',
+    yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n}\n  - {container: b, network: n, mac: "02:42:0a:58:00:02"}\n`,
+    fragment: 'mac 02:42:0a:58:00:02 is the mac netd derives for 10.88.0.2, which network "n" may hand to another container',
+    at: '9:37',
+  },
+  {
+    name: 'hostIp IPv6 on an IPv4-only network',
+    yaml: hostIp('2001:db8::1'),
+    fragment: 'is an IPv6 address but network "n" declares no ipv6 subnet',
+    at: '7:82',
+  },
+  { name: 'hostIp :: on an IPv4-only network', yaml: hostIp('::'), fragment: ':: is an IPv6 address but network "n" declares no ipv6 subnet', at: '7:82' },
   // ---- dns.options
   { name: 'dns option injecting a nameserver', yaml: dnsOption('ndots:1\nnameserver 6.6.6.6'), fragment: 'a dns option is one resolv.conf option', at: '4:29' },
   { name: 'dns option with a space', yaml: dnsOption('ndots: 2'), fragment: 'no spaces, newlines or control characters', at: '4:29' },
