@@ -11,9 +11,14 @@ export class DriverRegistry {
     for (const d of drivers) this.drivers.set(d.name, d);
   }
 
+  /** Why a driver name cannot be used, or undefined. */
+  problem(name: string): string | undefined {
+    return this.drivers.has(name) ? undefined : `unknown driver "${name}" (known: ${[...this.drivers.keys()].sort().join(', ')})`;
+  }
+
   get(name: string): Driver {
     const d = this.drivers.get(name);
-    if (!d) throw new NetdError('invalid', `unknown driver "${name}" (known: ${[...this.drivers.keys()].sort().join(', ')})`);
+    if (!d) throw new NetdError('invalid', this.problem(name)!);
     return d;
   }
 }

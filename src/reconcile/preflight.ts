@@ -2,13 +2,15 @@
  * Pre-flight: what only the running host can tell, checked before the first write so that a
  * refusal changes nothing (exit 1). Each problem names the object and the fix.
  *
- *   host     the tools netd runs, the privileges, a writable state dir (before the store opens);
+ *   host     the tools netd runs, the privileges, a writable state dir, every network's driver
+ *            in this build (before the store opens);
  *   paths    every adopted namespace path exists, is a network namespace and is not the one
  *            netd runs in: a container can never be the host (before planning enters them);
  *   objects  from the plan's own observation: every declared bridge or namespace name that
  *            exists is netd's or declared `adopt: true`.
  */
 import { stat } from 'node:fs/promises';
+import { defaultDrivers } from '../drivers/registry.js';
 import type { Runner } from '../os/index.js';
 import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
@@ -22,6 +24,15 @@ const line = (c: Check): string => `${c.detail}: ${c.fix}`;
 export async function hostPreflight(runner: Runner, stateDir: string, opts: { writes: boolean }): Promise<string[]> {
   const checks = await Promise.all([...TOOLS.map((t) => tool(runner, t)), ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : [])]);
   return checks.filter((c) => c.status === 'problem').map(line);
+}
+
+/** Every declared network's driver is in this build (the format knows more than one build may). */
+export function driverPreflight(desired: DesiredState): string[] {
+  const drivers = defaultDrivers();
+  return desired.networks.flatMap((n) => {
+    const unknown = drivers.problem(n.driver);
+    return unknown ? [`network "${n.name}": ${unknown}: this build of netd cannot create it`] : [];
+  });
 }
 
 export type NsIdentity = 'ok' | 'missing' | 'not-netns' | 'self' | { readonly error: string };

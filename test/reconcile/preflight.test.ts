@@ -143,6 +143,12 @@ const cases: Case[] = [
     stderr: /network "pfc": "pfv0" exists and is a veth, not a bridge: choose another bridge name/,
     cleanup: () => sh('ip', 'link', 'del', 'pfv0'),
   },
+  {
+    name: 'an overlay network, a driver this build does not have',
+    yaml: () =>
+      `${BASE.replace('networks:\n', 'networks:\n  pfo: { driver: overlay, subnet: 10.98.0.0/16 }\n')}cluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n`,
+    stderr: /network "pfo": unknown driver "overlay" \(known: bridge, host, null\): this build of netd cannot create it/,
+  },
 ];
 
 for (const tc of cases) {
@@ -169,6 +175,15 @@ function pathWith(tools: string[]): { path: string; remove: () => void } {
   for (const t of tools) symlinkSync(sh('sh', '-c', `command -v ${t}`).trim(), join(dir, t));
   return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+test('pre-flight refuses an unknown driver before the state dir exists', { skip }, async () => {
+  const stateDir = join(host.dir, 'state-overlay');
+  const yaml = `version: 1\ncluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\nnetworks:\n  o: { driver: overlay, subnet: 10.98.0.0/16 }\n`;
+  const r = await runCli(['apply', '-f', host.file(yaml), '--state-dir', stateDir]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /pre-flight: network "o": unknown driver "overlay"/);
+  assert.equal(existsSync(stateDir), false);
+});
 
 for (const { name, present, missing, command } of [
   { name: 'nft missing: apply', present: ['ip'], missing: /pre-flight: "nft" is not installed \(not found on PATH\): install nftables/, command: 'apply' },

@@ -1,6 +1,6 @@
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
-import { hostPreflight, objectPreflight, namespacePreflight, nsIdentity } from '../../reconcile/preflight.js';
+import { driverPreflight, hostPreflight, objectPreflight, namespacePreflight, nsIdentity } from '../../reconcile/preflight.js';
 import { apply, planChanges } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
@@ -30,7 +30,11 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
 /** One apply: pre-flight, plan (printed), execute, verify, summary; the exit code. `watch` repeats it. */
 export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<number> {
   const runner = new ExecRunner();
-  const host = [...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })), ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner)))];
+  const host = [
+    ...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })),
+    ...driverPreflight(desired),
+    ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
+  ];
   if (host.length > 0) return refuse(ctx, host);
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const planned = await planChanges(e, desired);
