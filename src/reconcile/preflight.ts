@@ -7,14 +7,19 @@
  *   paths    every adopted namespace path exists, is a network namespace and is not the one
  *            netd runs in: a container can never be the host (before planning enters them);
  *   objects  from the plan's own observation: every declared bridge or namespace name that
- *            exists is netd's or declared `adopt: true`.
+ *            exists is netd's or declared `adopt: true`; the pools hold a subnet for every
+ *            network that declares none, around the host's routes.
  */
 import { stat } from 'node:fs/promises';
 import { defaultDrivers } from '../drivers/registry.js';
+import { messageOf } from '../errors.js';
+import { readHostInfo } from '../ipam/host.js';
+import { Ipam } from '../ipam/ipam.js';
 import type { Runner } from '../os/index.js';
 import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { DesiredState, DesiredContainer } from '../spec/types.js';
+import type { Store } from '../store/store.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import type { Planned } from './reconcile.js';
 
@@ -85,6 +90,26 @@ export async function namespacePreflight(desired: DesiredState, identity: (path:
     if (problem) problems.push(problem);
   }
   return problems;
+}
+
+/**
+ * A subnet from the pools for every network that declares none, around the host's routes and
+ * resolvers as they are now: validation counts only the declared subnets, and IPAM would
+ * otherwise find the pools full mid-apply, after other objects were created.
+ */
+export async function poolPreflight(runner: Runner, store: Store, desired: DesiredState): Promise<string[]> {
+  const wanting = desired.networks.filter((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined);
+  if (wanting.length === 0) return [];
+  const host = await readHostInfo(async () => (await runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
+  const ipam = await Ipam.load(store, desired, host);
+  return wanting.flatMap((n) => {
+    try {
+      ipam.chooseSubnet(n.name);
+      return [];
+    } catch (e) {
+      return [`${messageOf(e)} (the host's routes and resolvers take the rest): declare a subnet or add addressPools`];
+    }
+  });
 }
 
 /** Declared bridge and namespace names that exist, from the plan's observation. */

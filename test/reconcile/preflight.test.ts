@@ -144,6 +144,16 @@ const cases: Case[] = [
     cleanup: () => sh('ip', 'link', 'del', 'pfv0'),
   },
   {
+    name: 'a network without a subnet when the host routes cover the pools',
+    setup: () => {
+      sh('ip', 'link', 'add', 'pfpool', 'type', 'bridge');
+      sh('ip', 'addr', 'add', '10.97.8.1/24', 'dev', 'pfpool');
+    },
+    yaml: () => `${plus('pf3: {}')}`.replace('networks:\n', 'addressPools: [{ base: 10.97.8.0/24, size: 24 }]\nnetworks:\n  pfq: {}\n'),
+    stderr: /network "pfq": no free \/24 left in pool 10\.97\.8\.0\/24 \(1 in use\) \(the host's routes and resolvers take the rest\): declare a subnet/,
+    cleanup: () => sh('ip', 'link', 'del', 'pfpool'),
+  },
+  {
     name: 'an overlay network, a driver this build does not have',
     yaml: () =>
       `${BASE.replace('networks:\n', 'networks:\n  pfo: { driver: overlay, subnet: 10.98.0.0/16 }\n')}cluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n`,

@@ -1,6 +1,6 @@
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
-import { driverPreflight, hostPreflight, objectPreflight, namespacePreflight, nsIdentity } from '../../reconcile/preflight.js';
+import { driverPreflight, hostPreflight, objectPreflight, namespacePreflight, nsIdentity, poolPreflight } from '../../reconcile/preflight.js';
 import { apply, planChanges } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
@@ -38,7 +38,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   if (host.length > 0) return refuse(ctx, host);
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const planned = await planChanges(e, desired);
-    const problems = objectPreflight(desired, planned);
+    const problems = [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired))];
     if (problems.length > 0) return refuse(ctx, problems);
     if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
     if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
