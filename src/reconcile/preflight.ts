@@ -112,13 +112,18 @@ export async function poolPreflight(runner: Runner, store: Store, desired: Desir
   });
 }
 
-/** Declared bridge and namespace names that exist, from the plan's observation. */
+/** Declared bridge and namespace names that exist or another declared network owns, from the plan's observation. */
 export function objectPreflight(desired: DesiredState, p: Planned): string[] {
   const problems: string[] = [];
   const onHost = hostNetworkContainers(desired);
   const creating = new Set(p.plan.changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => `${c.kind}:${c.name}`));
   for (const n of desired.networks) {
     if (n.bridge === undefined || !creating.has(`network:${n.name}`)) continue;
+    const owner = p.recorded.networks.find((r) => r.bridge === n.bridge && r.name !== n.name);
+    if (owner && desired.networks.some((d) => d.name === owner.name)) {
+      problems.push(`network "${n.name}": bridge "${n.bridge}" is network "${owner.name}"'s: choose another bridge name`);
+      continue;
+    }
     const link = p.kernel.host.links.find((l) => l.name === n.bridge);
     if (!link || p.recorded.networks.some((r) => r.bridge === n.bridge)) continue;
     if (link.kind !== 'bridge')

@@ -154,6 +154,16 @@ const cases: Case[] = [
     cleanup: () => sh('ip', 'link', 'del', 'pfpool'),
   },
   {
+    name: "a declared bridge name that is another network's derived bridge",
+    yaml: () => {
+      const bridge = sh('ip', '-o', 'link', 'show', 'type', 'bridge').match(/^\d+: (nd-[0-9a-f]{12})[:@]/m)![1]!;
+      return plus('pf4: {}')
+        .replace('networks:\n', `networks:\n  pfd: { subnet: 10.97.4.0/24, bridge: ${bridge} }\n`)
+        .replace('pf4, network: pf', 'pf4, network: pfd');
+    },
+    stderr: /network "pfd": bridge "nd-[0-9a-f]{12}" is network "pf"'s: choose another bridge name/,
+  },
+  {
     name: 'an overlay network, a driver this build does not have',
     yaml: () =>
       `${BASE.replace('networks:\n', 'networks:\n  pfo: { driver: overlay, subnet: 10.98.0.0/16 }\n')}cluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n`,
