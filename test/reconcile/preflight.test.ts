@@ -196,6 +196,25 @@ function pathWith(tools: string[]): { path: string; remove: () => void } {
   return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+test('pre-flight refuses a foreign bridge without creating the state dir', { skip }, async () => {
+  const stateDir = join(host.dir, 'state-foreign');
+  sh('ip', 'link', 'add', 'pfbr2', 'type', 'bridge');
+  try {
+    const r = await runCli([
+      'apply',
+      '-f',
+      host.file(BASE.replace('{ subnet: 10.97.0.0/24 }', '{ subnet: 10.97.0.0/24, bridge: pfbr2 }')),
+      '--state-dir',
+      stateDir,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /pre-flight: network "pf": bridge "pfbr2" exists and is not netd's/);
+    assert.equal(existsSync(stateDir), false);
+  } finally {
+    sh('ip', 'link', 'del', 'pfbr2');
+  }
+});
+
 test('pre-flight refuses an unknown driver before the state dir exists', { skip }, async () => {
   const stateDir = join(host.dir, 'state-overlay');
   const yaml = `version: 1\ncluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\nnetworks:\n  o: { driver: overlay, subnet: 10.98.0.0/16 }\n`;

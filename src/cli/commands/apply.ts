@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
 import { driverPreflight, hostPreflight, objectPreflight, namespacePreflight, nsIdentity, poolPreflight } from '../../reconcile/preflight.js';
-import { apply, planChanges } from '../../reconcile/reconcile.js';
+import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
@@ -36,9 +37,17 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
     ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
   ];
   if (host.length > 0) return refuse(ctx, host);
-  return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
+  const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
     const planned = await planChanges(e, desired);
-    const problems = [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired))];
+    return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired))] };
+  };
+  // Without a state dir, the store would be created only to refuse: ask a read-only one first.
+  if (!o.dryRun && !existsSync(ctx.stateDir)) {
+    const first = await withEngine(ctx, { lock: false }, async (e) => (await objects(e)).problems);
+    if (first.length > 0) return refuse(ctx, first);
+  }
+  return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
+    const { planned, problems } = await objects(e);
     if (problems.length > 0) return refuse(ctx, problems);
     if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
     if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
