@@ -5,7 +5,8 @@
  *   host     the tools netd runs, the privileges, a writable state dir, every network's driver
  *            in this build (before the store opens);
  *   paths    every adopted namespace path exists, is a network namespace and is not the one
- *            netd runs in: a container can never be the host (before planning enters them);
+ *            netd runs in: a container can never be the host; no two containers share one
+ *            (before planning enters them);
  *   objects  from the plan's own observation: every declared bridge or namespace name that
  *            exists is netd's or declared `adopt: true`; the pools hold a subnet for every
  *            network that declares none, around the host's routes.
@@ -83,7 +84,7 @@ export async function namespacePreflight(desired: DesiredState, identity: (path:
   const problems: string[] = [];
   for (const c of desired.containers) {
     if (onHost.has(c.name)) continue;
-    const path = c.netns.kind === 'path' ? c.netns.path : `${NETNS_DIR}/${c.netns.name}`;
+    const path = nsPathOf(c);
     const id = await identity(path);
     const checked = c.netns.kind === 'path' || id === 'self' || (c.adopt && id !== 'missing');
     const problem = checked ? nsProblem(c, path, id) : undefined;
@@ -110,6 +111,31 @@ export async function poolPreflight(runner: Runner, store: Store, desired: Desir
       return [`${messageOf(e)} (the host's routes and resolvers take the rest): declare a subnet or add addressPools`];
     }
   });
+}
+
+const nsPathOf = (c: DesiredContainer): string => (c.netns.kind === 'path' ? c.netns.path : `${NETNS_DIR}/${c.netns.name}`);
+
+/**
+ * Two containers in one namespace, however each spells it: validation unifies only x,
+ * /run/netns/x and /var/run/netns/x, not a process's path and a name bound to its namespace,
+ * nor /proc/PID/ns/net and /proc/PID/task/TID/ns/net. The second veth would fail mid-apply.
+ */
+export async function sharedNamespacePreflight(desired: DesiredState): Promise<string[]> {
+  const onHost = hostNetworkContainers(desired);
+  const seen = new Map<string, DesiredContainer>();
+  const problems: string[] = [];
+  for (const c of desired.containers) {
+    if (onHost.has(c.name)) continue;
+    const s = await stat(nsPathOf(c), { bigint: true }).catch(() => undefined);
+    if (s === undefined) continue;
+    const first = seen.get(`${s.dev}:${s.ino}`);
+    if (first === undefined) seen.set(`${s.dev}:${s.ino}`, c);
+    else
+      problems.push(
+        `container "${c.name}": netns ${nsPathOf(c)} is the namespace of container "${first.name}" (${nsPathOf(first)}): give each container a namespace of its own`,
+      );
+  }
+  return problems;
 }
 
 /** Declared bridge and namespace names that exist or another declared network owns, from the plan's observation. */

@@ -144,6 +144,22 @@ const cases: Case[] = [
     cleanup: () => sh('ip', 'link', 'del', 'pfv0'),
   },
   {
+    name: 'two containers in one namespace, spelled as two names bound to it',
+    setup: () => {
+      sh('ip', 'netns', 'add', 'pfh1');
+      writeFileSync('/run/netns/pfh2', '');
+      sh('mount', '--bind', '/run/netns/pfh1', '/run/netns/pfh2');
+    },
+    yaml: () => plus('pfs1: { netns: pfh1, adopt: true }\n  pfs2: { netns: /run/netns/pfh2 }', '  - { container: pfs2, network: pf }\n'),
+    stderr:
+      /container "pfs2": netns \/run\/netns\/pfh2 is the namespace of container "pfs1" \(\/run\/netns\/pfh1\): give each container a namespace of its own/,
+    cleanup: () => {
+      sh('umount', '/run/netns/pfh2');
+      rmSync('/run/netns/pfh2');
+      sh('ip', 'netns', 'del', 'pfh1');
+    },
+  },
+  {
     name: 'a network without a subnet when the host routes cover the pools',
     setup: () => {
       sh('ip', 'link', 'add', 'pfpool', 'type', 'bridge');

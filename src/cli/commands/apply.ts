@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
-import { driverPreflight, hostPreflight, objectPreflight, namespacePreflight, nsIdentity, poolPreflight } from '../../reconcile/preflight.js';
+import {
+  driverPreflight,
+  hostPreflight,
+  objectPreflight,
+  namespacePreflight,
+  nsIdentity,
+  poolPreflight,
+  sharedNamespacePreflight,
+} from '../../reconcile/preflight.js';
 import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
@@ -35,6 +43,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
     ...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })),
     ...driverPreflight(desired),
     ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
+    ...(await sharedNamespacePreflight(desired)),
   ];
   if (host.length > 0) return refuse(ctx, host);
   const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
