@@ -3,7 +3,7 @@
  * not UTF-8, YAML syntax, duplicate key, alias bomb) becomes a SpecError with a place; loading
  * goes on with the other files so that the user sees everything at once.
  */
-import { isAlias, isCollection, isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { expand, ioMessage, MAX_FILE_BYTES, readRegular, readStdin } from './read.js';
 import type { LoadedDoc } from './source.js';
 import type { SpecError } from './spec-error.js';
@@ -11,6 +11,11 @@ import type { SpecError } from './spec-error.js';
 export { MAX_FILE_BYTES };
 /** Generous for real files; a "billion laughs" document needs far more. */
 export const MAX_ALIAS_COUNT = 1000;
+/**
+ * Values aliases may add in all. yaml's alias count does not see size: 999 aliases of one
+ * anchored mapping of 100,000 labels make 100 million values from a 1 MB file (36 s to validate).
+ */
+export const MAX_ALIAS_VALUES = 1_000_000;
 export const STDIN_NAME = '<stdin>';
 
 export interface LoadOptions {
@@ -104,10 +109,39 @@ function keyErrors(file: string, doc: Document, lines: LineCounter): SpecError[]
   return out;
 }
 
-/** toJS with the alias cap; an alias bomb is reported at its first alias. */
+/** How many values the aliases of doc add once expanded; stops counting past limit. */
+function aliasValues(doc: Document, limit: number): number {
+  const memo = new Map<unknown, number>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) return size(node.resolve(doc));
+    if (!isCollection(node)) return 1;
+    let n = memo.get(node);
+    if (n !== undefined) return n;
+    n = 1;
+    for (const item of node.items as unknown[]) {
+      n += isPair(item) ? size(item.key) + size(item.value) : size(item);
+      if (n > limit) break;
+    }
+    memo.set(node, n);
+    return n;
+  };
+  let added = 0;
+  visit(doc, {
+    Alias(_, node) {
+      added += size(node);
+      return added > limit ? visit.BREAK : undefined;
+    },
+  });
+  return added;
+}
+
+/** toJS with the alias caps; an alias bomb is reported at its first alias. */
 function toValue(file: string, doc: Document, lines: LineCounter): { value: unknown } | SpecError {
   try {
-    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // toJS shares an anchored value between its aliases; what comes after copies and checks each.
+    if (aliasValues(doc, MAX_ALIAS_VALUES) > MAX_ALIAS_VALUES) throw new ReferenceError('alias values');
+    return { value };
   } catch (e) {
     let offset = doc.range?.[0] ?? 0;
     visit(doc, {
@@ -118,9 +152,11 @@ function toValue(file: string, doc: Document, lines: LineCounter): { value: unkn
     });
     const { line, col } = lines.linePos(offset);
     const why =
-      e instanceof ReferenceError && /alias/i.test(e.message)
-        ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`
-        : `yaml: ${String(e)}`;
+      e instanceof ReferenceError && e.message === 'alias values'
+        ? `aliases add more than ${MAX_ALIAS_VALUES} values: refusing a possible resource-exhaustion document (write the repeated parts out)`
+        : e instanceof ReferenceError && /alias/i.test(e.message)
+          ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`
+          : `yaml: ${String(e)}`;
     return { file, line, column: col, path: '', message: why };
   }
 }

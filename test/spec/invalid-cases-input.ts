@@ -19,6 +19,12 @@ export const INPUT_CASES: InvalidCase[] = [
   { name: '%YAML 1.1 before a later document', yaml: `${V}...\n%YAML 1.1\n---\nnetworks: {}\n`, fragment: '%YAML 1.1 is not supported', at: '3:1' },
   { name: '%YAML 1.3', yaml: `%YAML 1.3\n---\n${V}`, fragment: 'yaml: unsupported YAML version 1.3', at: '1:7' },
   { name: 'unknown directive', yaml: `%FOO bar\n---\n${V}`, fragment: 'yaml: unknown directive %FOO', at: '1:1' },
+  {
+    name: 'aliases that add a million values',
+    yaml: `${V}networks:\n  n0: {labels: &l {${Array.from({ length: 2000 }, (_, i) => `k${i}: v`).join(', ')}}}\n${Array.from({ length: 500 }, (_, i) => `  n${i + 1}: {labels: *l}\n`).join('')}`,
+    fragment: 'aliases add more than 1000000 values: refusing a possible resource-exhaustion document',
+    at: '4:16',
+  },
   // ---- keys
   { name: 'alias key repeats a key', yaml: `${V}networks:\n  &k a: {}\n  *k : {}\n`, fragment: 'duplicate key "a"', at: '4:3' },
   { name: 'alias key repeats version', yaml: `&v version: 1\n*v : 2\n`, fragment: 'duplicate key "version"', at: '2:1' },
