@@ -1,5 +1,5 @@
 /** Semantic checks of containers and attachments, given the checked networks. */
-import { derivedMac } from '../store/records.js';
+import { derivedMac } from './defaults.js';
 import { broadcast, contains, formatAddr, formatCidr, isLoopback, specialAddr, tryParseAddr, unmappedV4 } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
 import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem } from './names.js';
