@@ -80,13 +80,16 @@ export async function namespaceExists(runner: Runner, ns: NsRef): Promise<boolea
   }
 }
 
-/** Can path be entered as a network namespace (an nsfs file of another type cannot)? */
+/**
+ * Can path be entered as a network namespace? false when setns refuses its type (EINVAL: an
+ * nsfs file of another namespace type); any other failure (no permission, no nsenter) throws.
+ */
 export async function isNetworkNamespace(runner: Runner, path: string): Promise<boolean> {
   try {
     await runner.run(nsExecArgv(path, ['true']));
     return true;
   } catch (e) {
-    if (e instanceof KernelError) return false;
+    if (e instanceof KernelError && e.kind === 'invalid') return false;
     throw e;
   }
 }

@@ -9,6 +9,7 @@
  *            exists is netd's or declared `adopt: true`.
  */
 import { stat } from 'node:fs/promises';
+import { isNetdError } from '../errors.js';
 import type { Runner } from '../os/index.js';
 import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
@@ -38,9 +39,13 @@ export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdent
     const s = await stat(path, { bigint: true });
     if (s.dev !== self.dev) return 'not-netns';
     if (s.ino === self.ino || (init !== undefined && s.dev === init.dev && s.ino === init.ino)) return 'self';
-    // Every namespace type lives on nsfs: only entering it as a network namespace tells.
-    return runner === undefined || (await isNetworkNamespace(runner, path)) ? 'ok' : 'not-netns';
+    // Every namespace type lives on nsfs: only entering a bind mount (/run/netns/NAME) as a
+    // network namespace tells; /proc/PID/ns/net is one by construction.
+    if (runner === undefined || path.startsWith('/proc/')) return 'ok';
+    return (await isNetworkNamespace(runner, path)) ? 'ok' : 'not-netns';
   } catch (e) {
+    if (isNetdError(e, 'forbidden')) return { error: 'EPERM' };
+    if (isNetdError(e)) return { error: e.message };
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? 'missing' : { error: code ?? String(e) };
   }
@@ -52,8 +57,9 @@ function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | 
   if (id === 'self')
     return `${what} is the host's network namespace (the one netd or init runs in): a container can never be the host; give it a namespace of its own`;
   if (id === 'missing') return `${what} does not exist: start the container's process first, or correct its netns`;
-  if (id === 'not-netns') return `${what} is not a network namespace: name /proc/PID/ns/net or /run/netns/NAME`;
-  return `${what} cannot be read (${id.error}): run netd as root`;
+  if (id === 'not-netns') return `${what} is not a network namespace (another kind of namespace or file): point netns at one`;
+  if (id.error === 'EPERM' || id.error === 'EACCES') return `${what} cannot be read (${id.error}): run netd as root`;
+  return `${what} cannot be checked: ${id.error}`;
 }
 
 /**
