@@ -82,7 +82,7 @@ export async function namespacePreflight(desired: DesiredState, identity: (path:
   return problems;
 }
 
-/** Declared bridge and namespace names that exist, from the plan's observation. */
+/** Declared bridge and namespace names that exist, and /etc/netns dirs netd cannot write, from the plan's observation. */
 export function objectPreflight(desired: DesiredState, p: Planned): string[] {
   const problems: string[] = [];
   const onHost = hostNetworkContainers(desired);
@@ -101,6 +101,11 @@ export function objectPreflight(desired: DesiredState, p: Planned): string[] {
     const name = c.netns.name;
     if (p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name)) continue;
     problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);
+  }
+  // A pruned container's dir is only unlinked, never written: only declared ones matter.
+  for (const c of desired.containers) {
+    const why = c.netns.kind === 'named' ? p.kernel.netnsDirProblems?.get(c.netns.name) : undefined;
+    if (why !== undefined) problems.push(`container "${c.name}": ${why} (netd writes hosts and resolv.conf there)`);
   }
   return problems;
 }
