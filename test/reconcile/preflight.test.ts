@@ -341,3 +341,17 @@ test('a state dir that is a regular file is named as such, by apply and by docto
   assert.match(d.stdout, /is not a directory/);
   assert.equal(readFileSync(file, 'utf8'), 'x');
 });
+
+test('on a host with no state yet, an unowned bridge is refused before the state dir is created', { skip }, async () => {
+  sh('ip', 'link', 'add', 'pfbr2', 'type', 'bridge');
+  const stateDir = join(host.dir, 'state-fresh');
+  try {
+    const yaml = BASE.replace('networks:\n', 'networks:\n  pfd: { subnet: 10.97.4.0/24, bridge: pfbr2 }\n');
+    const r = await runCli(['apply', '-f', host.file(yaml), '--state-dir', stateDir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /pre-flight: network "pfd": bridge "pfbr2" exists and is not netd's/);
+    assert.equal(existsSync(stateDir), false, 'no state dir, lock or database was created');
+  } finally {
+    sh('ip', 'link', 'del', 'pfbr2');
+  }
+});

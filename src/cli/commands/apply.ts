@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
 import { hostPreflight, objectPreflight, namespacePreflight, nsIdentity } from '../../reconcile/preflight.js';
 import { apply, planChanges } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
+import { DB_FILE } from '../../store/sqlite.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
@@ -32,6 +35,11 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   const runner = new ExecRunner();
   const host = [...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })), ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner)))];
   if (host.length > 0) return refuse(ctx, host);
+  // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
+  if (!o.dryRun && !existsSync(join(ctx.stateDir, DB_FILE))) {
+    const early = await withEngine(ctx, { lock: false }, async (e) => objectPreflight(desired, await planChanges(e, desired)));
+    if (early.length > 0) return refuse(ctx, early);
+  }
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const planned = await planChanges(e, desired);
     const problems = objectPreflight(desired, planned);
