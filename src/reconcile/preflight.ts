@@ -15,6 +15,7 @@ import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { DesiredState, DesiredContainer } from '../spec/types.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
+import type { RecordedState } from '../plan/types.js';
 import type { Planned } from './reconcile.js';
 
 const line = (c: Check): string => `${c.detail}: ${c.fix}`;
@@ -78,6 +79,23 @@ export async function namespacePreflight(desired: DesiredState, identity: (path:
     const checked = c.netns.kind === 'path' || id === 'self' || (c.adopt && id !== 'missing');
     const problem = checked ? nsProblem(c, path, id) : undefined;
     if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/**
+ * Every recorded named namespace netd may enter or delete: one that is now the host's (an
+ * admin's `ip netns attach NAME 1` over netd's name) is never configured nor deleted.
+ */
+export async function recordedNamespacePreflight(recorded: RecordedState, identity: (path: string) => Promise<NsIdentity> = nsIdentity): Promise<string[]> {
+  const problems: string[] = [];
+  for (const s of recorded.sandboxes) {
+    if (s.hostNetwork || s.netns.kind !== 'named') continue;
+    const path = `${NETNS_DIR}/${s.netns.name}`;
+    if ((await identity(path)) === 'self')
+      problems.push(
+        `container "${s.container}": netns ${path}, recorded by netd, is now the host's network namespace: netd will not touch it; remove that name (ip netns delete ${s.netns.name})`,
+      );
   }
   return problems;
 }

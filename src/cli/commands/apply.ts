@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
-import { hostPreflight, objectPreflight, namespacePreflight, nsIdentity } from '../../reconcile/preflight.js';
+import { hostPreflight, objectPreflight, namespacePreflight, nsIdentity, recordedNamespacePreflight } from '../../reconcile/preflight.js';
 import { apply, planChanges } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
 import { DB_FILE } from '../../store/sqlite.js';
@@ -42,7 +42,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   }
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const planned = await planChanges(e, desired);
-    const problems = objectPreflight(desired, planned);
+    const problems = [...objectPreflight(desired, planned), ...(await recordedNamespacePreflight(planned.recorded))];
     if (problems.length > 0) return refuse(ctx, problems);
     if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
     if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
