@@ -197,7 +197,10 @@ test('a record that is not JSON: doctor names its key with a fix, the others a s
       bad.map((c) => [c.name, c.detail]),
       [['records', `record "${key}" is not valid JSON`]],
     );
-    assert.match(bad[0]!.fix!, new RegExp(`sqlite3 \\S+netd\\.db "DELETE FROM kv WHERE key = '${key}'"`));
+    const sql = /sqlite3 \S+netd\.db "(DELETE FROM kv WHERE hex\(key\) = '[0-9A-F]+')"/.exec(bad[0]!.fix!)?.[1];
+    assert.ok(sql, bad[0]!.fix);
+    const selects = sql.replace('DELETE FROM kv', 'SELECT key FROM kv');
+    assert.deepEqual(db.prepare<[], { key: string }>(selects).all(), [{ key }], 'the fix removes exactly that record');
     assert.equal(checks.find((c) => c.group === 'leaks')?.status, 'skipped');
     const message = `store: record "${key}" is not valid JSON (netd doctor tells how to repair it)`;
     for (const args of [['get', 'networks'], ['export'], ['apply', '-f', host.file(ONE)]]) {

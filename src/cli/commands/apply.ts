@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
@@ -36,7 +36,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   const host = [...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })), ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner)))];
   if (host.length > 0) return refuse(ctx, host);
   // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
-  if (!o.dryRun && !existsSync(join(ctx.stateDir, DB_FILE))) {
+  if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
     const early = await withEngine(ctx, { lock: false }, async (e) => objectPreflight(desired, await planChanges(e, desired)));
     if (early.length > 0) return refuse(ctx, early);
   }
