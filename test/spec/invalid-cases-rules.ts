@@ -96,6 +96,30 @@ export const RULE_CASES: InvalidCase[] = [
     at: '9:37',
   },
   {
+    name: 'label value with a bidi control (printed raw by diff, inspect, export)',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, labels: {team: "web\\u202eevil"}}\n`,
+    fragment: 'a label value must not contain control or format characters',
+    at: '3:44',
+  },
+  {
+    name: 'label value with a newline',
+    yaml: `${V}containers:\n  c: {labels: {note: "a\\nb"}}\n`,
+    fragment: 'a label value must not contain control or format characters',
+    at: '3:22',
+  },
+  {
+    name: 'label key with a space',
+    yaml: `${V}containers:\n  c: {labels: {"my key": x}}\n`,
+    fragment: 'a label key is letters, digits',
+    at: '3:16',
+  },
+  {
+    name: 'mac in the range netd derives (a dynamic address may get it)',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, ipRange: 10.88.0.128/25}\ncontainers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n}\n  - {container: b, network: n, mac: "02:42:0a:58:00:80"}\n`,
+    fragment: 'mac 02:42:0a:58:00:80 is in the range netd derives on network "n" (02:42 + an address of 10.88.0.0/24)',
+    at: '9:37',
+  },
+  {
     name: 'mac equal to a later derived mac',
     yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n  - {container: a, network: n, ipv4: 10.88.0.9}\n`,
     fragment: 'derives from its address 10.88.0.9 on network "n" (at in.yaml:9:38)',
