@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { isNetdError } from '../errors.js';
 import type { Runner } from '../os/index.js';
-import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
+import { NETNS_DIR, probeNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { DesiredState, DesiredContainer } from '../spec/types.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
@@ -43,7 +43,8 @@ export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdent
     // Every namespace type lives on nsfs: only entering a bind mount (/run/netns/NAME) as a
     // network namespace tells; /proc/PID/ns/net is one by construction.
     if (runner === undefined || path.startsWith('/proc/')) return 'ok';
-    return (await isNetworkNamespace(runner, path)) ? 'ok' : 'not-netns';
+    const probe = await probeNamespace(runner, path);
+    return probe === 'netns' ? 'ok' : probe === 'missing' ? 'missing' : 'not-netns';
   } catch (e) {
     if (isNetdError(e, 'forbidden')) return { error: 'EPERM' };
     if (isNetdError(e)) return { error: e.message };
