@@ -6,7 +6,10 @@ import { run } from './run.js';
 // is dropped and the command finishes as it would have.
 for (const s of [process.stdout, process.stderr]) {
   s.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+    // Any other failure to write output (ENOSPC, EIO): one line where it still can go, exit 1.
+    if (s !== process.stderr) process.stderr.write(`netd: writing output: ${escapeControls(messageOf(e))}\n`);
+    process.exitCode = 1;
   });
 }
 

@@ -54,16 +54,25 @@ function pick<T extends string>(v: unknown, allowed: readonly T[], flag: string,
   return v as T;
 }
 
+/** FORCE_COLOR values that turn colour on, as node reads them; any other set value turns it off. */
+const FORCE_ON = new Set(['', '1', '2', '3', 'true']);
+
 /**
- * Colour for a stream: --no-color never; FORCE_COLOR (as node reads it: set and not "0")
- * always, and "0" never; NO_COLOR never; otherwise when the stream is a terminal.
+ * Colour for a stream: --no-color never; FORCE_COLOR when set decides (on for "", 1, 2, 3 or
+ * true, off otherwise); NO_COLOR never; otherwise when the stream is a terminal.
  */
 function colour(tty: boolean | undefined, values: Context['values'], env: CliIO['env']): boolean {
   if (values['no-color'] === true) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
+  if (env.FORCE_COLOR !== undefined) return FORCE_ON.has(env.FORCE_COLOR);
   if (env.NO_COLOR) return false;
   return tty === true;
 }
+
+/** The system's own failures (EACCES, ENOSPC, SQLITE_BUSY), not node's ERR_* programming errors. */
+const isSystemError = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z0-9]+|SQLITE_[A-Z_]+)$/.test(code);
+};
 
 const declaresNothing = (s: DesiredState): boolean => s.networks.length === 0 && s.containers.length === 0 && s.attachments.length === 0;
 
@@ -149,7 +158,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return usage(io, flagError(e, cmd), hint);
     // Expected failures (kernel, store, lock, conflicts) and the system's (EACCES, SQLite):
     // one line, no stack. Anything else is a bug, for bin.ts.
-    if (e instanceof NetdError || typeof (e as { code?: unknown }).code === 'string') {
+    if (e instanceof NetdError || isSystemError(e)) {
       io.stderr.write(`netd ${cmd.name}: ${escapeControls(messageOf(e))}\n`);
       return exitCodeOf(e, cmd);
     }

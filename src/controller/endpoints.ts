@@ -5,7 +5,8 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredAttachment } from '../spec/types.js';
-import { allocationKey, derivedMac, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { derivedMac } from '../spec/defaults.js';
+import { allocationKey, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
 import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';

@@ -22,7 +22,8 @@ import type { Condition, Op, Store } from '../store/store.js';
 import { formatAddr, formatCidr, lastAddr, parseAddr, tryParseCidrOrHost, type Cidr, type Family } from '../spec/cidr.js';
 import type { HostInfo } from './host.js';
 import { familyRecord, layoutOf, type Layout } from './layout.js';
-import { DEFAULT_POOLS, lowestFreeSubnet } from './subnets.js';
+import { DEFAULT_POOLS } from '../spec/defaults.js';
+import { lowestFreeSubnet } from './subnets.js';
 
 export interface AllocateRequest {
   readonly networkId: string;

@@ -7,12 +7,6 @@ import { NetdError } from '../errors.js';
 import type { AddressPool } from '../spec/types.js';
 import { bitsOf, formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from '../spec/cidr.js';
 
-/** Used when the desired state declares no addressPools: two private /16s cut into /24s. */
-export const DEFAULT_POOLS: readonly AddressPool[] = Object.freeze([
-  { base: '10.210.0.0/16', size: 24 },
-  { base: '172.30.0.0/16', size: 24 },
-]);
-
 /** The lowest subnet of the first pool that has one free; throws naming every pool when none has. */
 export function lowestFreeSubnet(what: string, pools: readonly AddressPool[], avoid: readonly Cidr[]): string {
   const full: string[] = [];

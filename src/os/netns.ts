@@ -71,22 +71,21 @@ export async function listNamespaces(runner: Runner): Promise<NamedNamespace[]> 
 
 export async function namespaceExists(runner: Runner, ns: NsRef): Promise<boolean> {
   if (!isPathRef(ns)) return (await listNamespaces(runner)).some((n) => n.name === ns);
-  try {
-    await runner.run(nsExecArgv(ns, ['true']));
-    return true;
-  } catch (e) {
-    if (e instanceof KernelError && e.kind === 'not-found') return false;
-    throw e;
-  }
+  return (await probeNamespace(runner, ns)) === 'netns';
 }
 
-/** Can path be entered as a network namespace (an nsfs file of another type cannot)? */
-export async function isNetworkNamespace(runner: Runner, path: string): Promise<boolean> {
+/**
+ * What entering a namespace path says: it is a network namespace, it is missing, or it is
+ * another kind of file or namespace (setns: EINVAL). Any other failure (no permission, no
+ * nsenter) throws.
+ */
+export async function probeNamespace(runner: Runner, path: string): Promise<'netns' | 'missing' | 'other'> {
   try {
     await runner.run(nsExecArgv(path, ['true']));
-    return true;
+    return 'netns';
   } catch (e) {
-    if (e instanceof KernelError) return false;
+    if (e instanceof KernelError && e.kind === 'not-found') return 'missing';
+    if (e instanceof KernelError && e.kind === 'invalid') return 'other';
     throw e;
   }
 }

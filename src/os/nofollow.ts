@@ -17,7 +17,7 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK
 export const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
 export function symlinkRefused(verb: 'read' | 'write', path: string): NetdError {
-  return new NetdError('forbidden', `refusing to ${verb} through a symlink: ${path}`);
+  return new NetdError('forbidden', `"${path}" is a symlink: netd never ${verb}s through one; remove it`);
 }
 
 /** An fs error as a NetdError naming the real path (never a /proc/self/fd one). */

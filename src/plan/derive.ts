@@ -18,7 +18,8 @@ export interface DefaultRoute {
 
 /**
  * The default routes of one container: per family, the attachment with the highest
- * gatewayPriority (ties: network name) on a network that has a gateway and is not internal.
+ * gatewayPriority (ties: the network name first in byte order, as libnetwork's epHeap) on a
+ * network that has a gateway and is not internal.
  */
 export function defaultRoutes(container: string, endpoints: readonly EndpointRecord[], networks: ReadonlyMap<string, NetworkRecord>): DefaultRoute[] {
   const routes: DefaultRoute[] = [];
@@ -27,7 +28,7 @@ export function defaultRoutes(container: string, endpoints: readonly EndpointRec
       .filter((e) => e.container === container && e.state !== 'deleting' && (family === 4 ? e.ipv4 : e.ipv6))
       .map((e) => ({ e, net: networks.get(e.networkId) }))
       .filter(({ net }) => net && !net.internal && net.state !== 'deleting' && (family === 4 ? net.ipv4 : net.ipv6))
-      .sort((a, b) => b.e.gatewayPriority - a.e.gatewayPriority || a.e.network.localeCompare(b.e.network));
+      .sort((a, b) => b.e.gatewayPriority - a.e.gatewayPriority || byteOrder(a.e.network, b.e.network));
     const best = candidates[0];
     if (best) routes.push({ endpoint: best.e, gateway: (family === 4 ? best.net!.ipv4 : best.net!.ipv6)!.gateway, family });
   }
@@ -64,6 +65,9 @@ export function firewallSpec(networks: readonly NetworkRecord[], endpoints: read
 }
 
 const cmp = (a: string, b: string): number => a.localeCompare(b);
+
+/** Code-unit order, which is byte order for the ASCII names the schema allows; locale-free. */
+export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Records of one kind in a stable order: by name, attachments by container then network. */
 export function sorted(r: RecordedState): { networks: NetworkRecord[]; sandboxes: SandboxRecord[]; endpoints: EndpointRecord[] } {

@@ -9,7 +9,8 @@
  * Replacing a network or a container replaces the attachments that hang off it.
  */
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
-import { derivedBridgeName, derivedMac, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { derivedMac } from '../spec/defaults.js';
+import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
 import { defaultRoutes } from './derive.js';
 import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
 import { renderSandboxFiles } from './files.js';

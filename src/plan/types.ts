@@ -57,6 +57,8 @@ export interface KernelView {
   readonly files: ReadonlyMap<string, string | null>;
   /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
   readonly firewall: readonly string[];
+  /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
+  readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'repair';

@@ -3,7 +3,7 @@
  * tools, ip_forward, and other tables whose forward hook drops by policy.
  */
 import { constants } from 'node:fs';
-import { access, readFile, statfs } from 'node:fs/promises';
+import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../os/index.js';
@@ -68,6 +68,7 @@ export interface Tool {
 export const TOOLS: readonly Tool[] = [
   { name: 'iproute2', argv: ['ip', '-V'], version: /iproute2-([\w.]+)/, pkg: 'iproute2' },
   { name: 'nftables', argv: ['nft', '--version'], version: /v([\d.]+)/, pkg: 'nftables' },
+  { name: 'nsenter', argv: ['nsenter', '--version'], version: /util-linux ([\d.]+)/, pkg: 'util-linux' },
 ];
 
 export async function tool(runner: Runner, t: Tool): Promise<Check> {
@@ -94,6 +95,13 @@ export async function stateDirWritable(stateDir: string): Promise<Check> {
   let dir = want;
   for (;;) {
     try {
+      if (!(await stat(dir)).isDirectory())
+        return problem(
+          'prerequisites',
+          'state dir',
+          `${dir === want ? 'state dir' : `${stateDir}: its parent`} ${dir} is not a directory`,
+          'pass --state-dir DIR',
+        );
       await access(dir, constants.W_OK | constants.X_OK);
       const pseudo = PSEUDO_FS.get((await statfs(dir)).type);
       if (pseudo)

@@ -46,7 +46,8 @@ function openFix(e: unknown, stateDir: string, applyHint: string): string {
 function recordChecks(i: StoreInspection): Check[] {
   if (i.corrupt.length === 0) return [ok('store', 'records', 'every record is valid JSON')];
   return i.corrupt.map((key) => {
-    const sql = `DELETE FROM kv WHERE key = '${key.replaceAll("'", "''")}'`;
+    // By the key's bytes in hex: any character in it, even one printed escaped, matches exactly.
+    const sql = `DELETE FROM kv WHERE hex(key) = '${Buffer.from(key, 'utf8').toString('hex').toUpperCase()}'`;
     return problem('store', 'records', `record "${key}" is not valid JSON`, `sqlite3 ${i.file} "${sql}" (then netd doctor reports what it held as leaks)`);
   });
 }

@@ -45,7 +45,8 @@ export async function queueEach(c: Controller, changes: readonly Change[], queue
     } catch (e) {
       failures.push({ change: ch, message: messageOf(e) });
     }
-    for (const s of tx.steps) if (!owner.has(s)) owner.set(s, ch);
+    // Steps are only ever appended (a dropped one is spliced out): the new ones are at the end.
+    for (let i = tx.steps.length - 1; i >= 0 && !owner.has(tx.steps[i]!); i--) owner.set(tx.steps[i]!, ch);
   }
   const commit = await c.commit();
   const failed = new Set(failures.map((f) => f.change));

@@ -6,7 +6,8 @@
  * round trip exact even when the file is applied to a fresh store.
  */
 import type { AttachmentDoc, ContainerDoc, Document, NetworkDoc } from '../spec/types.js';
-import { derivedBridgeName, derivedMac, type EndpointRecord, type FamilyRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import { derivedMac } from '../spec/defaults.js';
+import { derivedBridgeName, type EndpointRecord, type FamilyRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
 import type { RecordedState } from '../plan/types.js';
 import { sorted } from '../plan/derive.js';
 

@@ -13,6 +13,7 @@ import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../plan/file
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
 import { checkDirsBelow } from '../os/nofollow.js';
+import { isNetdError } from '../errors.js';
 import { readNetnsFile, readText } from './host.js';
 
 export async function loadRecorded(store: Store): Promise<RecordedState> {
@@ -100,15 +101,29 @@ export async function observeKernel(
     else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
   }
   const [os, firewall] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), firewallDrift(runner, recorded)]);
+  // A /etc/netns/<ns> netd cannot write (a symlink, not a directory) is observed, not thrown:
+  // pre-flight refuses apply before it changes anything, and diff shows its files missing.
+  const onHost = hostNetworkContainers(desired);
+  const named = new Set<string>();
+  for (const s of recorded.sandboxes) if (s.netns.kind === 'named' && !s.hostNetwork) named.add(s.netns.name);
+  for (const c of desired.containers) if (c.netns.kind === 'named' && !onHost.has(c.name)) named.add(c.netns.name);
+  const netnsDirProblems = new Map<string, string>();
+  for (const name of named) {
+    try {
+      await checkDirsBelow(NETNS_ETC, [name]);
+    } catch (e) {
+      if (!isNetdError(e, 'forbidden') && !isNetdError(e, 'conflict')) throw e;
+      netnsDirProblems.set(name, e.message);
+    }
+  }
   const files = new Map<string, string | null>();
   for (const s of recorded.sandboxes) {
     if (s.netns.kind !== 'named' || s.hostNetwork) continue;
-    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, await readNetnsFile(path));
+    const ok = !netnsDirProblems.has(s.netns.name);
+    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, ok ? await readNetnsFile(path) : null);
   }
-  // A symlinked /etc/netns/<ns> of a container not recorded yet is refused now, before apply changes anything.
-  const onHost = hostNetworkContainers(desired);
-  for (const c of desired.containers) if (c.netns.kind === 'named' && !onHost.has(c.name)) await checkDirsBelow(NETNS_ETC, [c.netns.name]);
   return {
+    netnsDirProblems,
     host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
     netnsNames: new Set(os.namespaces.map((n) => n.name)),
     sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v ? view(v) : null])]),

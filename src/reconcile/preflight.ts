@@ -13,15 +13,16 @@
  */
 import { stat } from 'node:fs/promises';
 import { defaultDrivers } from '../drivers/registry.js';
-import { messageOf } from '../errors.js';
+import { isNetdError, messageOf } from '../errors.js';
 import { readHostInfo } from '../ipam/host.js';
 import { Ipam } from '../ipam/ipam.js';
 import type { Runner } from '../os/index.js';
-import { NETNS_DIR, isNetworkNamespace } from '../os/netns.js';
+import { NETNS_DIR, probeNamespace } from '../os/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { DesiredState, DesiredContainer } from '../spec/types.js';
 import type { Store } from '../store/store.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
+import type { RecordedState } from '../plan/types.js';
 import type { Planned } from './reconcile.js';
 
 const line = (c: Check): string => `${c.detail}: ${c.fix}`;
@@ -55,9 +56,14 @@ export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdent
     const s = await stat(path, { bigint: true });
     if (s.dev !== self.dev) return 'not-netns';
     if (s.ino === self.ino || (init !== undefined && s.dev === init.dev && s.ino === init.ino)) return 'self';
-    // Every namespace type lives on nsfs: only entering it as a network namespace tells.
-    return runner === undefined || (await isNetworkNamespace(runner, path)) ? 'ok' : 'not-netns';
+    // Every namespace type lives on nsfs: only entering a bind mount (/run/netns/NAME) as a
+    // network namespace tells; /proc/PID/ns/net is one by construction.
+    if (runner === undefined || path.startsWith('/proc/')) return 'ok';
+    const probe = await probeNamespace(runner, path);
+    return probe === 'netns' ? 'ok' : probe === 'missing' ? 'missing' : 'not-netns';
   } catch (e) {
+    if (isNetdError(e, 'forbidden')) return { error: 'EPERM' };
+    if (isNetdError(e)) return { error: e.message };
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? 'missing' : { error: code ?? String(e) };
   }
@@ -69,8 +75,9 @@ function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | 
   if (id === 'self')
     return `${what} is the host's network namespace (the one netd or init runs in): a container can never be the host; give it a namespace of its own`;
   if (id === 'missing') return `${what} does not exist: start the container's process first, or correct its netns`;
-  if (id === 'not-netns') return `${what} is not a network namespace: name /proc/PID/ns/net or /run/netns/NAME`;
-  return `${what} cannot be read (${id.error}): run netd as root`;
+  if (id === 'not-netns') return `${what} is not a network namespace (another kind of namespace or file): point netns at one`;
+  if (id.error === 'EPERM' || id.error === 'EACCES') return `${what} cannot be read (${id.error}): run netd as root`;
+  return `${what} cannot be checked: ${id.error}`;
 }
 
 /**
@@ -138,7 +145,24 @@ export async function sharedNamespacePreflight(desired: DesiredState): Promise<s
   return problems;
 }
 
-/** Declared bridge and namespace names that exist or another declared network owns, from the plan's observation. */
+/**
+ * Every recorded named namespace netd may enter or delete: one that is now the host's (an
+ * admin's `ip netns attach NAME 1` over netd's name) is never configured nor deleted.
+ */
+export async function recordedNamespacePreflight(recorded: RecordedState, identity: (path: string) => Promise<NsIdentity> = nsIdentity): Promise<string[]> {
+  const problems: string[] = [];
+  for (const s of recorded.sandboxes) {
+    if (s.hostNetwork || s.netns.kind !== 'named') continue;
+    const path = `${NETNS_DIR}/${s.netns.name}`;
+    if ((await identity(path)) === 'self')
+      problems.push(
+        `container "${s.container}": netns ${path}, recorded by netd, is now the host's network namespace: netd will not touch it; remove that name (ip netns delete ${s.netns.name})`,
+      );
+  }
+  return problems;
+}
+
+/** Declared bridge and namespace names that exist or another declared network owns, and /etc/netns dirs netd cannot write, from the plan's observation. */
 export function objectPreflight(desired: DesiredState, p: Planned): string[] {
   const problems: string[] = [];
   const onHost = hostNetworkContainers(desired);
@@ -162,6 +186,11 @@ export function objectPreflight(desired: DesiredState, p: Planned): string[] {
     const name = c.netns.name;
     if (p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name)) continue;
     problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);
+  }
+  // A pruned container's dir is only unlinked, never written: only declared ones matter.
+  for (const c of desired.containers) {
+    const why = c.netns.kind === 'named' ? p.kernel.netnsDirProblems?.get(c.netns.name) : undefined;
+    if (why !== undefined) problems.push(`container "${c.name}": ${why} (netd writes hosts and resolv.conf there)`);
   }
   return problems;
 }

@@ -1,6 +1,6 @@
 /** Semantic checks of containers and attachments, given the checked networks. */
-import { derivedMac } from '../store/records.js';
-import { broadcast, contains, formatAddr, formatCidr, isLoopback, specialAddr, tryParseAddr, unmappedV4 } from './cidr.js';
+import { derivedMac } from './defaults.js';
+import { broadcast, contains, formatAddr, formatCidr, isLoopback, specialAddr, tryParseAddr, unmappedV4, type Cidr } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
 import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem } from './names.js';
 import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
@@ -173,8 +173,19 @@ function derivedFromStatic(a: AttachmentDoc): string | undefined {
   return v4?.family === 4 ? derivedMac(formatAddr(4, v4.value), '') : undefined;
 }
 
-/** Explicit MACs are unique per network, and none is the MAC another attachment derives. */
-function checkMacs(report: Report, atts: readonly Att[], linked: (a: AttachmentDoc) => boolean): void {
+/** The IPv4 address a 02:42:a:b:c:d MAC was derived from, if it has that form. */
+function macAddress(mac: string): bigint | undefined {
+  const b = mac.toLowerCase().split(':');
+  if (b[0] !== '02' || b[1] !== '42') return undefined;
+  return b.slice(2).reduce((v, x) => (v << 8n) | BigInt(parseInt(x, 16)), 0n);
+}
+
+/**
+ * Explicit MACs are unique per network, none is the MAC another attachment derives, and none
+ * lies in the range netd derives on that network (02:42 + an address of its subnet): a
+ * container given that address later, dynamically, would get the same MAC.
+ */
+function checkMacs(report: Report, atts: readonly Att[], linked: (a: AttachmentDoc) => boolean, subnetOf: (network: string) => Cidr | undefined): void {
   const derived = new Map<string, Att>();
   for (const a of atts) {
     const mac = linked(a.value) ? derivedFromStatic(a.value) : undefined;
@@ -193,8 +204,22 @@ function checkMacs(report: Report, atts: readonly Att[], linked: (a: AttachmentD
         ['mac'],
         `mac ${a.value.mac} is the mac container "${other.value.container}" derives from its address ${other.value.ipv4} on network "${a.value.network}" (at ${where(other.origin, ['ipv4'])})`,
       );
+    else if (inDerivedRange(a, subnetOf(a.value.network)))
+      report(
+        a.origin,
+        ['mac'],
+        `mac ${a.value.mac} is in the range netd derives on network "${a.value.network}" (02:42 + an address of ${formatCidr(subnetOf(a.value.network)!)}): a container given that address would get it too; choose a mac outside it`,
+      );
     else seen.set(k, a);
   }
+}
+
+/** An explicit MAC of the form 02:42 + an address of subnet, other than the attachment's own static one. */
+function inDerivedRange(a: Att, subnet: Cidr | undefined): boolean {
+  const addr = subnet && a.value.mac !== undefined ? macAddress(a.value.mac) : undefined;
+  if (addr === undefined || !contains(subnet!, { family: 4, value: addr })) return false;
+  const own = a.value.ipv4 !== undefined ? tryParseAddr(a.value.ipv4) : undefined;
+  return own?.value !== addr;
 }
 
 export function checkAttachments(report: Report, m: Merged, nets: Map<string, NetInfo>): void {
@@ -212,6 +237,7 @@ export function checkAttachments(report: Report, m: Merged, nets: Map<string, Ne
   }
   checkExclusive(report, byContainer);
   checkInterfaces(report, m.attachments);
-  checkMacs(report, m.attachments, (a) => ['bridge', 'overlay'].includes(nets.get(a.network)?.driver ?? 'null'));
+  const linked = (a: AttachmentDoc): boolean => ['bridge', 'overlay'].includes(nets.get(a.network)?.driver ?? 'null');
+  checkMacs(report, m.attachments, linked, (n) => nets.get(n)?.v4?.subnet);
   checkRoom(report, m.attachments, nets);
 }

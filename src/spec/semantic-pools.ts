@@ -4,7 +4,7 @@
  * IPAM also avoids, are a runtime fact), so it refuses what can never fit, before a single
  * bridge is created.
  */
-import { DEFAULT_POOLS } from '../ipam/subnets.js';
+import { DEFAULT_POOLS } from './defaults.js';
 import { formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from './cidr.js';
 import type { Entry, Named } from './merge.js';
 import { checkCidr, specialIn, type Report } from './semantic-common.js';

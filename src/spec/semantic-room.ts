@@ -5,7 +5,7 @@
  * (ipRange, else the subnet) less the network and broadcast addresses, the gateway, `reserved`
  * and the static addresses of the network's attachments.
  */
-import { contains, formatAddr, formatCidr, lastAddr, size, tryParseAddr } from './cidr.js';
+import { contains, formatCidr, lastAddr, size, tryParseAddr } from './cidr.js';
 import type { Entry } from './merge.js';
 import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
 import { attachmentKey, type AttachmentDoc } from './types.js';
@@ -25,28 +25,6 @@ const staticsOf = (atts: readonly Att[], k: 'ipv4' | 'ipv6'): bigint[] =>
     return v ? [v.value] : [];
   });
 
-/**
- * An explicit MAC of the form netd derives (02:42 + an IPv4 address) whose address the network
- * may hand to another attachment: both would carry one MAC on one bridge. (A static address's
- * MAC is checked in semantic-attach.ts; a network without a subnet is not known until apply.)
- */
-function checkDerivedMacs(report: Report, info: NetInfo, atts: readonly Att[]): void {
-  const fam = info.v4;
-  if (fam === undefined || !atts.some((a) => a.value.ipv4 === undefined && a.value.mac === undefined)) return;
-  const skip = taken(fam, staticsOf(atts, 'ipv4'));
-  for (const a of atts) {
-    const m = /^02:42((?::[0-9a-f]{2}){4})$/i.exec(a.value.mac ?? '');
-    const value = m ? BigInt(`0x${m[1]!.replaceAll(':', '')}`) : undefined;
-    if (value === undefined || skip.has(value) || !contains(fam.range, { family: 4, value })) continue;
-    const addr = formatAddr(4, value);
-    report(
-      a.origin,
-      ['mac'],
-      `mac ${a.value.mac} is the mac netd derives for ${addr}, which network "${info.entry.name}" may hand to another container: choose a mac that does not start with 02:42, or declare ipv4 ${addr} here`,
-    );
-  }
-}
-
 function checkFamily(report: Report, info: NetInfo, atts: readonly Att[], k: 'ipv4' | 'ipv6'): void {
   const fam = k === 'ipv4' ? info.v4 : info.v6;
   const pool = k === 'ipv4' && fam === undefined ? info.poolPrefix : undefined;
@@ -64,7 +42,7 @@ function checkFamily(report: Report, info: NetInfo, atts: readonly Att[], k: 'ip
   );
 }
 
-/** Per bridge network: the first attachment no address is left for (each family); MACs a dynamic address may derive. */
+/** Per bridge network and family: the first attachment no address is left for. */
 export function checkRoom(report: Report, atts: readonly Att[], nets: ReadonlyMap<string, NetInfo>): void {
   const byNet = new Map<string, Map<string, Att>>();
   for (const a of atts) {
@@ -77,6 +55,5 @@ export function checkRoom(report: Report, atts: readonly Att[], nets: ReadonlyMa
     const info = nets.get(name)!;
     checkFamily(report, info, [...list.values()], 'ipv4');
     checkFamily(report, info, [...list.values()], 'ipv6');
-    checkDerivedMacs(report, info, [...list.values()]);
   }
 }

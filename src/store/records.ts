@@ -115,13 +115,3 @@ export const derivedBridgeName = (networkId: string): string => `nd-${networkId.
 
 /** Host side of an endpoint's veth pair: `nd<12 hex>`. */
 export const hostVethName = (endpointId: string): string => `nd${endpointId.slice(0, 12)}`;
-
-/**
- * MAC address of an endpoint that declares none: derived from its IPv4 address as Docker does
- * (02:42 followed by the four address bytes); without IPv4, from the endpoint id. Both are
- * locally administered unicast addresses.
- */
-export function derivedMac(ipv4: string | undefined, endpointId: string): string {
-  const bytes = ipv4 ? ipv4.split('.').map(Number) : [0, 2, 4, 6].map((i) => parseInt(endpointId.slice(i, i + 2), 16));
-  return ['02', '42', ...bytes.map((b) => b.toString(16).padStart(2, '0'))].join(':');
-}

@@ -85,6 +85,23 @@ const cases: {
     stderr: /^<stdin>:3:15: /,
   },
   {
+    name: 'FORCE_COLOR="" colours, as in node',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    env: { FORCE_COLOR: '' },
+    code: 65,
+    stderr: /^ESC\[1m<stdin>/,
+  },
+  {
+    name: 'FORCE_COLOR=false on a terminal: no colour',
+    argv: ['validate', '-f', '-'],
+    stdin: BAD,
+    isTTY: true,
+    env: { FORCE_COLOR: 'false' },
+    code: 65,
+    stderr: /^<stdin>:3:15: /,
+  },
+  {
     name: '--no-color wins over FORCE_COLOR',
     argv: ['validate', '--no-color', '-f', '-'],
     stdin: BAD,

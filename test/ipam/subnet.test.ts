@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isNetdError } from '../../src/errors.js';
 import { parseRoutes, readHostInfo, staticHostInfo } from '../../src/ipam/host.js';
 import { familyRecord } from '../../src/ipam/layout.js';
-import { DEFAULT_POOLS } from '../../src/ipam/subnets.js';
+import { DEFAULT_POOLS } from '../../src/spec/defaults.js';
 import type { AddressPool, DesiredState } from '../../src/spec/types.js';
 import type { NetworkRecord } from '../../src/store/records.js';
 import { desired, fam, network, setup } from './fixtures.js';

@@ -116,11 +116,15 @@ test('a symlinked /etc/netns/<ns> of a new container is refused before anything 
   const o = outsideDir();
   symlinkSync(o.dir, '/etc/netns/fl-new');
   try {
-    for (const args of [['diff'], ['apply']]) {
-      const r = await host.cli(args, NEW);
-      assert.equal(r.code, 1, r.stdout);
-      assert.equal(r.stderr, `netd ${args[0]}: refusing to write through a symlink: /etc/netns/fl-new\n`);
-    }
+    const d = await host.cli(['diff'], NEW);
+    assert.equal(d.code, 2, d.stderr);
+    assert.match(d.stdout, /\+ create container fl-new/, 'diff shows the plan, it does not fail');
+    const r = await host.cli(['apply'], NEW);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(
+      r.stderr,
+      'pre-flight: container "fl-new": "/etc/netns/fl-new" is a symlink: netd never writes through one; remove it (netd writes hosts and resolv.conf there)\nnothing was changed\n',
+    );
     assert.ok(!readdirSync('/run/netns').includes('fl-new'), 'no namespace was created');
     o.untouched();
   } finally {
@@ -136,7 +140,7 @@ test('a symlinked /etc/netns/<ns> of a recorded container is refused until it is
   try {
     const r = await host.apply(ONE);
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /refusing to write through a symlink: \/etc\/netns\/fl-web\n/);
+    assert.match(r.stderr, /pre-flight: container "fl-web": "\/etc\/netns\/fl-web" is a symlink: netd never writes through one; remove it/);
     o.untouched();
   } finally {
     rmSync('/etc/netns/fl-web');
@@ -164,13 +168,13 @@ for (const tc of stateFiles) {
       const args = verb === 'apply' ? ['apply', '-f', host.file(OTHER)] : ['get', 'networks'];
       const r = await runCli([...args, '--state-dir', stateDir]);
       assert.equal(r.code, 1, r.stdout);
-      assert.equal(r.stderr, `netd ${verb}: refusing to ${verb === 'apply' ? 'write' : 'read'} through a symlink: ${path}\n`);
+      assert.equal(r.stderr, `netd ${verb}: "${path}" is a symlink: netd never ${verb === 'apply' ? 'write' : 'read'}s through one; remove it\n`);
     }
     if (tc.file === DB_FILE) {
       const checks = JSON.parse((await runCli(['doctor', '-o', 'json', '--state-dir', stateDir])).stdout) as Check[];
       const db = checks.find((c) => c.group === 'store' && c.name === 'database');
       assert.equal(db?.status, 'problem');
-      assert.equal(db.detail, `${stateDir}: refusing to read through a symlink: ${path}`);
+      assert.equal(db.detail, `${stateDir}: "${path}" is a symlink: netd never reads through one; remove it`);
       assert.match(db.fix!, /replace the symlink/);
     }
     o.untouched();
@@ -193,7 +197,10 @@ test('a record that is not JSON: doctor names its key with a fix, the others a s
       bad.map((c) => [c.name, c.detail]),
       [['records', `record "${key}" is not valid JSON`]],
     );
-    assert.match(bad[0]!.fix!, new RegExp(`sqlite3 \\S+netd\\.db "DELETE FROM kv WHERE key = '${key}'"`));
+    const sql = /sqlite3 \S+netd\.db "(DELETE FROM kv WHERE hex\(key\) = '[0-9A-F]+')"/.exec(bad[0]!.fix!)?.[1];
+    assert.ok(sql, bad[0]!.fix);
+    const selects = sql.replace('DELETE FROM kv', 'SELECT key FROM kv');
+    assert.deepEqual(db.prepare<[], { key: string }>(selects).all(), [{ key }], 'the fix removes exactly that record');
     assert.equal(checks.find((c) => c.group === 'leaks')?.status, 'skipped');
     const message = `store: record "${key}" is not valid JSON (netd doctor tells how to repair it)`;
     for (const args of [['get', 'networks'], ['export'], ['apply', '-f', host.file(ONE)]]) {

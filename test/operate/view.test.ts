@@ -174,7 +174,7 @@ test('inspect container: sandbox key, dns and per-network settings', { skip }, a
     },
   );
   assert.deepEqual(Object.keys(api!.Networks), ['back', 'front']);
-  assert.deepEqual(api!.Networks.back.Aliases, ['api-internal']);
+  assert.deepEqual(api!.Networks.back?.Aliases, ['api-internal']);
 });
 
 test('graph: DOT with every network, container and attachment edge', { skip }, async () => {

@@ -83,7 +83,7 @@ for (const tc of dirCases) {
   test(`${tc.name} is refused for reads, writes and checks, naming the path`, async () => {
     const f = fixture();
     const shown = tc.plant(f);
-    const refused = { code: 'forbidden', message: `refusing to write through a symlink: ${shown}` };
+    const refused = { code: 'forbidden', message: `"${shown}" is a symlink: netd never writes through one; remove it` };
     await assert.rejects(writeBelow(f.base, ['web', 'hosts'], 'x\n'), refused);
     await assert.rejects(readBelow(f.base, ['web', 'hosts']), refused);
     await assert.rejects(checkDirsBelow(f.base, ['web']), refused);
@@ -108,7 +108,7 @@ test('remove under a symlinked base is refused; a missing base is nothing to rem
   await removeBelow(f.base, 'web');
   assert.equal(existsSync(f.base), false);
   symlinkSync(f.outside, f.base);
-  await assert.rejects(removeBelow(f.base, 'target'), { message: `refusing to write through a symlink: ${f.base}` });
+  await assert.rejects(removeBelow(f.base, 'target'), { message: `"${f.base}" is a symlink: netd never writes through one; remove it` });
   untouched(f);
 });
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { diff } from '../../src/plan/diff.js';
 import { renderSandboxFiles } from '../../src/plan/files.js';
 import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
-import { derivedMac, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../../src/store/records.js';
+import { derivedMac } from '../../src/spec/defaults.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/store/records.js';
 import { loadDesiredState } from '../../src/spec/validate.js';
 import type { DesiredState } from '../../src/spec/types.js';
 

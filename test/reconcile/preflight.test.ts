@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,6 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
 import { loadRecorded } from '../../src/reconcile/observe.js';
-import { ExecRunner } from '../../src/os/index.js';
 import { namespacePreflight, nsIdentity, type NsIdentity } from '../../src/reconcile/preflight.js';
 import type { DesiredState } from '../../src/spec/types.js';
 
@@ -121,6 +120,19 @@ const cases: Case[] = [
     yaml: () => plus('pfp: { netns: /run/netns/pfplain, adopt: true }'),
     stderr: /container "pfp": netns \/run\/netns\/pfplain is not a network namespace/,
     cleanup: () => rmSync('/run/netns/pfplain'),
+  },
+  {
+    name: 'an adopted /run/netns entry bound to a namespace of another type (uts)',
+    setup: () => {
+      writeFileSync('/run/netns/pfuts', '');
+      sh('mount', '--bind', '/proc/self/ns/uts', '/run/netns/pfuts');
+    },
+    yaml: () => plus('pfu: { netns: /run/netns/pfuts, adopt: true }'),
+    stderr: /container "pfu": netns \/run\/netns\/pfuts is not a network namespace \(another kind of namespace or file\)/,
+    cleanup: () => {
+      sh('umount', '/run/netns/pfuts');
+      rmSync('/run/netns/pfuts');
+    },
   },
   {
     name: "an existing namespace that is not netd's, without adopt",
@@ -241,9 +253,19 @@ test('pre-flight refuses an unknown driver before the state dir exists', { skip 
 });
 
 for (const { name, present, missing, command } of [
-  { name: 'nft missing: apply', present: ['ip'], missing: /pre-flight: "nft" is not installed \(not found on PATH\): install nftables/, command: 'apply' },
-  { name: 'ip missing: apply', present: ['nft'], missing: /pre-flight: "ip" is not installed \(not found on PATH\): install iproute2/, command: 'apply' },
-  { name: 'nft missing: delete', present: ['ip'], missing: /pre-flight: "nft" is not installed/, command: 'delete' },
+  {
+    name: 'nft missing: apply',
+    present: ['ip', 'nsenter'],
+    missing: /pre-flight: "nft" is not installed \(not found on PATH\): install nftables/,
+    command: 'apply',
+  },
+  {
+    name: 'ip missing: apply',
+    present: ['nft', 'nsenter'],
+    missing: /pre-flight: "ip" is not installed \(not found on PATH\): install iproute2/,
+    command: 'apply',
+  },
+  { name: 'nft missing: delete', present: ['ip', 'nsenter'], missing: /pre-flight: "nft" is not installed/, command: 'delete' },
 ]) {
   test(`pre-flight refuses before the state dir exists: ${name}`, { skip }, async () => {
     const tools = pathWith(present);
@@ -354,9 +376,6 @@ test("init's namespace is the host's, even seen from the throwaway host", { skip
   const init = await nsIdentity('/proc/1/ns/net');
   assert.ok(init === 'self' || typeof init === 'object', JSON.stringify(init));
   assert.equal(await nsIdentity(`/proc/${process.pid}/ns/net`), 'self');
-  const runner = new ExecRunner();
-  assert.equal(await nsIdentity('/proc/self/ns/mnt', runner), 'not-netns', 'a mount namespace is on nsfs too');
-  assert.equal(await nsIdentity('/proc/self/ns/mnt'), 'ok', 'without a runner only nsfs is checked');
 });
 
 test('which namespaces pre-flight refuses, by what they are', async () => {
@@ -367,6 +386,7 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
     { netns: '{ netns: /proc/4242/ns/net }', id: 'self', want: /can never be the host/ },
     { netns: '{ netns: /proc/4242/ns/net }', id: 'not-netns', want: /is not a network namespace/ },
     { netns: '{ netns: /proc/4242/ns/net }', id: { error: 'EACCES' }, want: /cannot be read \(EACCES\): run netd as root/ },
+    { netns: '{ netns: /proc/4242/ns/net }', id: { error: 'spawn nsenter ENOENT' }, want: /cannot be checked: spawn nsenter ENOENT/ },
     { netns: '{}', id: 'missing' },
     { netns: '{}', id: 'not-netns' }, // netd's own, interrupted `netns add`: apply replaces it
     { netns: '{}', id: 'self', want: /\/run\/netns\/c is the host's network namespace/ },
@@ -379,4 +399,51 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
     if (t.want) assert.match(got.join('\n'), t.want, what);
     else assert.deepEqual(got, [], what);
   }
+});
+
+test('a state dir that is a regular file is named as such, by apply and by doctor', { skip }, async () => {
+  const file = join(host.dir, 'not-a-dir');
+  writeFileSync(file, 'x');
+  const r = await runCli(['apply', '-f', host.file(BASE), '--state-dir', file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /pre-flight: state dir \S+not-a-dir is not a directory: pass --state-dir DIR/);
+  const d = await runCli(['doctor', '--state-dir', file]);
+  assert.match(d.stdout, /is not a directory/);
+  assert.equal(readFileSync(file, 'utf8'), 'x');
+});
+
+test('on a host with no state yet, an unowned bridge is refused before the state dir is created', { skip }, async () => {
+  sh('ip', 'link', 'add', 'pfbr2', 'type', 'bridge');
+  const stateDir = join(host.dir, 'state-fresh');
+  try {
+    const yaml = BASE.replace('networks:\n', 'networks:\n  pfd: { subnet: 10.97.4.0/24, bridge: pfbr2 }\n');
+    const r = await runCli(['apply', '-f', host.file(yaml), '--state-dir', stateDir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /pre-flight: network "pfd": bridge "pfbr2" exists and is not netd's/);
+    assert.equal(existsSync(stateDir), false, 'no state dir, lock or database was created');
+  } finally {
+    sh('ip', 'link', 'del', 'pfbr2');
+  }
+});
+
+test("a recorded namespace name now bound to the host's namespace is never entered nor deleted", { skip }, async () => {
+  const yaml = plus('pfr: {}');
+  assert.equal((await host.apply(yaml)).code, 0);
+  sh('ip', 'netns', 'del', 'pfr');
+  sh('ip', 'netns', 'attach', 'pfr', String(process.pid));
+  try {
+    const was = await snapshot();
+    for (const [what, r] of [
+      ['apply', await host.apply(yaml)],
+      ['prune', await host.apply(BASE)],
+      ['delete', await host.cli(['delete'], yaml)],
+    ] as const) {
+      assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, /pre-flight: container "pfr": netns \/run\/netns\/pfr(, recorded by netd,)? is (now )?the host's network namespace/, what);
+      assert.deepEqual(await snapshot(), was, `${what} changed nothing`);
+    }
+  } finally {
+    sh('ip', 'netns', 'del', 'pfr');
+  }
+  assert.equal((await host.apply(BASE)).code, 0, 'once the name is gone, the prune goes through');
 });

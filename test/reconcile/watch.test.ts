@@ -59,6 +59,6 @@ test('watch: start, file change, drift repair at resync, invalid file, stop', { 
   const r = await done;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /host bits set/);
-  assert.match(r.stderr, /the files are invalid; nothing was changed/);
+  assert.match(r.stderr, /the files were refused \(above\); nothing was changed/);
   await host.teardown();
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, tempFiles } from '../helpers/cli.js';
+import { kernelSkip } from '../helpers/kernel.js';
 
 // Special files must be refused before they are read: a FIFO blocks, /dev/zero never ends.
 const t = tempFiles({ 'ok.yaml': 'version: 1\nnetworks:\n  n: {subnet: 10.88.0.0/24}\n' });
@@ -28,14 +29,14 @@ after(() => {
  * One CLI run in a child process, timed there: a regression that blocks on a FIFO or reads
  * /dev/zero forever is killed after 10 s and fails the test instead of hanging the suite.
  */
-function validateInChild(files: string[]): { code: number; stderr: string; ms: number } {
+function runInChild(command: 'validate' | 'apply', files: string[], extra: string[] = []): { code: number; stderr: string; ms: number } {
   const helper = pathToFileURL(join(ROOT, 'dist/test/helpers/cli.js')).href;
   const script = `const { runCli } = await import(${JSON.stringify(helper)});
 const t0 = performance.now();
 const got = await runCli(JSON.parse(process.argv[1]));
 process.stdout.write(JSON.stringify({ ...got, ms: performance.now() - t0 }));
 process.exit(0);`;
-  const argv = ['validate', ...files.flatMap((f) => ['-f', f])];
+  const argv = [command, ...files.flatMap((f) => ['-f', f]), ...extra];
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(argv)], { cwd: t.dir, timeout: 10_000, encoding: 'utf8' });
   return JSON.parse(out) as { code: number; stderr: string; ms: number };
 }
@@ -55,7 +56,7 @@ const CASES: { name: string; files: string[]; want: string[] }[] = [
 
 for (const tc of CASES) {
   test(`special file refused in under a second: ${tc.name}`, () => {
-    const got = validateInChild(tc.files);
+    const got = runInChild('validate', tc.files);
     assert.equal(got.code, 65, got.stderr);
     for (const w of tc.want)
       assert.ok(
@@ -63,5 +64,17 @@ for (const tc of CASES) {
         `want ${w}\ngot:\n${got.stderr}`,
       );
     assert.ok(got.ms < 1000, `took ${Math.round(got.ms)} ms`);
+  });
+}
+
+// apply reads the same way; in the throwaway host, it is refused before any state dir exists.
+for (const tc of CASES) {
+  test(`special file refused by apply, nothing created: ${tc.name}`, { skip: kernelSkip }, () => {
+    const stateDir = t.path(`state-${tc.name.replace(/[^a-z]/g, '')}`);
+    const got = runInChild('apply', tc.files, ['--state-dir', stateDir]);
+    assert.equal(got.code, 65, got.stderr);
+    assert.ok(got.stderr.includes('not a regular file'), got.stderr);
+    assert.ok(got.ms < 1000, `took ${Math.round(got.ms)} ms`);
+    assert.equal(existsSync(stateDir), false);
   });
 }

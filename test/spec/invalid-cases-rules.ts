@@ -101,6 +101,30 @@ export const RULE_CASES: InvalidCase[] = [
     at: '9:37',
   },
   {
+    name: 'label value with a bidi control (printed raw by diff, inspect, export)',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, labels: {team: "web\\u202eevil"}}\n`,
+    fragment: 'a label value must not contain control or format characters',
+    at: '3:44',
+  },
+  {
+    name: 'label value with a newline',
+    yaml: `${V}containers:\n  c: {labels: {note: "a\\nb"}}\n`,
+    fragment: 'a label value must not contain control or format characters',
+    at: '3:22',
+  },
+  {
+    name: 'label key with a space',
+    yaml: `${V}containers:\n  c: {labels: {"my key": x}}\n`,
+    fragment: 'a label key is letters, digits',
+    at: '3:16',
+  },
+  {
+    name: 'mac in the range netd derives (a dynamic address may get it)',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, ipRange: 10.88.0.128/25}\ncontainers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n}\n  - {container: b, network: n, mac: "02:42:0a:58:00:80"}\n`,
+    fragment: 'mac 02:42:0a:58:00:80 is in the range netd derives on network "n" (02:42 + an address of 10.88.0.0/24)',
+    at: '9:37',
+  },
+  {
     name: 'mac equal to a later derived mac',
     yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: b, network: n, mac: "02:42:0a:58:00:09"}\n  - {container: a, network: n, ipv4: 10.88.0.9}\n`,
     fragment: 'derives from its address 10.88.0.9 on network "n" (at in.yaml:9:38)',
@@ -167,12 +191,6 @@ export const RULE_CASES: InvalidCase[] = [
     yaml: `${V}addressPools: [{base: 10.5.0.0/29, size: 30}]\n${dyn('{}', 2).slice(V.length)}`,
     fragment: 'a /30 from the address pools has room for 1 dynamic address(es)',
     at: '10:5',
-  },
-  {
-    name: 'mac a dynamic address derives',
-    yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n}\n  - {container: b, network: n, mac: "02:42:0a:58:00:02"}\n`,
-    fragment: 'mac 02:42:0a:58:00:02 is the mac netd derives for 10.88.0.2, which network "n" may hand to another container',
-    at: '9:37',
   },
   {
     name: 'hostIp IPv6 on an IPv4-only network',

@@ -51,7 +51,7 @@ for (const tc of cases) {
     const f = fixture();
     const path = join(f.dir, tc.file);
     symlinkSync(tc.dangling ? join(f.outside, 'created') : f.target, path);
-    await assert.rejects(tc.use(f.dir), { code: 'forbidden', message: `refusing to write through a symlink: ${path}` });
+    await assert.rejects(tc.use(f.dir), { code: 'forbidden', message: `"${path}" is a symlink: netd never writes through one; remove it` });
     untouched(f);
   });
 }
@@ -93,7 +93,7 @@ test('an empty database file (created, never migrated) reads as no state yet', a
 test('reading through a symlinked netd.db is refused', () => {
   const f = fixture();
   symlinkSync(f.target, join(f.dir, DB_FILE));
-  assert.throws(() => openStoreForReading(f.dir), { message: `refusing to read through a symlink: ${join(f.dir, DB_FILE)}` });
+  assert.throws(() => openStoreForReading(f.dir), { message: `"${join(f.dir, DB_FILE)}" is a symlink: netd never reads through one; remove it` });
   untouched(f);
 });
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
 import {
@@ -8,10 +9,12 @@ import {
   namespacePreflight,
   nsIdentity,
   poolPreflight,
+  recordedNamespacePreflight,
   sharedNamespacePreflight,
 } from '../../reconcile/preflight.js';
 import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
 import type { DesiredState } from '../../spec/types.js';
+import { DB_FILE } from '../../store/sqlite.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
@@ -50,13 +53,14 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
     const planned = await planChanges(e, desired);
     return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired))] };
   };
-  // Without a state dir, the store would be created only to refuse: ask a read-only one first.
-  if (!o.dryRun && !existsSync(ctx.stateDir)) {
-    const first = await withEngine(ctx, { lock: false }, async (e) => (await objects(e)).problems);
-    if (first.length > 0) return refuse(ctx, first);
+  // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
+  if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
+    const early = await withEngine(ctx, { lock: false }, async (e) => (await objects(e)).problems);
+    if (early.length > 0) return refuse(ctx, early);
   }
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
-    const { planned, problems } = await objects(e);
+    const { planned, problems: found } = await objects(e);
+    const problems = [...found, ...(await recordedNamespacePreflight(planned.recorded))];
     if (problems.length > 0) return refuse(ctx, problems);
     if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
     if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;

@@ -1,7 +1,8 @@
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../os/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
-import { hostPreflight } from '../../reconcile/preflight.js';
+import { loadRecorded } from '../../reconcile/observe.js';
+import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/preflight.js';
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
@@ -19,6 +20,8 @@ export const deleteCommand: Command = {
     const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
     if (host.length > 0) return refuse(ctx, host);
     return withEngine(ctx, { lock: true }, async (e) => {
+      const taken = await recordedNamespacePreflight(await loadRecorded(e.store));
+      if (taken.length > 0) return refuse(ctx, taken);
       const r = await deleteDeclared(e, desired, { force: ctx.values.force === true });
       if (r.changes.length === 0 && ctx.output === 'table') {
         ctx.out('nothing to delete: netd owns none of the declared objects');

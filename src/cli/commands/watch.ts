@@ -34,7 +34,7 @@ export const watchCommand: Command = {
           // Invalid (or, without --allow-empty, empty) files are reported and nothing changes:
           // the last applied state stays.
           const desired = await ctx.loadDesiredState();
-          if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files are invalid; nothing was changed`);
+          if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files were refused (above); nothing was changed`);
           const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true });
           if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
         } catch (e) {
