@@ -67,6 +67,8 @@ function yamlErrors(file: string, doc: Document, lines: LineCounter, text: strin
       .replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`;
   const known = new Set(doc.schema.tags.map((t) => t.tag));
   return [...doc.errors, ...doc.warnings].map((e) => {
+    // The parser's own recursion gave out, at a depth that depends on the stack: name the document.
+    if (/maximum call stack/i.test(e.message)) return at(file, lines, doc.range?.[0] ?? 0, 'yaml: the document nests too deeply (thousands of levels)');
     if (e.code !== 'TAG_RESOLVE_FAILED') return at(file, lines, e.pos[0], plain(e.message));
     const tag = text.slice(e.pos[0], e.pos[1]);
     // yaml says "unresolved" both for a tag it does not know and for `!!int x`.

@@ -7,6 +7,12 @@ const OVERLAP = `${V}networks:\n  a: {subnet: 10.88.0.0/16}\n  b: {subnet: 10.88
 const TYPE_AND_REF = `${V}networks:\n  a: {mtu: "x"}\n  n: {subnet: 10.88.0.0/24}\ncontainers:\n  c: {}\nattachments:\n  - {container: d, network: n}\n  - {container: c, network: a}\n`;
 
 export const INPUT_CASES: InvalidCase[] = [
+  {
+    name: 'nesting thousands of levels deep',
+    yaml: `version: 1\nx: ${'['.repeat(20000)}${']'.repeat(20000)}\n`,
+    fragment: 'yaml: the document nests too deeply',
+    at: '1:1',
+  },
   // ---- tags: only the YAML 1.2 core schema's (!!str, !!int, …); nothing else is resolved
   { name: 'tag !!js/function', yaml: `${V}networks:\n  n: !!js/function "function () {}"\n`, fragment: 'yaml: unknown tag "!!js/function"', at: '3:6' },
   { name: 'local tag', yaml: `${V}containers:\n  c: {hostname: !shell web}\n`, fragment: 'yaml: unknown tag "!shell"', at: '3:17' },
