@@ -27,7 +27,8 @@ function checkContainers(report: Report, containers: readonly Named<ContainerDoc
     if (prev) report(c.origin, at[0], `netns "${netns}" is also used by container "${prev.name}"${spelled} (at ${where(prev.origin, [], 'key')})`, at[1]);
     else if (!p) netnses.set(id, c);
     (c.value.dns?.nameservers ?? []).forEach((s, i) => {
-      if (!tryParseAddr(s)) report(c.origin, ['dns', 'nameservers', i], `"${s}" is not an IP address`);
+      const bad = nameserverProblem(s);
+      if (bad) report(c.origin, ['dns', 'nameservers', i], bad);
     });
     (c.value.dns?.search ?? []).forEach((s, i) => {
       const q = dnsNameProblem(s);
@@ -68,6 +69,18 @@ function bindsClash(x: string | undefined, y: string | undefined): boolean {
 }
 
 /** A host address to publish on: a wildcard, or one ordinary unicast address written plainly. */
+/** A resolver a container can send to: unicast; loopback is its own (a resolver inside it). */
+function nameserverProblem(s: string): string | undefined {
+  const a = tryParseAddr(s);
+  if (!a) return `"${s}" is not an IP address`;
+  if (a.value === 0n) return `${s} is the unspecified address: not a resolver`;
+  const v4 = unmappedV4(a);
+  if (v4 !== undefined) return `${s} is an IPv4-mapped IPv6 address: write ${v4}`;
+  if (isLoopback(a)) return undefined;
+  const sp = specialAddr(a);
+  return sp && !sp.startsWith('link-local') ? `${s} is in the ${sp}: not a resolver` : undefined;
+}
+
 function hostIpProblem(s: string): string | undefined {
   const a = tryParseAddr(s);
   if (!a) return `"${s}" is not an IP address`;

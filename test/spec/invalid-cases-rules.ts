@@ -19,6 +19,24 @@ const dyn = (net: string, count: number): string =>
 const HOMOGLYPH_E = '\u0435'; // Cyrillic small ie, drawn like "e"
 
 export const RULE_CASES: InvalidCase[] = [
+  {
+    name: 'nameserver in the multicast range',
+    yaml: `${V}containers:\n  c: {dns: {nameservers: [224.0.0.251]}}\n`,
+    fragment: '224.0.0.251 is in the multicast range 224.0.0.0/4: not a resolver',
+    at: '3:27',
+  },
+  {
+    name: 'nameserver 0.0.0.0',
+    yaml: `${V}containers:\n  c: {dns: {nameservers: [1.1.1.1, 0.0.0.0]}}\n`,
+    fragment: '0.0.0.0 is the unspecified address: not a resolver',
+    at: '3:36',
+  },
+  {
+    name: 'nameserver written IPv4-mapped',
+    yaml: `${V}containers:\n  c: {dns: {nameservers: ["::ffff:1.1.1.1"]}}\n`,
+    fragment: 'is an IPv4-mapped IPv6 address: write 1.1.1.1',
+    at: '3:27',
+  },
   // ---- one rule set for names (src/os/names.ts)
   { name: 'netns with a space', yaml: netns('a b'), fragment: '"a b" contains a space', at: '3:14' },
   { name: 'netns with #', yaml: netns('a#b'), fragment: 'contains "#"', at: '3:14' },
