@@ -40,8 +40,6 @@ import { executeSteps, type ExecuteOptions } from './execute.js';
 import type { AddressAllocator, HostOps } from './host.js';
 import { Step } from './step.js';
 
-const live = <T extends { state: string }>(xs: T[]): T | undefined => xs.find((x) => x.state !== 'deleting') ?? xs[0];
-
 /**
  * One op per key (the last wins: a released address taken again by a replacement in the same
  * transaction is one put), and no "must not exist" condition on a key this transaction itself
@@ -149,16 +147,20 @@ export class Controller {
 
   // ---- lookups and walkers --------------------------------------------------------------
 
-  // A name can have two records within a transaction (one being deleted, its replacement):
-  // lookups prefer the live one.
+  // A name can have two records (one being deleted, its replacement; or what an interrupted
+  // replace left): lookups skip what this transaction deletes and pick as the diff does (byName).
+  private live<T extends { id: string; state: string }>(xs: T[]): T | undefined {
+    const left = xs.filter((x) => !this.tx?.doomed.has(x.id));
+    return left.find((x) => x.state !== 'deleting') ?? left[0];
+  }
   networkByName(name: string): NetworkRecord | undefined {
-    return live([...this.networks.values()].filter((n) => n.name === name));
+    return this.live([...this.networks.values()].filter((n) => n.name === name));
   }
   sandboxOf(container: string): SandboxRecord | undefined {
-    return live([...this.sandboxes.values()].filter((s) => s.container === container));
+    return this.live([...this.sandboxes.values()].filter((s) => s.container === container));
   }
   endpointOf(container: string, network: string): EndpointRecord | undefined {
-    return live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
+    return this.live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
   }
   walkEndpoints(pred: (e: EndpointRecord) => boolean): EndpointRecord[] {
     return [...this.endpoints.values()].filter(pred);

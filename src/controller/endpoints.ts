@@ -11,6 +11,7 @@ import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
+import { ownerAlias } from '../plan/drift.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 
@@ -104,11 +105,14 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   if (net && sb && !sb.hostNetwork) {
     c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
     if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
-    c.forget(c.sandboxRef(sb), [ep.interface]);
+    // The interface name is shared with a replacement: one carrying its mark is not this one's.
+    const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
+    const other = inner?.alias?.startsWith('netd:') === true && inner.alias !== ownerAlias('endpoint', ep.id);
+    if (!other) c.forget(c.sandboxRef(sb), [ep.interface]);
   }
   // Released in the intent txn, so that a replacement in this same transaction may take the
   // same address: the old veth goes in phase 0, before the new one is built in phase 1.
-  tx.intent.push(...c.deps.ipam.release(ep.networkId, owner(ep)));
+  tx.intent.push(...c.deps.ipam.release(ep.networkId, owner(ep), ep.id));
   step.done.push({ type: 'delete', key: endpointKey(ep.id) });
   await c.autoCommit(auto);
 }

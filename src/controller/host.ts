@@ -37,6 +37,6 @@ export interface AddressAllocator {
     ops: Op[];
     conditions: Condition[];
   };
-  /** Store ops that release every address of owner in the network. */
-  release(networkId: string, owner: string): Op[];
+  /** Store ops that release every address of owner in the network (with endpointId: that endpoint's). */
+  release(networkId: string, owner: string, endpointId?: string): Op[];
 }
