@@ -57,6 +57,9 @@ export function compact(ops: readonly Op[], conditions: readonly Condition[]): {
   return { ops: [...last.values()], conditions: kept };
 }
 
+/** How long the veths of a deleted namespace may take to go before netd deletes them itself. */
+const VANISH_MS = 3000;
+
 export const newId = (): string => randomBytes(32).toString('hex');
 
 export interface ControllerDeps {
@@ -92,6 +95,10 @@ export class Tx {
   /** Records this transaction deletes: a second delete of the same object (a container's
    *  endpoints, then the attachments themselves) is a no-op. */
   readonly doomed = new Set<string>();
+  /** Per sandbox id, the steps deleting its endpoints: if its namespace goes, their veths go with it. */
+  readonly leaving = new Map<string, { step: Step; hostVeth: string }[]>();
+  /** Host veths that go with their namespace's `netns del` (its step): the kernel tears them down after it returns. */
+  readonly vanishing: { step: Step; hostVeth: string }[] = [];
 
   /** Drops the step queued for a record (it is about to be deleted instead). */
   cancel(id: string): void {
@@ -196,6 +203,7 @@ export class Controller {
     }
     this.routeSteps(tx);
     const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    await this.awaitVanished(tx);
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
     // (still `deleting`) is what makes the next run finish the removal.
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
@@ -204,6 +212,27 @@ export class Controller {
     await this.load();
     const extraWrites = await this.syncHost();
     return { steps: tx.steps, failed, views, extraWrites };
+  }
+
+  /**
+   * Nothing netd deleted may outlive the command (a doctor right after would call it a leak):
+   * the veths of deleted namespaces are waited for, and deleted if a process still holds
+   * their namespace.
+   */
+  private async awaitVanished(tx: Tx): Promise<void> {
+    const names = tx.vanishing.filter((v) => v.step.ok).map((v) => v.hostVeth);
+    if (names.length === 0) return;
+    const left = await this.deps.host.linksLeft(names, VANISH_MS);
+    if (left.length === 0) return;
+    try {
+      await this.deps.host.batch.run(
+        undefined,
+        left.map((n) => `link del dev ${n}`),
+        { force: true },
+      );
+    } catch (e) {
+      this.deps.log.warn({ links: left, err: String(e) }, 'veths of deleted namespaces remain');
+    }
   }
 
   /** Commits when the operation opened its own transaction. */

@@ -104,11 +104,13 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   const sb = c.sandboxes.get(ep.sandboxId);
   if (net && sb && !sb.hostNetwork) {
     c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
-    if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
     // The interface name is shared with a replacement: one carrying its mark is not this one's.
     const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
-    const other = inner?.alias?.startsWith('netd:') === true && inner.alias !== ownerAlias('endpoint', ep.id);
-    if (!other) c.forget(c.sandboxRef(sb), [ep.interface]);
+    const mine = inner?.alias === ownerAlias('endpoint', ep.id);
+    const paired = mine && ep.hostVeth !== undefined && c.kernel.host.links.some((l) => l.name === ep.hostVeth);
+    if (paired) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth! }]);
+    if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
+    if (mine || !inner?.alias?.startsWith('netd:')) c.forget(c.sandboxRef(sb), [ep.interface]);
   }
   // Released in the intent txn, so that a replacement in this same transaction may take the
   // same address: the old veth goes in phase 0, before the new one is built in phase 1.

@@ -16,6 +16,8 @@ export interface HostOps {
   readFile(path: string): Promise<string | null>;
   /** Writes atomically (temporary file + rename), creating the directory. */
   writeFile(path: string, content: string): Promise<void>;
+  /** Waits up to `ms` for these host links to go (a deleted namespace's veths go a little after it); returns those left. */
+  linksLeft(names: readonly string[], ms: number): Promise<string[]>;
   /** Removes /etc/netns/<netns> and what is in it. */
   removeNetnsDir(netns: string): Promise<void>;
   /** Turns on IPv4 (and IPv6) forwarding if it is off; true when it changed something. */
