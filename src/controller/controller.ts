@@ -8,7 +8,8 @@
  *   1. intent: one store txn writes every new record as `creating` (with its IP allocations)
  *      and marks every record about to be destroyed `deleting` (libnetwork's inDelete);
  *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone; the
- *      /etc/netns directories of deleted sandboxes are removed;
+ *      veths that went with a deleted namespace are waited for; the /etc/netns directories
+ *      of deleted sandboxes are removed;
  *   3. outcome: one store txn marks successes `ready`, removes deleted records and releases
  *      their addresses, and removes what failed to be created;
  *   4. files, forwarding and the firewall are brought in line with the records.

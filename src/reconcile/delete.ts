@@ -85,7 +85,8 @@ export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { f
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
     throw new NetdError('conflict', `${list.join('; ')} (delete them too with --force); nothing was deleted`);
   }
-  if (changes.length === 0) return { changes, errors: [], failed: new Set(), otherFailures: 0 };
+  // Even with nothing left to delete, the commit brings files and the firewall in line with
+  // the records: a delete killed after its outcome txn left them for this one to finish.
   const c = await newController(e, desired, planned);
   const r = await queueEach(c, changes, async (ch) => {
     const id = ch.id!;
