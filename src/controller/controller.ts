@@ -8,7 +8,8 @@
  *   1. intent: one store txn writes every new record as `creating` (with its IP allocations)
  *      and marks every record about to be destroyed `deleting` (libnetwork's inDelete);
  *   2. kernel: the steps run, batched per phase and namespace; a failed step is undone; the
- *      /etc/netns directories of deleted sandboxes are removed;
+ *      veths that went with a deleted namespace are waited for; the /etc/netns directories
+ *      of deleted sandboxes are removed;
  *   3. outcome: one store txn marks successes `ready`, removes deleted records and releases
  *      their addresses, and removes what failed to be created;
  *   4. files, forwarding and the firewall are brought in line with the records.
@@ -40,8 +41,6 @@ import { executeSteps, type ExecuteOptions } from './execute.js';
 import type { AddressAllocator, HostOps } from './host.js';
 import { Step } from './step.js';
 
-const live = <T extends { state: string }>(xs: T[]): T | undefined => xs.find((x) => x.state !== 'deleting') ?? xs[0];
-
 /**
  * One op per key (the last wins: a released address taken again by a replacement in the same
  * transaction is one put), and no "must not exist" condition on a key this transaction itself
@@ -58,6 +57,9 @@ export function compact(ops: readonly Op[], conditions: readonly Condition[]): {
   const kept = conditions.filter((c) => !(c.modRevision === 0 && deleted.has(c.key)) && !seen.has(c.key) && seen.add(c.key));
   return { ops: [...last.values()], conditions: kept };
 }
+
+/** How long the veths of a deleted namespace may take to go before netd deletes them itself. */
+const VANISH_MS = 3000;
 
 export const newId = (): string => randomBytes(32).toString('hex');
 
@@ -94,6 +96,10 @@ export class Tx {
   /** Records this transaction deletes: a second delete of the same object (a container's
    *  endpoints, then the attachments themselves) is a no-op. */
   readonly doomed = new Set<string>();
+  /** Per sandbox id, the steps deleting its endpoints: if its namespace goes, their veths go with it. */
+  readonly leaving = new Map<string, { step: Step; hostVeth: string }[]>();
+  /** Host veths that go with their namespace's `netns del` (its step): the kernel tears them down after it returns. */
+  readonly vanishing: { step: Step; hostVeth: string }[] = [];
 
   /** Drops the step queued for a record (it is about to be deleted instead). */
   cancel(id: string): void {
@@ -149,16 +155,20 @@ export class Controller {
 
   // ---- lookups and walkers --------------------------------------------------------------
 
-  // A name can have two records within a transaction (one being deleted, its replacement):
-  // lookups prefer the live one.
+  // A name can have two records (one being deleted, its replacement; or what an interrupted
+  // replace left): lookups skip what this transaction deletes and pick as the diff does (byName).
+  private live<T extends { id: string; state: string }>(xs: T[]): T | undefined {
+    const left = xs.filter((x) => !this.tx?.doomed.has(x.id));
+    return left.find((x) => x.state !== 'deleting') ?? left[0];
+  }
   networkByName(name: string): NetworkRecord | undefined {
-    return live([...this.networks.values()].filter((n) => n.name === name));
+    return this.live([...this.networks.values()].filter((n) => n.name === name));
   }
   sandboxOf(container: string): SandboxRecord | undefined {
-    return live([...this.sandboxes.values()].filter((s) => s.container === container));
+    return this.live([...this.sandboxes.values()].filter((s) => s.container === container));
   }
   endpointOf(container: string, network: string): EndpointRecord | undefined {
-    return live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
+    return this.live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
   }
   walkEndpoints(pred: (e: EndpointRecord) => boolean): EndpointRecord[] {
     return [...this.endpoints.values()].filter(pred);
@@ -194,6 +204,7 @@ export class Controller {
     }
     this.routeSteps(tx);
     const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
+    await this.awaitVanished(tx);
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
     // (still `deleting`) is what makes the next run finish the removal.
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
@@ -202,6 +213,27 @@ export class Controller {
     await this.load();
     const extraWrites = await this.syncHost();
     return { steps: tx.steps, failed, views, extraWrites };
+  }
+
+  /**
+   * Nothing netd deleted may outlive the command (a doctor right after would call it a leak):
+   * the veths of deleted namespaces are waited for, and deleted if a process still holds
+   * their namespace.
+   */
+  private async awaitVanished(tx: Tx): Promise<void> {
+    const names = tx.vanishing.filter((v) => v.step.ok).map((v) => v.hostVeth);
+    if (names.length === 0) return;
+    const left = await this.deps.host.linksLeft(names, VANISH_MS);
+    if (left.length === 0) return;
+    try {
+      await this.deps.host.batch.run(
+        undefined,
+        left.map((n) => `link del dev ${n}`),
+        { force: true },
+      );
+    } catch (e) {
+      this.deps.log.warn({ links: left, err: String(e) }, 'veths of deleted namespaces remain');
+    }
   }
 
   /** Commits when the operation opened its own transaction. */

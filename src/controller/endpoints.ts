@@ -11,6 +11,7 @@ import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
+import { ownerAlias } from '../plan/drift.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 
@@ -103,12 +104,17 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   const sb = c.sandboxes.get(ep.sandboxId);
   if (net && sb && !sb.hostNetwork) {
     c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
+    // The interface name is shared with a replacement: one carrying its mark is not this one's.
+    const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
+    const mine = inner?.alias === ownerAlias('endpoint', ep.id);
+    const paired = mine && ep.hostVeth !== undefined && c.kernel.host.links.some((l) => l.name === ep.hostVeth);
+    if (paired) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth! }]);
     if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
-    c.forget(c.sandboxRef(sb), [ep.interface]);
+    if (mine || !inner?.alias?.startsWith('netd:')) c.forget(c.sandboxRef(sb), [ep.interface]);
   }
   // Released in the intent txn, so that a replacement in this same transaction may take the
   // same address: the old veth goes in phase 0, before the new one is built in phase 1.
-  tx.intent.push(...c.deps.ipam.release(ep.networkId, owner(ep)));
+  tx.intent.push(...c.deps.ipam.release(ep.networkId, owner(ep), ep.id));
   step.done.push({ type: 'delete', key: endpointKey(ep.id) });
   await c.autoCommit(auto);
 }

@@ -3,11 +3,13 @@
  * batch for the host namespace, then one merged batch per namespace, in parallel. A failing
  * line fails only the step it belongs to: the lines before it have been applied, so the batch
  * resumes after that step's lines. Retryable errors (the kernel said busy) are retried with
- * bounded exponential backoff.
+ * bounded exponential backoff. Deleting what is already gone is success (like CNI DEL): a
+ * crash, or the kernel tearing a deleted namespace's veths down after `netns del` returned, can
+ * leave the snapshot stale, so such a line is skipped and its step goes on.
  */
 import { isNetdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_PARALLEL, type NamespaceView } from '../os/index.js';
+import { DEFAULT_PARALLEL, KernelError, type NamespaceView } from '../os/index.js';
 import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */
@@ -33,6 +35,13 @@ const failedLine = (e: unknown): number | undefined => {
   return typeof line === 'number' ? line - 1 : undefined;
 };
 
+/** The batch lines that delete: `link del`, `netns del`, `addr del`, `route del`. */
+const DELETION = /^(link|netns|addr|address|route) (del|delete)\b/;
+
+/** Whether a batch failed only because what a line deletes is not there. */
+const alreadyGone = (e: unknown, line: string | undefined): boolean =>
+  e instanceof KernelError && e.kind === 'not-found' && line !== undefined && DELETION.test(line);
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function blocked(step: Step): boolean {
@@ -41,14 +50,10 @@ function blocked(step: Step): boolean {
   return !step.ok;
 }
 
+type Entry = { step: Step; lines: string[] };
+
 /** Runs one merged batch; attributes a failure to its step and resumes after it. */
-async function runMerged(
-  runner: BatchRunner,
-  ns: NsKey,
-  entries: { step: Step; lines: string[] }[],
-  o: ExecuteOptions,
-  view = false,
-): Promise<NamespaceView | undefined> {
+async function runMerged(runner: BatchRunner, ns: NsKey, entries: Entry[], o: ExecuteOptions, view = false): Promise<NamespaceView | undefined> {
   let queue = entries.filter((e) => !blocked(e.step) && e.lines.length > 0);
   let attempt = 0;
   while (queue.length > 0) {
@@ -60,16 +65,23 @@ async function runMerged(
     } catch (e) {
       const at = failedLine(e);
       if (isNetdError(e, 'retry') && attempt < (o.retries ?? 5)) {
-        // Lines before `at` were applied; retry from the failing step.
-        queue = dropApplied(queue, at ?? 0);
+        // Lines before `at` were applied; retry from the failing line.
+        queue = resumeAt(queue, at ?? 0);
         await sleep((o.backoffMs ?? 50) * 2 ** attempt++);
         continue;
       }
       if (at === undefined) {
+        // `ip -n NS` could not enter NS: what was to be deleted in it went with it.
+        if (ns !== undefined && queue.every((q) => q.lines.every((l) => alreadyGone(e, l)))) return undefined;
         for (const q of queue) q.step.error ??= e;
         return undefined;
       }
-      queue = dropApplied(queue, at);
+      if (alreadyGone(e, lines[at])) {
+        queue = resumeAt(queue, at + 1);
+        attempt = 0;
+        continue;
+      }
+      queue = resumeAt(queue, at);
       queue[0]!.step.error ??= e;
       queue = queue.slice(1).filter((q) => !blocked(q.step));
       attempt = 0;
@@ -78,12 +90,13 @@ async function runMerged(
   return undefined;
 }
 
-/** The entries from the one holding line `at` on (earlier ones were applied whole). */
-function dropApplied(queue: { step: Step; lines: string[] }[], at: number): { step: Step; lines: string[] }[] {
+/** What is left to run from line `at` of the merged batch on (the lines before it were applied). */
+function resumeAt(queue: Entry[], at: number): Entry[] {
   let n = 0;
   for (let i = 0; i < queue.length; i++) {
-    n += queue[i]!.lines.length;
-    if (at < n) return queue.slice(i);
+    const q = queue[i]!;
+    if (at < n + q.lines.length) return [{ step: q.step, lines: q.lines.slice(at - n) }, ...queue.slice(i + 1)];
+    n += q.lines.length;
   }
   return [];
 }
@@ -98,7 +111,7 @@ async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise
 
 /** Runs a phase; the last phase's namespace batches also read their namespace back (into views). */
 async function runPhase(runner: BatchRunner, steps: readonly Step[], phase: Phase, o: ExecuteOptions, views: Map<string, NamespaceView>): Promise<void> {
-  const byNs = new Map<NsKey, { step: Step; lines: string[] }[]>();
+  const byNs = new Map<NsKey, Entry[]>();
   for (const step of steps) {
     for (const part of step.parts.filter((p) => p.phase === phase)) {
       if (!byNs.has(part.ns)) byNs.set(part.ns, []);

@@ -16,6 +16,8 @@ export interface HostOps {
   readFile(path: string): Promise<string | null>;
   /** Writes atomically (temporary file + rename), creating the directory. */
   writeFile(path: string, content: string): Promise<void>;
+  /** Waits up to `ms` for these host links to go (a deleted namespace's veths go a little after it); returns those left. */
+  linksLeft(names: readonly string[], ms: number): Promise<string[]>;
   /** Removes /etc/netns/<netns> and what is in it. */
   removeNetnsDir(netns: string): Promise<void>;
   /** Turns on IPv4 (and IPv6) forwarding if it is off; true when it changed something. */
@@ -37,6 +39,6 @@ export interface AddressAllocator {
     ops: Op[];
     conditions: Condition[];
   };
-  /** Store ops that release every address of owner in the network. */
-  release(networkId: string, owner: string): Op[];
+  /** Store ops that release every address of owner in the network (with endpointId: that endpoint's). */
+  release(networkId: string, owner: string, endpointId?: string): Op[];
 }

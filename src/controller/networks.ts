@@ -77,9 +77,10 @@ export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<Netw
 export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { force?: boolean } = {}): Promise<void> {
   if (isPredefined(rec.name) && !c.networks.has(rec.id))
     throw new NetdError('forbidden', `delete network "${rec.name}": predefined networks cannot be deleted`);
-  const eps = c.walkEndpoints((e) => e.networkId === rec.id && e.state !== 'deleting');
-  if (eps.length > 0 && !opts.force) {
-    throw new NetdError('conflict', `delete network "${rec.name}": endpoints remain: ${eps.map((e) => `${e.container}/${e.network}`).join(', ')}`);
+  const eps = c.walkEndpoints((e) => e.networkId === rec.id);
+  const live = eps.filter((e) => e.state !== 'deleting');
+  if (live.length > 0 && !opts.force) {
+    throw new NetdError('conflict', `delete network "${rec.name}": endpoints remain: ${live.map((e) => `${e.container}/${e.network}`).join(', ')}`);
   }
   const { tx, auto } = c.current();
   if (!tx.doom(rec.id)) return;
@@ -87,8 +88,12 @@ export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { f
   const marked = { ...rec, state: 'deleting' as const };
   c.setNetwork(tx, marked);
   const step = tx.step(`delete network "${rec.name}"`);
-  c.deps.drivers.get(rec.driver).removeNetwork(rec, c.kernel, step);
-  if (rec.bridge && !rec.adopted) c.forget(undefined, [rec.bridge]);
+  // A declared bridge name is shared with the replacement an interrupted replace left: it stays.
+  const claimed = [...c.networks.values()].some((n) => n.id !== rec.id && n.state !== 'deleting' && !tx.doomed.has(n.id) && n.bridge === rec.bridge);
+  if (!claimed || !rec.bridge) {
+    c.deps.drivers.get(rec.driver).removeNetwork(rec, c.kernel, step);
+    if (rec.bridge && !rec.adopted) c.forget(undefined, [rec.bridge]);
+  }
   step.done.push({ type: 'delete', key: networkKey(rec.id) });
   await c.autoCommit(auto);
 }

@@ -5,8 +5,8 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredContainer } from '../spec/types.js';
-import { sandboxKey, type SandboxRecord } from '../store/records.js';
-import { newId, type Controller } from './controller.js';
+import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../store/records.js';
+import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import type { Step } from './step.js';
 
@@ -58,20 +58,46 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
   return rec;
 }
 
-/** Leaves and deletes the container's endpoints, then removes the namespace if netd made it. */
+/**
+ * A veth pair whose peer is in a namespace being deleted goes with it: one `netns del` instead
+ * of a `link del` per veth (each waits for the kernel to quiesce; the namespace's links are torn
+ * down in one batch). Those endpoints' records go only if the namespace did.
+ */
+function takeOverVeths(tx: Tx, sb: SandboxRecord, step: Step): void {
+  for (const l of tx.leaving.get(sb.id) ?? []) {
+    for (const p of l.step.parts) if (p.phase === 0 && p.ns === undefined) p.lines.length = 0;
+    l.step.deps.push(step);
+    tx.vanishing.push({ step, hostVeth: l.hostVeth });
+  }
+  tx.leaving.delete(sb.id);
+}
+
+/**
+ * Leaves and deletes the sandbox's endpoints, then removes the namespace if netd made it —
+ * unless another live record claims it: the replacement an interrupted replace left behind
+ * (its old record, `deleting`, is deleted by id) may already live in it.
+ */
 export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
   const { tx, auto } = c.current();
   if (!tx.doom(sb.id)) return;
-  for (const e of c.walkEndpoints((e) => e.container === sb.container && e.state !== 'deleting')) await deleteEndpoint(c, e);
+  const mine = (e: EndpointRecord): boolean => e.sandboxId === sb.id || (e.container === sb.container && !c.sandboxes.has(e.sandboxId));
+  for (const e of c.walkEndpoints(mine)) await deleteEndpoint(c, e);
   c.setSandbox(tx, { ...sb, state: 'deleting' });
   const step = tx.step(`delete container "${sb.container}"`);
-  if (sb.created && sb.netns.kind === 'named') {
-    if (c.kernel.netnsNames.has(sb.netns.name)) step.lines(0).push(`netns del ${sb.netns.name}`);
+  const ref = c.sandboxRef(sb);
+  const claimed = [...c.sandboxes.values()].some(
+    (o) => o.id !== sb.id && o.state !== 'deleting' && !tx.doomed.has(o.id) && !o.hostNetwork && c.sandboxRef(o) === ref,
+  );
+  if (sb.created && sb.netns.kind === 'named' && !claimed) {
+    if (c.kernel.netnsNames.has(sb.netns.name)) {
+      step.lines(0).push(`netns del ${sb.netns.name}`);
+      takeOverVeths(tx, sb, step);
+    }
     c.forget(sb.netns.name, [], true);
   }
   // netd wrote /etc/netns/<name>/{hosts,resolv.conf} for an adopted namespace too: they go,
   // the namespace stays.
-  if (sb.netns.kind === 'named' && !sb.hostNetwork) step.removeDir = sb.netns.name;
+  if (sb.netns.kind === 'named' && !sb.hostNetwork && !claimed) step.removeDir = sb.netns.name;
   step.done.push({ type: 'delete', key: sandboxKey(sb.id) });
   await c.autoCommit(auto);
 }

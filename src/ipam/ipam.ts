@@ -163,13 +163,17 @@ export class Ipam {
     return { address, ops: [{ type: 'put', key, value: rec }], conditions: [{ key, modRevision: 0 }] };
   }
 
-  /** Ops that free every address `owner` holds on the network (both families). */
-  release(networkId: string, owner: string): Op[] {
+  /**
+   * Ops that free every address `owner` holds on the network (both families); with
+   * `endpointId`, only those that endpoint holds (a replacement of the same owner keeps its own).
+   */
+  release(networkId: string, owner: string, endpointId?: string): Op[] {
     const ops: Op[] = [];
     for (const f of [4, 6] as const) {
       const book = this.#books.get(`${networkId}/${f}`);
       const v = book?.byOwner.get(owner);
       if (book === undefined || v === undefined) continue;
+      if (endpointId !== undefined && book.byAddr.get(v)!.rec.endpointId !== endpointId) continue;
       ops.push({ type: 'delete', key: allocationKey(networkId, f, book.byAddr.get(v)!.rec.address) });
       book.byAddr.delete(v);
       book.byOwner.delete(owner);

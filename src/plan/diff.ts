@@ -6,7 +6,9 @@
  *   desired vs recorded  → create / update / replace / delete (what the files ask for)
  *   recorded vs kernel   → repair (drift; also records left in `creating` by a crash)
  *
- * Replacing a network or a container replaces the attachments that hang off it.
+ * Replacing a network or a container replaces the attachments that hang off it. A name with
+ * two records (a replace interrupted between its intent and its outcome: the old one
+ * `deleting`, the new one not) is compared through its live one; the other is deleted by id.
  */
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
 import { derivedMac } from '../spec/defaults.js';
@@ -87,13 +89,32 @@ export function hostNetworkContainers(desired: DesiredState): Set<string> {
   return new Set(desired.attachments.filter((a) => host.has(a.network)).map((a) => a.container));
 }
 
+/**
+ * One record per name: the first that is not `deleting`, else the first (the controller's
+ * lookups pick the same one). The others are stale: what is left of an interrupted replace.
+ */
+export function byName<T extends { readonly id: string; readonly state: string }>(
+  records: readonly T[],
+  name: (r: T) => string,
+): { live: Map<string, T>; stale: T[] } {
+  const live = new Map<string, T>();
+  for (const r of records) {
+    const have = live.get(name(r));
+    if (!have || (have.state === 'deleting' && r.state !== 'deleting')) live.set(name(r), r);
+  }
+  return { live, stale: records.filter((r) => live.get(name(r)) !== r) };
+}
+
+export const del = (kind: Change['kind'], name: string, id: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason], id });
+
 export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
   const deletes: Change[] = [];
   const changes: Change[] = [];
   const netById = new Map([...PREDEFINED, ...recorded.networks].map((n) => [n.id, n]));
-  const netRec = new Map(recorded.networks.map((n) => [n.name, n]));
-  const sbRec = new Map(recorded.sandboxes.map((s) => [s.container, s]));
-  const epRec = new Map(recorded.endpoints.map((e) => [attachmentKey(e), e]));
+  const nets = byName(recorded.networks, (n) => n.name);
+  const sbs = byName(recorded.sandboxes, (s) => s.container);
+  const eps = byName(recorded.endpoints, attachmentKey);
+  const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
   const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers);
   const onHost = hostNetworkContainers(desired);
@@ -167,15 +188,19 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
   }
 
   const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
-  for (const e of recorded.endpoints) {
-    if (!wantedAttachments.has(attachmentKey(e))) deletes.push({ action: 'delete', kind: 'attachment', name: attachmentKey(e), reasons: ['not declared'] });
-  }
   const wantedContainers = new Set(desired.containers.map((c) => c.name));
+  const interrupted = 'delete was interrupted';
+  for (const e of recorded.endpoints) {
+    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(del('attachment', attachmentKey(e), e.id, 'not declared'));
+    else if (eps.stale.includes(e)) deletes.push(del('attachment', attachmentKey(e), e.id, interrupted));
+  }
   for (const s of recorded.sandboxes) {
-    if (!wantedContainers.has(s.container)) deletes.push({ action: 'delete', kind: 'container', name: s.container, reasons: ['not declared'] });
+    if (!wantedContainers.has(s.container)) deletes.push(del('container', s.container, s.id, 'not declared'));
+    else if (sbs.stale.includes(s)) deletes.push(del('container', s.container, s.id, interrupted));
   }
   for (const n of recorded.networks) {
-    if (!desiredNets.has(n.name)) deletes.push({ action: 'delete', kind: 'network', name: n.name, reasons: ['not declared'] });
+    if (!desiredNets.has(n.name)) deletes.push(del('network', n.name, n.id, 'not declared'));
+    else if (nets.stale.includes(n)) deletes.push(del('network', n.name, n.id, interrupted));
   }
   if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
   return { changes: [...deletes, ...changes] };

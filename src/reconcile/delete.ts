@@ -16,6 +16,8 @@ import { deleteNetwork } from '../controller/networks.js';
 import { deleteSandbox } from '../controller/sandboxes.js';
 import { deleteEndpoint } from '../controller/endpoints.js';
 import type { Change, RecordedState } from '../plan/types.js';
+import { del } from '../plan/diff.js';
+import { byteOrder } from '../plan/derive.js';
 import { queueEach } from './execute.js';
 import { newController, planChanges, type Engine } from './reconcile.js';
 
@@ -25,8 +27,6 @@ export interface DeleteSelection {
   /** Per declared network: the attachments on it that the files do not account for. */
   readonly foreign: ReadonlyMap<string, readonly string[]>;
 }
-
-const del = (kind: Change['kind'], name: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason] });
 
 /** Which recorded objects the files select. Pure. */
 export function selectDeletes(desired: DesiredState, recorded: RecordedState, force = false): DeleteSelection {
@@ -51,16 +51,17 @@ export function selectDeletes(desired: DesiredState, recorded: RecordedState, fo
   }
   const byKey = (a: EndpointRecord, b: EndpointRecord): number => attachmentKey(a).localeCompare(attachmentKey(b));
   return {
+    // Every record of a name (an interrupted replace leaves two), each deleted by its id.
     changes: [
       ...recorded.endpoints
         .filter((e) => reason.has(attachmentKey(e)))
         .sort(byKey)
-        .map((e) => del('attachment', attachmentKey(e), reason.get(attachmentKey(e))!)),
-      ...[...containers].sort().map((c) => del('container', c, 'declared')),
-      ...networks
-        .map((n) => n.name)
-        .sort()
-        .map((n) => del('network', n, 'declared')),
+        .map((e) => del('attachment', attachmentKey(e), e.id, reason.get(attachmentKey(e))!)),
+      ...recorded.sandboxes
+        .filter((s) => containers.has(s.container))
+        .sort((a, b) => byteOrder(a.container, b.container))
+        .map((s) => del('container', s.container, s.id, 'declared')),
+      ...networks.sort((a, b) => byteOrder(a.name, b.name)).map((n) => del('network', n.name, n.id, 'declared')),
     ],
     foreign,
   };
@@ -84,18 +85,19 @@ export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { f
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
     throw new NetdError('conflict', `${list.join('; ')} (delete them too with --force); nothing was deleted`);
   }
-  if (changes.length === 0) return { changes, errors: [], failed: new Set(), otherFailures: 0 };
+  // Even with nothing left to delete, the commit brings files and the firewall in line with
+  // the records: a delete killed after its outcome txn left them for this one to finish.
   const c = await newController(e, desired, planned);
   const r = await queueEach(c, changes, async (ch) => {
+    const id = ch.id!;
     if (ch.kind === 'attachment') {
-      const [container, network] = ch.name.split('/') as [string, string];
-      const rec = c.endpointOf(container, network);
+      const rec = c.endpoints.get(id);
       if (rec) await deleteEndpoint(c, rec);
     } else if (ch.kind === 'container') {
-      const rec = c.sandboxOf(ch.name);
+      const rec = c.sandboxes.get(id);
       if (rec) await deleteSandbox(c, rec);
     } else {
-      const rec = c.networkByName(ch.name);
+      const rec = c.networks.get(id);
       if (rec) await deleteNetwork(c, rec, { force: opts.force === true });
     }
   });

@@ -69,7 +69,7 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
   async function queue(ch: Change): Promise<void> {
     const [container, network] = ch.name.split('/') as [string, string];
     if (ch.kind === 'network') {
-      const rec = c.networkByName(ch.name);
+      const rec = ch.id !== undefined ? c.networks.get(ch.id) : c.networkByName(ch.name);
       const d = nets.get(ch.name);
       if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteNetwork(c, rec, { force: true });
       if (d && (ch.action === 'create' || ch.action === 'replace')) await newNetwork(c, d);
@@ -79,14 +79,14 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
         if (next.mtu === rec.mtu) await repairNetwork(c, next);
       }
     } else if (ch.kind === 'container') {
-      const rec = c.sandboxOf(ch.name);
+      const rec = ch.id !== undefined ? c.sandboxes.get(ch.id) : c.sandboxOf(ch.name);
       const d = containers.get(ch.name);
       if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteSandbox(c, rec);
       if (d && (ch.action === 'create' || ch.action === 'replace')) await newSandbox(c, d, onHost.has(d.name));
       if (rec && d && ch.action === 'update') await updateSandbox(c, rec, d);
       if (rec && ch.action === 'repair') await repairSandbox(c, rec);
     } else if (ch.kind === 'attachment') {
-      const rec = c.endpointOf(container, network);
+      const rec = ch.id !== undefined ? c.endpoints.get(ch.id) : c.endpointOf(container, network);
       const d = attachments.get(ch.name);
       if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
       if (d && (ch.action === 'create' || ch.action === 'replace')) {

@@ -1,5 +1,6 @@
 /** The controller's HostOps for a real host, through src/os (and node:fs for /etc/netns). */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { relative } from 'node:path';
 import type { BatchRunner } from '../controller/execute.js';
 import type { HostOps } from '../controller/host.js';
@@ -10,6 +11,7 @@ import {
   ensureSysctl,
   runLines,
   runLinesAndView,
+  ipArgv,
   observeRuleset,
   applyRuleset,
   buildRuleset,
@@ -45,6 +47,18 @@ export async function readText(path: string): Promise<string | null> {
   }
 }
 
+/** Polls the host's links until none of `names` is left or `ms` passed; returns those left. */
+async function linksLeft(runner: Runner, names: readonly string[], ms: number): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const links = JSON.parse((await runner.run(ipArgv(undefined, ['-json', 'link', 'show']))).stdout) as { ifname: string }[];
+    const have = new Set(links.map((l) => l.ifname));
+    const left = names.filter((n) => have.has(n));
+    if (left.length === 0 || Date.now() >= until) return left;
+    await sleep(20);
+  }
+}
+
 export function realHost(runner: Runner, nameservers: readonly string[]): HostOps {
   return {
     batch: batchRunner(runner),
@@ -53,6 +67,7 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
     // Never through a symlink: a temporary file created exclusively, renamed over the target.
     writeFile: (path, content) => writeBelow(NETNS_ETC, belowNetns(path), content, 0o644),
     removeNetnsDir: (netns) => removeBelow(NETNS_ETC, netns),
+    linksLeft: (names, ms) => linksLeft(runner, names, ms),
     async ensureForwarding(ipv6) {
       const v4 = await ensureSysctl(runner, undefined, IP_FORWARD, '1');
       const v6 = ipv6 ? await ensureSysctl(runner, undefined, IPV6_FORWARDING, '1') : false;

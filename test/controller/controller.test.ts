@@ -62,6 +62,7 @@ async function setup(failOn?: RegExp): Promise<Fake> {
     readFile: async () => null,
     writeFile: async () => undefined,
     removeNetnsDir: async () => undefined,
+    linksLeft: async () => [],
     ensureForwarding: async () => false,
     syncFirewall: async () => false,
   };
@@ -179,3 +180,41 @@ test('a retryable kernel error is retried with backoff, from the failing step on
   assert.equal(host.length, 2);
   assert.ok(host[1]![0]!.includes('type veth'), 'the retry starts at the failing step, not at the top');
 });
+
+/** The kernel as buildAll left it: each sandbox's veth pair intact (host side and its marked peer). */
+function builtKernel(f: Fake): KernelView {
+  const eps = [...f.api.controller.endpoints.values()];
+  return {
+    ...EMPTY_KERNEL,
+    host: { links: eps.map((e) => ({ name: e.hostVeth!, up: true })), addresses: [], routes: [] },
+    netnsNames: new Set(['web', 'api']),
+    sandboxes: new Map(eps.map((e) => [e.container, { links: [{ name: 'eth0', up: true, alias: `netd:endpoint:${e.id}` }], addresses: [], routes: [] }])),
+  };
+}
+
+for (const tc of [
+  { name: 'it is deleted: the veth goes with it, waited for, its record deleted', fail: false, records: ['api'] },
+  { name: 'deleting it fails: the endpoint record stays deleting for the next run', fail: true, records: ['api', 'web'] },
+]) {
+  test(`a namespace with its veths in one step (netns del, no link del); ${tc.name}`, async () => {
+    const f = await setup(tc.fail ? /^netns del web/ : undefined);
+    await buildAll(f);
+    const c = f.api.controller;
+    await c.load();
+    c.kernel = builtKernel(f);
+    const veth = c.endpointOf('web', 'front')!.hostVeth!;
+    let waited: readonly string[] = [];
+    c.deps.host.linksLeft = async (names) => ((waited = names), []);
+    f.batches.length = 0;
+    c.begin();
+    await f.api.sandbox('web')!.delete();
+    const r = await c.commit();
+    const lines = f.batches.filter((b) => !b.force).flatMap((b) => b.lines);
+    assert.ok(lines.includes('netns del web'));
+    assert.ok(!lines.some((l) => l.startsWith('link del')), lines.join(' | '));
+    assert.deepEqual(waited, tc.fail ? [] : [veth]);
+    assert.deepEqual(r.failed.map((s) => s.label).sort(), tc.fail ? ['delete container "web"', 'delete endpoint "web/front"'] : []);
+    const eps = await f.store.list<{ container: string }>(ENDPOINTS);
+    assert.deepEqual(eps.map((e) => e.value.container).sort(), tc.records);
+  });
+}

@@ -133,6 +133,14 @@ const hostLink = (f: Fixture, name: string, patch: Partial<LinkView>): void => {
   f.host.links = f.host.links.map((l) => (l.name === name ? { ...l, ...patch } : l));
 };
 const ch = (action: Change['action'], kind: Change['kind'], name: string, ...reasons: string[]): Change => ({ action, kind, name, reasons });
+/** A delete names its record by id. */
+const gone = (kind: Change['kind'], name: string, hex: string, reason: string): Change => ({
+  action: 'delete',
+  kind,
+  name,
+  reasons: [reason],
+  id: hex.length === 64 ? hex : id(hex),
+});
 const recreated = (why: string): Change[] => [ch('replace', 'attachment', 'web/front', why), ch('replace', 'attachment', 'api/front', why)];
 
 interface Case {
@@ -204,8 +212,8 @@ const cases: Case[] = [
     edit: (f) =>
       void (f.yaml = f.yaml.replace('  api: {}\n', '').replace('  - { container: api, network: front }\n', '').replace('  web: {}', '  web: { hostname: w1 }')),
     want: [
-      ch('delete', 'attachment', 'api/front', 'not declared'),
-      ch('delete', 'container', 'api', 'not declared'),
+      gone('attachment', 'api/front', 'e', 'not declared'),
+      gone('container', 'api', 'c', 'not declared'),
       ch('update', 'container', 'web', 'hostname web → w1'),
     ],
   },
@@ -213,11 +221,11 @@ const cases: Case[] = [
     name: 'delete: everything, attachments then containers then networks',
     edit: (f) => void (f.yaml = 'version: 1\n'),
     want: [
-      ch('delete', 'attachment', 'web/front', 'not declared'),
-      ch('delete', 'attachment', 'api/front', 'not declared'),
-      ch('delete', 'container', 'web', 'not declared'),
-      ch('delete', 'container', 'api', 'not declared'),
-      ch('delete', 'network', 'front', 'not declared'),
+      gone('attachment', 'web/front', 'd', 'not declared'),
+      gone('attachment', 'api/front', 'e', 'not declared'),
+      gone('container', 'web', 'b', 'not declared'),
+      gone('container', 'api', 'c', 'not declared'),
+      gone('network', 'front', NET, 'not declared'),
     ],
   },
   // ---- recorded vs kernel ----
@@ -337,7 +345,42 @@ const cases: Case[] = [
       f.yaml = f.yaml.replace('  - { container: api, network: front }\n', '');
       f.endpoints[1] = { ...f.endpoints[1]!, state: 'deleting' };
     },
-    want: [ch('delete', 'attachment', 'api/front', 'not declared')],
+    want: [gone('attachment', 'api/front', 'e', 'not declared')],
+  },
+  // ---- two records of one name: what an interrupted replace leaves ----
+  {
+    name: 'interrupted replace: the old attachment record is deleted by id, the live one compared',
+    edit: (f) => void f.endpoints.unshift({ ...endpoint('web', '9', '10.90.0.10'), state: 'deleting' }),
+    want: [gone('attachment', 'web/front', '9', 'delete was interrupted')],
+  },
+  {
+    name: 'interrupted replace: the old container record is deleted by id, the live one compared',
+    edit: (f) => void f.sandboxes.unshift({ ...sandbox('web', '8'), state: 'deleting' }),
+    want: [gone('container', 'web', '8', 'delete was interrupted')],
+  },
+  {
+    name: 'interrupted replace: the old network record is deleted by id, the live one compared',
+    edit: (f) => void f.networks.push({ ...f.networks[0]!, id: id('7'), state: 'deleting' }),
+    want: [gone('network', 'front', '7', 'delete was interrupted')],
+  },
+  {
+    name: 'interrupted replace: a new record still creating is repaired, the old one deleted',
+    edit: (f) => {
+      f.endpoints.push({ ...web(f), state: 'deleting' });
+      f.endpoints[0] = { ...endpoint('web', '9', '10.90.0.10'), state: 'creating' };
+    },
+    want: [
+      gone('attachment', 'web/front', 'd', 'delete was interrupted'),
+      ch('repair', 'attachment', 'web/front', 'create was interrupted', `veth nd${id('9').slice(0, 12)} missing`),
+    ],
+  },
+  {
+    name: 'undeclared: every record of the name is deleted, each by id',
+    edit: (f) => {
+      f.yaml = f.yaml.replace('  - { container: api, network: front }\n', '');
+      f.endpoints.push({ ...endpoint('api', '9', '10.90.0.3'), state: 'deleting' });
+    },
+    want: [gone('attachment', 'api/front', 'e', 'not declared'), gone('attachment', 'api/front', '9', 'not declared')],
   },
 ];
 
