@@ -3,24 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultRoutes } from '../../src/plan/derive.js';
 import type { EndpointRecord, NetworkRecord } from '../../src/store/records.js';
+import { fam, network } from '../ipam/fixtures.js';
 
-function network(name: string, third: number): NetworkRecord {
-  const subnet = `10.66.${third}.0/24`;
-  return {
-    id: name,
-    name,
-    driver: 'bridge',
-    bridge: `br-${third}`,
-    ipv4: { subnet, gateway: `10.66.${third}.1`, reserved: [] },
-    mtu: 1500,
-    internal: false,
-    masquerade: true,
-    icc: true,
-    labels: {},
-    adopted: false,
-    state: 'ready',
-  };
-}
+const net = (name: string, third: number): NetworkRecord => ({
+  ...network(name, fam(`10.66.${third}.0/24`, `10.66.${third}.1`)),
+  bridge: `br-${third}`,
+});
 
 function endpoint(net: NetworkRecord, third: number, gatewayPriority: number): EndpointRecord {
   return {
@@ -70,7 +58,7 @@ const cases: { name: string; nets: [string, number][]; want: string }[] = [
 
 for (const tc of cases) {
   test(`default route: ${tc.name}`, () => {
-    const nets = tc.nets.map(([name], i) => network(name, i + 1));
+    const nets = tc.nets.map(([name], i) => net(name, i + 1));
     const eps = tc.nets.map(([, prio], i) => endpoint(nets[i]!, i + 1, prio));
     const routes = defaultRoutes('c', eps, new Map(nets.map((n) => [n.id, n])));
     assert.deepEqual(
