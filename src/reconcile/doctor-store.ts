@@ -3,7 +3,7 @@
  * passes quick_check, no apply was interrupted, and the kernel holds nothing netd marks as
  * its own that the records do not account for (and lacks nothing they do).
  */
-import { isNetdError, messageOf } from '../errors.js';
+import { escapeControls, isNetdError, messageOf } from '../errors.js';
 import { DEFAULT_PARALLEL, IpObserver, mapPool, parseOwner, type ObservedLink, type ObservedState, type Runner } from '../os/index.js';
 import { nsRef } from '../plan/derive.js';
 import type { RecordedState } from '../plan/types.js';
@@ -48,7 +48,12 @@ function recordChecks(i: StoreInspection): Check[] {
   return i.corrupt.map((key) => {
     // By the key's bytes in hex: any character in it, even one printed escaped, matches exactly.
     const sql = `DELETE FROM kv WHERE hex(key) = '${Buffer.from(key, 'utf8').toString('hex').toUpperCase()}'`;
-    return problem('store', 'records', `record "${key}" is not valid JSON`, `sqlite3 ${i.file} "${sql}" (then netd doctor reports what it held as leaks)`);
+    return problem(
+      'store',
+      'records',
+      `record "${escapeControls(key)}" is not valid JSON`,
+      `sqlite3 ${i.file} "${sql}" (then netd doctor reports what it held as leaks)`,
+    );
   });
 }
 

@@ -11,6 +11,7 @@
  *            exists is netd's or declared `adopt: true`; the pools hold a subnet for every
  *            network that declares none, around the host's routes.
  */
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { defaultDrivers } from '../drivers/registry.js';
 import { isNetdError, messageOf } from '../errors.js';
@@ -42,6 +43,13 @@ export function driverPreflight(desired: DesiredState): string[] {
   });
 }
 
+/** netd's own and init's network namespace; the JS thread never changes namespace, so once per process. */
+let host: Promise<{ self: BigIntStats; init?: BigIntStats }> | undefined;
+const hostNamespaces = (): Promise<{ self: BigIntStats; init?: BigIntStats }> =>
+  (host ??= Promise.all([stat('/proc/self/ns/net', { bigint: true }), stat('/proc/1/ns/net', { bigint: true }).catch(() => undefined)]).then(([self, init]) =>
+    init ? { self, init } : { self },
+  ));
+
 export type NsIdentity = 'ok' | 'missing' | 'not-netns' | 'self' | { readonly error: string };
 
 /**
@@ -50,8 +58,7 @@ export type NsIdentity = 'ok' | 'missing' | 'not-netns' | 'self' | { readonly er
  * (/proc/1/ns/net) is the host's too, even when netd itself runs in another one.
  */
 export async function nsIdentity(path: string, runner?: Runner): Promise<NsIdentity> {
-  const self = await stat('/proc/self/ns/net', { bigint: true });
-  const init = await stat('/proc/1/ns/net', { bigint: true }).catch(() => undefined);
+  const { self, init } = await hostNamespaces();
   try {
     const s = await stat(path, { bigint: true });
     if (s.dev !== self.dev) return 'not-netns';
@@ -105,8 +112,10 @@ export async function namespacePreflight(desired: DesiredState, identity: (path:
  * resolvers as they are now: validation counts only the declared subnets, and IPAM would
  * otherwise find the pools full mid-apply, after other objects were created.
  */
-export async function poolPreflight(runner: Runner, store: Store, desired: DesiredState): Promise<string[]> {
-  const wanting = desired.networks.filter((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined);
+export async function poolPreflight(runner: Runner, store: Store, desired: DesiredState, p: Planned): Promise<string[]> {
+  // Only networks this apply creates: a recorded one keeps its subnet (and a no-op apply spawns nothing).
+  const creating = creatingNames(p, 'network');
+  const wanting = desired.networks.filter((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined && creating.has(n.name));
   if (wanting.length === 0) return [];
   const host = await readHostInfo(async () => (await runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
   const ipam = await Ipam.load(store, desired, host);
@@ -119,6 +128,10 @@ export async function poolPreflight(runner: Runner, store: Store, desired: Desir
     }
   });
 }
+
+/** Names of the objects of one kind the plan creates or replaces. */
+const creatingNames = (p: Planned, kind: 'network' | 'container'): Set<string> =>
+  new Set(p.plan.changes.filter((c) => c.kind === kind && (c.action === 'create' || c.action === 'replace')).map((c) => c.name));
 
 const nsPathOf = (c: DesiredContainer): string => (c.netns.kind === 'path' ? c.netns.path : `${NETNS_DIR}/${c.netns.name}`);
 
@@ -166,9 +179,10 @@ export async function recordedNamespacePreflight(recorded: RecordedState, identi
 export function objectPreflight(desired: DesiredState, p: Planned): string[] {
   const problems: string[] = [];
   const onHost = hostNetworkContainers(desired);
-  const creating = new Set(p.plan.changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => `${c.kind}:${c.name}`));
+  const networks = creatingNames(p, 'network');
+  const containers = creatingNames(p, 'container');
   for (const n of desired.networks) {
-    if (n.bridge === undefined || !creating.has(`network:${n.name}`)) continue;
+    if (n.bridge === undefined || !networks.has(n.name)) continue;
     const owner = p.recorded.networks.find((r) => r.bridge === n.bridge && r.name !== n.name);
     if (owner && desired.networks.some((d) => d.name === owner.name)) {
       problems.push(`network "${n.name}": bridge "${n.bridge}" is network "${owner.name}"'s: choose another bridge name`);
@@ -182,7 +196,7 @@ export function objectPreflight(desired: DesiredState, p: Planned): string[] {
       problems.push(`network "${n.name}": bridge "${n.bridge}" exists and is not netd's: declare adopt: true to use it, or choose another bridge name`);
   }
   for (const c of desired.containers) {
-    if (c.netns.kind !== 'named' || c.adopt || onHost.has(c.name) || !creating.has(`container:${c.name}`) || !p.kernel.netnsNames.has(c.netns.name)) continue;
+    if (c.netns.kind !== 'named' || c.adopt || onHost.has(c.name) || !containers.has(c.name) || !p.kernel.netnsNames.has(c.netns.name)) continue;
     const name = c.netns.name;
     if (p.recorded.sandboxes.some((s) => !s.hostNetwork && s.netns.kind === 'named' && s.netns.name === name)) continue;
     problems.push(`container "${c.name}": namespace "${name}" exists and is not netd's: declare adopt: true to use it, or choose another netns`);

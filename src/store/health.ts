@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { NetdError, escapeControls, messageOf } from '../errors.js';
+import { NetdError, messageOf } from '../errors.js';
 import { MemoryStore } from './memory.js';
 import { MIGRATIONS } from './migrations.js';
 import { DB_FILE, SqliteStore, dbCompanions } from './sqlite.js';
@@ -21,7 +21,7 @@ export interface StoreInspection {
   readonly latestVersion: number;
   /** `PRAGMA quick_check` rows: ['ok'] when healthy. */
   readonly integrity: readonly string[];
-  /** Keys whose value is not valid JSON (shown with control characters escaped). */
+  /** Keys whose value is not valid JSON, as stored (escape them to show them). */
   readonly corrupt: readonly string[];
   /** Reads only; writes fail. Close it when done. */
   readonly store: SqliteStore;
@@ -72,7 +72,7 @@ export function inspectSqliteStore(stateDir: string): StoreInspection | undefine
       try {
         JSON.parse(r.value);
       } catch {
-        corrupt.push(escapeControls(r.key));
+        corrupt.push(r.key);
       }
     }
     return { file, schemaVersion, latestVersion: LATEST_SCHEMA_VERSION, integrity, corrupt, store: new SqliteStore(db, 100, 10_000) };

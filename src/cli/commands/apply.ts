@@ -51,7 +51,7 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   if (host.length > 0) return refuse(ctx, host);
   const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
     const planned = await planChanges(e, desired);
-    return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired))] };
+    return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired, planned))] };
   };
   // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
   if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
