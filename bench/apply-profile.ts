@@ -5,9 +5,9 @@
  * of their intervals) are shown.
  */
 import { performance } from 'node:perf_hooks';
-import { ExecRunner, type RunOptions, type RunResult, type Runner } from '../src/os/index.js';
+import { ExecRunner, type RunOptions, type RunResult, type Runner } from '../src/kernel/index.js';
 import { apply, planChanges } from '../src/reconcile/reconcile.js';
-import { loadDesiredState } from '../src/spec/validate.js';
+import { loadDesiredState } from '../src/desired/validate.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/store.js';
 import { silentLogger } from '../src/log.js';

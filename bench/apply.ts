@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
-import { DEFAULT_PARALLEL, mapPool } from '../src/os/index.js';
+import { DEFAULT_PARALLEL, mapPool } from '../src/kernel/index.js';
 import { run } from '../src/cli/run.js';
 import { profileApply } from './apply-profile.js';
 

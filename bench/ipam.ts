@@ -11,10 +11,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { staticHostInfo } from '../src/ipam/host.js';
+import { staticHostInfo } from '../src/ipam/host-facts.js';
 import { Ipam } from '../src/ipam/ipam.js';
 import { MemoryStore } from '../src/store/memory.js';
-import { networkKey, type NetworkRecord } from '../src/store/records.js';
+import { networkKey, type NetworkRecord } from '../src/state/records.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 
 const net: NetworkRecord = {

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { CountingRunner, DEFAULT_PARALLEL, ExecRunner, IpBatch, runBatch, runBatches, type Runner } from '../src/os/index.js';
+import { CountingRunner, DEFAULT_PARALLEL, ExecRunner, IpBatch, runBatch, runBatches, type Runner } from '../src/kernel/index.js';
 
 const count = Number(process.argv[2] ?? 200);
 const names = Array.from({ length: count }, (_, i) => ({ ns: `b${i}`, veth: `bv${i}`, addr: `10.${100 + (i >> 8)}.${i & 255}.2/16` }));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadDesiredState } from '../src/spec/validate.js';
+import { loadDesiredState } from '../src/desired/validate.js';
 
 const n = Number(process.argv[2] ?? 5000);
 const NETS = 20; // /20 each: room for n/NETS static addresses per network

@@ -1,13 +1,13 @@
 export * from './errors.js';
-export * from './spec/index.js';
-export * from './spec/types.js';
+export * from './desired/index.js';
+export * from './desired/types.js';
 export type * from './store/store.js';
-export * from './store/records.js';
+export * from './state/records.js';
 export { openSqliteStore, SqliteStore } from './store/sqlite.js';
 export { MemoryStore } from './store/memory.js';
 export { acquireStateLock } from './store/lock.js';
 export { Ipam } from './ipam/ipam.js';
-export * from './os/index.js';
+export * from './kernel/index.js';
 export { diff } from './plan/diff.js';
 export type { Change, Plan, KernelView, RecordedState } from './plan/types.js';
 export { Controller } from './controller/controller.js';

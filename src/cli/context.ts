@@ -1,7 +1,7 @@
 /** What every command receives: parsed flags, the streams, and the shared global behaviour. */
 import type { ParseArgsConfig } from 'node:util';
 import type { Logger } from '../log.js';
-import type { DesiredState } from '../spec/types.js';
+import type { DesiredState } from '../desired/types.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;

@@ -1,11 +1,11 @@
 /** What the converging commands share: the store, the runner, the state-dir lock. */
 import { NetdError } from '../errors.js';
-import { ExecRunner } from '../os/index.js';
+import { ExecRunner } from '../kernel/index.js';
 import { openStoreForReading } from '../store/health.js';
 import { acquireStateLock } from '../store/lock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Engine } from '../reconcile/reconcile.js';
-import { loadRecorded } from '../reconcile/observe.js';
+import { loadRecorded } from '../reconcile/snapshot.js';
 import type { RecordedState } from '../plan/types.js';
 import type { Store } from '../store/store.js';
 import type { Context } from './context.js';

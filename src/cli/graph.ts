@@ -3,7 +3,7 @@
  * labelled with the interface and its addresses, as Graphviz DOT. Pure; the SVG is Graphviz's.
  */
 import type { RecordedState } from '../plan/types.js';
-import { nsRef, sorted } from '../plan/derive.js';
+import { nsRef, sorted } from '../state/derive.js';
 
 /** A DOT double-quoted string; `\n` in labels stays a DOT line break. */
 const q = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;

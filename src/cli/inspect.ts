@@ -4,7 +4,7 @@
  * records alone.
  */
 import type { RecordedState } from '../plan/types.js';
-import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { portText } from './views.js';
 
 const prefixLen = (f: FamilyRecord | undefined): number | undefined => (f ? Number(f.subnet.split('/')[1]) : undefined);

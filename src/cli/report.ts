@@ -1,7 +1,7 @@
 /** Printing spec errors: one line each, caret excerpts on a terminal, or a JSON/YAML list. */
 import { Document, visit } from 'yaml';
 import { escapeControls } from '../errors.js';
-import { formatSpecError, specErrorPlace, type SpecError } from '../spec/spec-error.js';
+import { formatSpecError, specErrorPlace, type SpecError } from '../desired/spec-error.js';
 import type { Context } from './context.js';
 
 const paint = (on: boolean, code: string, s: string): string => (on ? `\x1b[${code}m${s}\x1b[0m` : s);

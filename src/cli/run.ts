@@ -5,13 +5,13 @@
 import { parseArgs } from 'node:util';
 import { EXIT, NetdError, escapeControls, exitCodeFor, messageOf } from '../errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
-import { loadDesiredState } from '../spec/validate.js';
-import { didYouMean } from '../spec/suggest.js';
+import { loadDesiredState } from '../desired/validate.js';
+import { didYouMean } from '../desired/suggest.js';
 import { commandNames, findCommand } from './commands/index.js';
 import { FILE_OPTION, GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type OutputFormat } from './context.js';
 import { commandHelp, globalHelp } from './help.js';
 import { printSpecErrors } from './report.js';
-import type { DesiredState } from '../spec/types.js';
+import type { DesiredState } from '../desired/types.js';
 
 export type { CliIO } from './context.js';
 

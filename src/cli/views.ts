@@ -3,8 +3,8 @@
  * store records alone (no kernel), and the table columns for each kind.
  */
 import type { RecordedState } from '../plan/types.js';
-import { nsRef, sorted } from '../plan/derive.js';
-import type { PortMapping } from '../spec/types.js';
+import { nsRef, sorted } from '../state/derive.js';
+import type { PortMapping } from '../desired/types.js';
 
 export type Kind = 'networks' | 'containers' | 'attachments';
 export const KINDS: readonly Kind[] = ['networks', 'containers', 'attachments'];

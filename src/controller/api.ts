@@ -3,8 +3,8 @@
  * objects: `(await api.newNetwork(d)).createEndpoint(a, sb)`, `ep.join(sb)`, `net.delete()`.
  * Each call commits on its own unless a transaction is open (`controller.begin()`).
  */
-import type { DesiredAttachment, DesiredContainer, DesiredNetwork } from '../spec/types.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { DesiredAttachment, DesiredContainer, DesiredNetwork } from '../desired/types.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { Controller } from './controller.js';
 import { createEndpoint, deleteEndpoint, join, leave } from './endpoints.js';
 import { PREDEFINED, deleteNetwork, findNetwork, newNetwork } from './networks.js';

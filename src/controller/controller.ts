@@ -21,9 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView } from '../plan/types.js';
-import type { NamespaceView as OsNamespaceView } from '../os/index.js';
-import { defaultRoutes, firewallSpec, nsRef } from '../plan/derive.js';
-import { renderSandboxFiles } from '../plan/files.js';
+import type { NamespaceView as OsNamespaceView } from '../kernel/index.js';
+import { defaultRoutes, firewallSpec, nsRef } from '../state/derive.js';
+import { renderSandboxFiles } from '../state/files.js';
 import {
   ENDPOINTS,
   NETWORKS,
@@ -34,11 +34,11 @@ import {
   type EndpointRecord,
   type NetworkRecord,
   type SandboxRecord,
-} from '../store/records.js';
+} from '../state/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
 import type { DriverRegistry } from '../drivers/registry.js';
-import { executeSteps, type ExecuteOptions } from './execute.js';
-import type { AddressAllocator, HostOps } from './host.js';
+import { executeSteps, type ExecuteOptions } from './executor.js';
+import type { AddressAllocator, HostOps } from './ports.js';
 import { Step } from './step.js';
 
 /**

@@ -4,9 +4,9 @@
  * into the sandbox; leave removes it; delete releases the addresses with the record.
  */
 import { NetdError } from '../errors.js';
-import type { DesiredAttachment } from '../spec/types.js';
-import { derivedMac } from '../spec/defaults.js';
-import { allocationKey, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { DesiredAttachment } from '../desired/types.js';
+import { derivedMac } from '../desired/defaults.js';
+import { allocationKey, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';

@@ -4,8 +4,8 @@
  * `none` exist implicitly, are never stored and cannot be deleted.
  */
 import { NetdError } from '../errors.js';
-import type { DesiredNetwork } from '../spec/types.js';
-import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../store/records.js';
+import type { DesiredNetwork } from '../desired/types.js';
+import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../state/records.js';
 import { ownerAlias } from '../plan/drift.js';
 import { newId, type Controller } from './controller.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';

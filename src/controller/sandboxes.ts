@@ -4,8 +4,8 @@
  * a path (configured, never deleted), or none for a container on the host's network.
  */
 import { NetdError } from '../errors.js';
-import type { DesiredContainer } from '../spec/types.js';
-import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../store/records.js';
+import type { DesiredContainer } from '../desired/types.js';
+import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/records.js';
 import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import type { Step } from './step.js';

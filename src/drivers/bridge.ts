@@ -15,13 +15,13 @@
  * Everything is emitted against the kernel snapshot: missing things are created, different
  * things fixed, so the same code creates, repairs and re-applies (zero lines when in sync).
  */
-import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { KernelView, LinkView, NamespaceView } from '../plan/types.js';
 import { ownerAlias } from '../plan/drift.js';
-import { nsRef } from '../plan/derive.js';
-import { prefixOf } from '../plan/prefix.js';
+import { nsRef } from '../state/derive.js';
+import { prefixOf } from '../state/prefix.js';
 import type { Step, NsKey, Phase } from '../controller/step.js';
-import { IpBatch } from '../os/index.js';
+import { IpBatch } from '../kernel/index.js';
 import type { Driver } from './driver.js';
 
 const EMPTY: NamespaceView = { links: [], addresses: [], routes: [] };

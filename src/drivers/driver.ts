@@ -4,8 +4,8 @@
  * what is missing or different (ensure semantics, in batch form). Drivers do no I/O themselves:
  * the controller's executor runs what they queue.
  */
-import type { DriverName } from '../spec/types.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { DriverName } from '../desired/types.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { KernelView } from '../plan/types.js';
 import type { Step } from '../controller/step.js';
 

@@ -16,13 +16,13 @@
  *   in the transaction that deletes the endpoint record.
  */
 import { NetdError } from '../errors.js';
-import type { DesiredState, FamilyConfig } from '../spec/types.js';
-import { allocationKey, IPAM, NETWORKS, type AllocationRecord, type FamilyRecord, type NetworkRecord } from '../store/records.js';
+import type { DesiredState, FamilyConfig } from '../desired/types.js';
+import { allocationKey, IPAM, NETWORKS, type AllocationRecord, type FamilyRecord, type NetworkRecord } from '../state/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
-import { formatAddr, formatCidr, lastAddr, parseAddr, tryParseCidrOrHost, type Cidr, type Family } from '../spec/cidr.js';
-import type { HostInfo } from './host.js';
+import { formatAddr, formatCidr, lastAddr, parseAddr, tryParseCidrOrHost, type Cidr, type Family } from '../desired/cidr.js';
+import type { HostInfo } from './host-facts.js';
 import { familyRecord, layoutOf, type Layout } from './layout.js';
-import { DEFAULT_POOLS } from '../spec/defaults.js';
+import { DEFAULT_POOLS } from '../desired/defaults.js';
 import { lowestFreeSubnet } from './subnets.js';
 
 export interface AllocateRequest {

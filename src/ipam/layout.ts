@@ -5,9 +5,9 @@
  * addresses come from (`ipRange`, else the whole subnet).
  */
 import { NetdError } from '../errors.js';
-import type { FamilyConfig } from '../spec/types.js';
-import type { FamilyRecord } from '../store/records.js';
-import { contains, formatAddr, formatCidr, lastAddr, parseAddr, parseCidr, type Cidr, type Family } from '../spec/cidr.js';
+import type { FamilyConfig } from '../desired/types.js';
+import type { FamilyRecord } from '../state/records.js';
+import { contains, formatAddr, formatCidr, lastAddr, parseAddr, parseCidr, type Cidr, type Family } from '../desired/cidr.js';
 
 export interface Layout {
   readonly family: Family;

@@ -4,8 +4,8 @@
  * host's routes and resolvers, so a new network never shadows a LAN or the DNS server.
  */
 import { NetdError } from '../errors.js';
-import type { AddressPool } from '../spec/types.js';
-import { bitsOf, formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from '../spec/cidr.js';
+import type { AddressPool } from '../desired/types.js';
+import { bitsOf, formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from '../desired/cidr.js';
 
 /** The lowest subnet of the first pool that has one free; throws naming every pool when none has. */
 export function lowestFreeSubnet(what: string, pools: readonly AddressPool[], avoid: readonly Cidr[]): string {

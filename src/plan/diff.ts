@@ -10,12 +10,12 @@
  * two records (a replace interrupted between its intent and its outcome: the old one
  * `deleting`, the new one not) is compared through its live one; the other is deleted by id.
  */
-import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../spec/types.js';
-import { derivedMac } from '../spec/defaults.js';
-import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
-import { defaultRoutes } from './derive.js';
+import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
+import { derivedMac } from '../desired/defaults.js';
+import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
+import { defaultRoutes } from '../state/derive.js';
 import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
-import { renderSandboxFiles } from './files.js';
+import { renderSandboxFiles } from '../state/files.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -2,10 +2,10 @@
  * Drift: how the kernel differs from what the records say netd built. One function per
  * object kind, each returning field-level reasons (empty: in sync). Pure.
  */
-import { ownerAlias } from '../os/observe.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
-import { prefixOf } from './prefix.js';
-import type { DefaultRoute } from './derive.js';
+import { ownerAlias } from '../kernel/observe-ip.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import { prefixOf } from '../state/prefix.js';
+import type { DefaultRoute } from '../state/derive.js';
 import type { KernelView, LinkView, NamespaceView } from './types.js';
 
 export { ownerAlias };

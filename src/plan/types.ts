@@ -3,7 +3,7 @@
  * views — desired state, recorded state, a kernel snapshot — and returns Changes; it never
  * does I/O and never writes (STYLE.md 2, 5).
  */
-import type { AllocationRecord, EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
+import type { AllocationRecord, EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 
 /** What the store says netd owns, with each record's revision (for compare-and-swap writes). */
 export interface RecordedState {

@@ -10,15 +10,15 @@
  * shares batches, and the firewall and /etc/netns files are re-rendered once at the end.
  */
 import { NetdError, messageOf } from '../errors.js';
-import { attachmentKey, type DesiredState } from '../spec/types.js';
-import type { EndpointRecord } from '../store/records.js';
+import { attachmentKey, type DesiredState } from '../desired/types.js';
+import type { EndpointRecord } from '../state/records.js';
 import { deleteNetwork } from '../controller/networks.js';
 import { deleteSandbox } from '../controller/sandboxes.js';
 import { deleteEndpoint } from '../controller/endpoints.js';
 import type { Change, RecordedState } from '../plan/types.js';
 import { del } from '../plan/diff.js';
-import { byteOrder } from '../plan/derive.js';
-import { queueEach } from './execute.js';
+import { byteOrder } from '../state/derive.js';
+import { queueEach } from './run-plan.js';
 import { newController, planChanges, type Engine } from './reconcile.js';
 
 export interface DeleteSelection {

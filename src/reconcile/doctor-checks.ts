@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
-import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../os/index.js';
+import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
 import type { RecordedState } from '../plan/types.js';
 
 export type CheckGroup = 'prerequisites' | 'store' | 'leaks';

@@ -4,13 +4,13 @@
  * its own that the records do not account for (and lacks nothing they do).
  */
 import { escapeControls, isNetdError, messageOf } from '../errors.js';
-import { DEFAULT_PARALLEL, IpObserver, mapPool, parseOwner, type ObservedLink, type ObservedState, type Runner } from '../os/index.js';
-import { nsRef } from '../plan/derive.js';
+import { DEFAULT_PARALLEL, IpObserver, mapPool, parseOwner, type ObservedLink, type ObservedState, type Runner } from '../kernel/index.js';
+import { nsRef } from '../state/derive.js';
 import type { RecordedState } from '../plan/types.js';
 import { inspectSqliteStore, type StoreInspection } from '../store/health.js';
-import { allocationKey } from '../store/records.js';
+import { allocationKey } from '../state/records.js';
 import { attempt, ok, problem, type Check } from './doctor-checks.js';
-import { firewallDrift, loadRecorded } from './observe.js';
+import { firewallDrift, loadRecorded } from './snapshot.js';
 
 const EMPTY: RecordedState = { networks: [], sandboxes: [], endpoints: [], allocations: [], revisions: new Map() };
 

@@ -4,7 +4,7 @@
  * what it needs could not be read. Doctor only reads: it takes no lock, opens the store
  * read-only and makes no kernel writes.
  */
-import type { Runner } from '../os/index.js';
+import type { Runner } from '../kernel/index.js';
 import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
 

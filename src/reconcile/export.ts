@@ -5,11 +5,11 @@
  * static ones: they are stable per (container, network) anyway, and pinning them keeps the
  * round trip exact even when the file is applied to a fresh store.
  */
-import type { AttachmentDoc, ContainerDoc, Document, NetworkDoc } from '../spec/types.js';
-import { derivedMac } from '../spec/defaults.js';
-import { derivedBridgeName, type EndpointRecord, type FamilyRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { AttachmentDoc, ContainerDoc, Document, NetworkDoc } from '../desired/types.js';
+import { derivedMac } from '../desired/defaults.js';
+import { derivedBridgeName, type EndpointRecord, type FamilyRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { RecordedState } from '../plan/types.js';
-import { sorted } from '../plan/derive.js';
+import { sorted } from '../state/derive.js';
 
 function family(f: FamilyRecord): { subnet: string; gateway?: string; ipRange?: string; reserved?: string[] } {
   return {

@@ -5,19 +5,19 @@
  */
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DesiredState } from '../spec/types.js';
+import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
-import type { Observer, Runner } from '../os/index.js';
+import type { Observer, Runner } from '../kernel/index.js';
 import { Ipam } from '../ipam/ipam.js';
-import { readHostInfo } from '../ipam/host.js';
+import { readHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
-import type { ExecuteOptions } from '../controller/execute.js';
+import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
 import { diff } from '../plan/diff.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
-import { executePlan } from './execute.js';
-import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './observe.js';
-import { realHost } from './host.js';
+import { executePlan } from './run-plan.js';
+import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
+import { realHost } from './real-host.js';
 
 export interface Engine {
   readonly store: Store;

@@ -6,7 +6,7 @@
  */
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { NetdError } from '../errors.js';
-import { errno, symlinkRefused } from '../os/nofollow.js';
+import { errno, symlinkRefused } from '../kernel/nofollow.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
 

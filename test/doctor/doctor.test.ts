@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { TestHost } from '../helpers/netd.js';
 import type { Check } from '../../src/reconcile/doctor.js';
-import { ENDPOINTS, IPAM, type AllocationRecord, type EndpointRecord } from '../../src/store/records.js';
+import { ENDPOINTS, IPAM, type AllocationRecord, type EndpointRecord } from '../../src/state/records.js';
 
 const TWO = `version: 1
 networks:

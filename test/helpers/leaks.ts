@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { parseOwner } from '../../src/os/observe.js';
-import { NETNS_ETC } from '../../src/plan/files.js';
+import { parseOwner } from '../../src/kernel/observe-ip.js';
+import { NETNS_ETC } from '../../src/state/files.js';
 import type { RecordedState } from '../../src/plan/types.js';
 
 const ipJson = (...args: string[]): { ifname: string; ifalias?: string }[] =>

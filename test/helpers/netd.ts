@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type Captured } from './cli.js';
 import { assertNoLeaks } from './kernel.js';
-import { loadDesiredState } from '../../src/spec/validate.js';
-import type { DesiredState } from '../../src/spec/types.js';
+import { loadDesiredState } from '../../src/desired/validate.js';
+import type { DesiredState } from '../../src/desired/types.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.js';
-import { CountingRunner, ExecRunner } from '../../src/os/index.js';
+import { CountingRunner, ExecRunner } from '../../src/kernel/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { Engine } from '../../src/reconcile/reconcile.js';
 

@@ -2,8 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNetdError } from '../../src/errors.js';
-import type { DesiredState } from '../../src/spec/types.js';
-import type { FamilyRecord } from '../../src/store/records.js';
+import type { DesiredState } from '../../src/desired/types.js';
+import type { FamilyRecord } from '../../src/state/records.js';
 import { attachment, desired, fam, network, setup } from './fixtures.js';
 
 type Step = string | { owner: string; static?: string } | { release: string };

@@ -1,10 +1,10 @@
 /** Small builders for IPAM tests. */
-import type { DesiredAttachment, DesiredState, AddressPool } from '../../src/spec/types.js';
-import type { FamilyRecord, NetworkRecord } from '../../src/store/records.js';
+import type { DesiredAttachment, DesiredState, AddressPool } from '../../src/desired/types.js';
+import type { FamilyRecord, NetworkRecord } from '../../src/state/records.js';
 import { Ipam } from '../../src/ipam/ipam.js';
-import { staticHostInfo, type HostInfo } from '../../src/ipam/host.js';
+import { staticHostInfo, type HostInfo } from '../../src/ipam/host-facts.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { networkKey } from '../../src/store/records.js';
+import { networkKey } from '../../src/state/records.js';
 
 const loc = { file: 'test.yaml', line: 1, column: 1 };
 

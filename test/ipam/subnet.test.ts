@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isNetdError } from '../../src/errors.js';
-import { parseRoutes, readHostInfo, staticHostInfo } from '../../src/ipam/host.js';
+import { parseRoutes, readHostInfo, staticHostInfo } from '../../src/ipam/host-facts.js';
 import { familyRecord } from '../../src/ipam/layout.js';
-import { DEFAULT_POOLS } from '../../src/spec/defaults.js';
-import type { AddressPool, DesiredState } from '../../src/spec/types.js';
-import type { NetworkRecord } from '../../src/store/records.js';
+import { DEFAULT_POOLS } from '../../src/desired/defaults.js';
+import type { AddressPool, DesiredState } from '../../src/desired/types.js';
+import type { NetworkRecord } from '../../src/state/records.js';
 import { desired, fam, network, setup } from './fixtures.js';
 
 interface Case {

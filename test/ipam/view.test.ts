@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNetdError } from '../../src/errors.js';
-import { parseAddr } from '../../src/spec/cidr.js';
+import { parseAddr } from '../../src/desired/cidr.js';
 import { Ipam } from '../../src/ipam/ipam.js';
-import { staticHostInfo } from '../../src/ipam/host.js';
+import { staticHostInfo } from '../../src/ipam/host-facts.js';
 import { attachment, desired, fam, network, setup } from './fixtures.js';
 
 const host = staticHostInfo([], []);

@@ -15,7 +15,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { runCli } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
 import type { Check } from '../../src/reconcile/doctor.js';
-import { NETWORKS } from '../../src/store/records.js';
+import { NETWORKS } from '../../src/state/records.js';
 import { DB_FILE } from '../../src/store/sqlite.js';
 import { LOCK_FILE, PID_FILE } from '../../src/store/lock.js';
 

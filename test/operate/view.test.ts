@@ -9,7 +9,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { TestHost } from '../helpers/netd.js';
 import { TWO_NETS } from './fixture.js';
 import { toSvg } from '../../src/cli/commands/graph.js';
-import { ExecRunner, type Runner } from '../../src/os/index.js';
+import { ExecRunner, type Runner } from '../../src/kernel/index.js';
 
 let host: TestHost;
 before(async () => {

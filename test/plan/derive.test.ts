@@ -1,8 +1,8 @@
 /** The container's default route: highest gatewayPriority, ties broken by network name in byte order. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultRoutes } from '../../src/plan/derive.js';
-import type { EndpointRecord, NetworkRecord } from '../../src/store/records.js';
+import { defaultRoutes } from '../../src/state/derive.js';
+import type { EndpointRecord, NetworkRecord } from '../../src/state/records.js';
 import { fam, network } from '../ipam/fixtures.js';
 
 const net = (name: string, third: number): NetworkRecord => ({

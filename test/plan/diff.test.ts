@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diff } from '../../src/plan/diff.js';
-import { renderSandboxFiles } from '../../src/plan/files.js';
+import { renderSandboxFiles } from '../../src/state/files.js';
 import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
-import { derivedMac } from '../../src/spec/defaults.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/store/records.js';
-import { loadDesiredState } from '../../src/spec/validate.js';
-import type { DesiredState } from '../../src/spec/types.js';
+import { derivedMac } from '../../src/desired/defaults.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
+import { loadDesiredState } from '../../src/desired/validate.js';
+import type { DesiredState } from '../../src/desired/types.js';
 
 const NET = 'a'.repeat(64);
 const id = (c: string): string => c.repeat(64);

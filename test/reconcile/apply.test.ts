@@ -11,7 +11,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { tcpRoundTrip } from '../helpers/traffic.js';
 import { TestHost } from '../helpers/netd.js';
 import { apply, planChanges } from '../../src/reconcile/reconcile.js';
-import { IPAM } from '../../src/store/records.js';
+import { IPAM } from '../../src/state/records.js';
 
 const THREE = `version: 1
 networks:

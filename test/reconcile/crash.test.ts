@@ -24,8 +24,8 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ROOT, type Captured } from '../helpers/cli.js';
 import { netdLeaks } from '../helpers/leaks.js';
 import { ALLOW_EMPTY, EMPTY, TestHost } from '../helpers/netd.js';
-import { loadRecorded } from '../../src/reconcile/observe.js';
-import { NETNS_ETC } from '../../src/plan/files.js';
+import { loadRecorded } from '../../src/reconcile/snapshot.js';
+import { NETNS_ETC } from '../../src/state/files.js';
 
 function containers(n: number): string {
   const names = Array.from({ length: n }, (_, i) => `c${String(i).padStart(2, '0')}`);

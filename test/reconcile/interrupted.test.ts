@@ -13,9 +13,9 @@ import { existsSync } from 'node:fs';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { netdLeaks } from '../helpers/leaks.js';
 import { TestHost } from '../helpers/netd.js';
-import { loadRecorded } from '../../src/reconcile/observe.js';
+import { loadRecorded } from '../../src/reconcile/snapshot.js';
 import { newId } from '../../src/controller/controller.js';
-import { endpointKey, hostVethName, networkKey, sandboxKey } from '../../src/store/records.js';
+import { endpointKey, hostVethName, networkKey, sandboxKey } from '../../src/state/records.js';
 import type { RecordedState } from '../../src/plan/types.js';
 import type { Op } from '../../src/store/store.js';
 

@@ -16,9 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
-import { loadRecorded } from '../../src/reconcile/observe.js';
+import { loadRecorded } from '../../src/reconcile/snapshot.js';
 import { namespacePreflight, nsIdentity, type NsIdentity } from '../../src/reconcile/preflight.js';
-import type { DesiredState } from '../../src/spec/types.js';
+import type { DesiredState } from '../../src/desired/types.js';
 
 const sh = (...argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const json = <T>(...argv: string[]): T[] => JSON.parse(sh(...argv)) as T[];

@@ -10,7 +10,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { tcpRoundTrip } from '../helpers/traffic.js';
 import { TestHost } from '../helpers/netd.js';
-import { loadRecorded } from '../../src/reconcile/observe.js';
+import { loadRecorded } from '../../src/reconcile/snapshot.js';
 import type { RecordedState } from '../../src/plan/types.js';
 
 const YAML = `version: 1

@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../os/index.js';
+import { ExecRunner } from '../../kernel/index.js';
 import {
   driverPreflight,
   hostPreflight,
@@ -13,7 +13,7 @@ import {
   sharedNamespacePreflight,
 } from '../../reconcile/preflight.js';
 import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
-import type { DesiredState } from '../../spec/types.js';
+import type { DesiredState } from '../../desired/types.js';
 import { DB_FILE } from '../../store/sqlite.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';

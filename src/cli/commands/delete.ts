@@ -1,7 +1,7 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../os/index.js';
+import { ExecRunner } from '../../kernel/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
-import { loadRecorded } from '../../reconcile/observe.js';
+import { loadRecorded } from '../../reconcile/snapshot.js';
 import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/preflight.js';
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';

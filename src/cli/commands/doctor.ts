@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { EXIT } from '../../errors.js';
-import { ExecRunner } from '../../os/index.js';
+import { ExecRunner } from '../../kernel/index.js';
 import { runDoctor, type Check } from '../../reconcile/doctor.js';
 import type { Command, Context } from '../context.js';
 

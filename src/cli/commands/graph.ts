@@ -1,5 +1,5 @@
 import { EXIT, NetdError } from '../../errors.js';
-import { ExecRunner, KernelError, type Runner } from '../../os/index.js';
+import { ExecRunner, KernelError, type Runner } from '../../kernel/index.js';
 import type { Command } from '../context.js';
 import { readRecorded } from '../engine.js';
 import { renderDot } from '../graph.js';

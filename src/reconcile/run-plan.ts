@@ -4,7 +4,7 @@
  * networks and attachments; an object whose operation throws (a conflict found while queueing)
  * is reported and the rest go on.
  */
-import { attachmentKey, type DesiredState } from '../spec/types.js';
+import { attachmentKey, type DesiredState } from '../desired/types.js';
 import type { Controller, CommitResult } from '../controller/controller.js';
 import type { Step } from '../controller/step.js';
 import { deleteNetwork, newNetwork, repairNetwork, updateNetwork } from '../controller/networks.js';

@@ -20,7 +20,7 @@ import {
   runBatch,
   runBatches,
   rulesetDrift,
-} from '../../src/os/index.js';
+} from '../../src/kernel/index.js';
 import { twoNetworks } from './nft-input.js';
 
 const runner = new ExecRunner();

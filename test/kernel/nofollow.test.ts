@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDirsBelow, readBelow, removeBelow, writeBelow } from '../../src/os/nofollow.js';
+import { checkDirsBelow, readBelow, removeBelow, writeBelow } from '../../src/kernel/nofollow.js';
 
 const root = mkdtempSync(join(tmpdir(), 'netd-nofollow-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -6,7 +6,7 @@
  * hosts lists the container's own addresses under its hostname, then every other container
  * (and its aliases) that shares a network with it, by that network's address.
  */
-import type { EndpointRecord, SandboxRecord } from '../store/records.js';
+import type { EndpointRecord, SandboxRecord } from './records.js';
 
 export const NETNS_ETC = '/etc/netns';
 

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isNetdError } from '../../src/errors.js';
-import { checkIfName, checkNsRef } from '../../src/os/names.js';
-import { formatAddr, isLoopback, parseAddr, parseCidr, specialAddr, specialRange, unmappedV4 } from '../../src/spec/cidr.js';
-import { ifnameProblem, netnsIdentity, netnsProblem } from '../../src/spec/names.js';
-import { loadDesiredState } from '../../src/spec/validate.js';
-import type { DesiredState } from '../../src/spec/types.js';
+import { checkIfName, checkNsRef } from '../../src/kernel/names.js';
+import { formatAddr, isLoopback, parseAddr, parseCidr, specialAddr, specialRange, unmappedV4 } from '../../src/desired/cidr.js';
+import { ifnameProblem, netnsIdentity, netnsProblem } from '../../src/desired/names.js';
+import { loadDesiredState } from '../../src/desired/validate.js';
+import type { DesiredState } from '../../src/desired/types.js';
 
 const kernelAccepts = (check: () => unknown): boolean => {
   try {

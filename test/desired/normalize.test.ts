@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadDesiredState } from '../../src/spec/validate.js';
-import type { DesiredState } from '../../src/spec/types.js';
+import { loadDesiredState } from '../../src/desired/validate.js';
+import type { DesiredState } from '../../src/desired/types.js';
 
 async function state(yaml: string): Promise<DesiredState> {
   const r = await loadDesiredState(['-'], { stdin: yaml });

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelError } from '../../src/os/index.js';
-import { executeSteps, type BatchRunner } from '../../src/controller/execute.js';
+import { KernelError } from '../../src/kernel/index.js';
+import { executeSteps, type BatchRunner } from '../../src/controller/executor.js';
 import { Step, type NsKey } from '../../src/controller/step.js';
 
 /** ip's answer per failing line (matched by regex), or for the whole `ip -n NS` call. */

@@ -4,17 +4,17 @@
  * under /etc/netns, and how netd's nft tables differ from the ruleset the records render to).
  * Reads only: observing makes no kernel writes.
  */
-import type { DesiredState } from '../spec/types.js';
-import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../store/records.js';
+import type { DesiredState } from '../desired/types.js';
+import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
-import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type NamespaceView as OsView, type Observer, type Runner } from '../os/index.js';
-import { firewallSpec, nsRef } from '../plan/derive.js';
-import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../plan/files.js';
+import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type NamespaceView as OsView, type Observer, type Runner } from '../kernel/index.js';
+import { firewallSpec, nsRef } from '../state/derive.js';
+import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
-import { checkDirsBelow } from '../os/nofollow.js';
+import { checkDirsBelow } from '../kernel/nofollow.js';
 import { isNetdError } from '../errors.js';
-import { readNetnsFile, readText } from './host.js';
+import { readNetnsFile, readText } from './real-host.js';
 
 export async function loadRecorded(store: Store): Promise<RecordedState> {
   const revisions = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * Validation of everything that becomes a word on an iproute2 batch line, an nft script or
  * a path. The rules for interface and namespace names live here, once: the spec layer reports
- * the same problems with a file:line:col (src/spec/names.ts calls the *Problem functions), and
+ * the same problems with a file:line:col (src/desired/names.ts calls the *Problem functions), and
  * the kernel layer throws `invalid` on them as its last line of defence, so a name that
  * validates never fails here and the two cannot drift apart.
  */

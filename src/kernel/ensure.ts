@@ -9,7 +9,7 @@ import { KernelError, type Runner } from './exec.js';
 import { IpBatch, runBatch, type LinkCommon, type VethOptions, type VxlanOptions } from './batch.js';
 import { ipArgv, type NsRef } from './netns.js';
 import { checkIfName } from './names.js';
-import { parseLink, type ObservedLink } from './observe.js';
+import { parseLink, type ObservedLink } from './observe-ip.js';
 
 export async function readLink(runner: Runner, ns: NsRef | undefined, name: string): Promise<ObservedLink | undefined> {
   try {

@@ -25,7 +25,7 @@ import {
   parseOwner,
   readLink,
   runBatch,
-} from '../../src/os/index.js';
+} from '../../src/kernel/index.js';
 
 const runner = new ExecRunner();
 const skip = kernelSkip;

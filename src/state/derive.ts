@@ -2,10 +2,10 @@
  * Facts derived from the records alone: which attachment gives a container its default route,
  * the firewall input, and how a sandbox is addressed on a command line. Pure.
  */
-import type { NetnsRef } from '../spec/types.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../store/records.js';
-import type { RecordedState } from './types.js';
-import type { FirewallInput } from '../os/nft-render.js';
+import type { NetnsRef } from '../desired/types.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
+import type { RecordedState } from '../plan/types.js';
+import type { FirewallInput } from '../kernel/nft-render.js';
 
 /** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
 export const nsRef = (netns: NetnsRef): string => (netns.kind === 'named' ? netns.name : netns.path);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IpBatch, KernelError, CountingRunner, classifyStderr, ipArgv, mapPool, runBatch, runBatches } from '../../src/os/index.js';
+import { IpBatch, KernelError, CountingRunner, classifyStderr, ipArgv, mapPool, runBatch, runBatches } from '../../src/kernel/index.js';
 import { isNetdError } from '../../src/errors.js';
 import { FakeRunner } from './fake.js';
 

@@ -1,5 +1,5 @@
-/** A Runner that records commands and answers from a script, for pure tests of src/os. */
-import type { RunOptions, RunResult, Runner } from '../../src/os/exec.js';
+/** A Runner that records commands and answers from a script, for pure tests of src/kernel. */
+import type { RunOptions, RunResult, Runner } from '../../src/kernel/exec.js';
 
 export class FakeRunner implements Runner {
   readonly calls: { argv: string[]; opts: RunOptions }[] = [];

@@ -4,7 +4,7 @@
  * /etc/resolv.conf (a container network covering the resolver would cut DNS off).
  */
 import { readFile } from 'node:fs/promises';
-import { formatCidr, tryParseAddr, tryParseCidrOrHost } from '../spec/cidr.js';
+import { formatCidr, tryParseAddr, tryParseCidrOrHost } from '../desired/cidr.js';
 
 export interface HostInfo {
   /** Route destinations in the host namespace, as CIDRs (the default route excluded). */

@@ -4,9 +4,9 @@
  * command line or path is built from them.
  */
 
-import { ifnameProblem, netnsNameProblem } from '../os/names.js';
+import { ifnameProblem, netnsNameProblem } from '../kernel/names.js';
 
-/** Interface and bridge names: the kernel layer's own rule (one definition, src/os/names.ts). */
+/** Interface and bridge names: the kernel layer's own rule (one definition, src/kernel/names.ts). */
 export { ifnameProblem };
 
 const PATH_NETNS = [/^\/proc\/[1-9][0-9]*\/ns\/net$/, /^\/proc\/[1-9][0-9]*\/task\/[1-9][0-9]*\/ns\/net$/, /^\/(var\/)?run\/netns\/([^/]+)$/];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as c from '../../src/spec/cidr.js';
+import * as c from '../../src/desired/cidr.js';
 
 const cases: { name: string; cidr: string; first: string; last: string; bcast?: string; canon: string }[] = [
   { name: 'ipv4 /24', cidr: '10.88.0.0/24', first: '10.88.0.1', last: '10.88.0.254', bcast: '10.88.0.255', canon: '10.88.0.0/24' },

@@ -1,7 +1,7 @@
 /** ExecRunner without the kernel: output, input, exit codes, missing programs, deadlines. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExecRunner, KernelError } from '../../src/os/index.js';
+import { ExecRunner, KernelError } from '../../src/kernel/index.js';
 
 const runner = new ExecRunner();
 

@@ -37,7 +37,7 @@ export const RULE_CASES: InvalidCase[] = [
     fragment: 'is an IPv4-mapped IPv6 address: write 1.1.1.1',
     at: '3:27',
   },
-  // ---- one rule set for names (src/os/names.ts)
+  // ---- one rule set for names (src/kernel/names.ts)
   { name: 'netns with a space', yaml: netns('a b'), fragment: '"a b" contains a space', at: '3:14' },
   { name: 'netns with #', yaml: netns('a#b'), fragment: 'contains "#"', at: '3:14' },
   { name: 'netns with leading -', yaml: netns('-x'), fragment: 'must start with an ASCII letter, a digit or "_"', at: '3:14' },
@@ -60,7 +60,7 @@ export const RULE_CASES: InvalidCase[] = [
     fragment: 'contains "%"',
     at: '4:20',
   },
-  // ---- address sanity (src/spec/cidr.ts specialRange)
+  // ---- address sanity (src/desired/cidr.ts specialRange)
   { name: 'subnet loopback', yaml: subnet('127.0.0.0/24'), fragment: 'is in the loopback range 127.0.0.0/8', at: '3:15' },
   { name: 'subnet spanning loopback', yaml: subnet('96.0.0.0/3'), fragment: 'loopback range 127.0.0.0/8', at: '3:15' },
   { name: 'subnet multicast', yaml: subnet('224.1.0.0/16'), fragment: 'multicast range 224.0.0.0/4', at: '3:15' },
@@ -172,7 +172,7 @@ export const RULE_CASES: InvalidCase[] = [
     fragment: 'no room for network "n512": the default address pools 10.210.0.0/16 (/24s), 172.30.0.0/16 (/24s) hold 512 free subnet(s) for 513 networks',
     at: '515:3',
   },
-  // ---- room for dynamic addresses (src/spec/semantic-room.ts)
+  // ---- room for dynamic addresses (src/desired/semantic-room.ts)
   {
     name: 'subnet /30 with two dynamic attachments',
     yaml: dyn('{subnet: 10.88.0.0/30}', 2),

@@ -1,5 +1,5 @@
 /** Firewall inputs shared by the golden-text test and the kernel test. */
-import type { FirewallInput } from '../../src/os/index.js';
+import type { FirewallInput } from '../../src/kernel/index.js';
 
 export const twoNetworks: FirewallInput = {
   networks: [

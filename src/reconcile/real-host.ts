@@ -1,9 +1,9 @@
-/** The controller's HostOps for a real host, through src/os (and node:fs for /etc/netns). */
+/** The controller's HostOps for a real host, through src/kernel (and node:fs for /etc/netns). */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { relative } from 'node:path';
-import type { BatchRunner } from '../controller/execute.js';
-import type { HostOps } from '../controller/host.js';
+import type { BatchRunner } from '../controller/executor.js';
+import type { HostOps } from '../controller/ports.js';
 import {
   IP_FORWARD,
   IPV6_FORWARDING,
@@ -18,9 +18,9 @@ import {
   diffRuleset,
   type FirewallInput,
   type Runner,
-} from '../os/index.js';
-import { readBelow, removeBelow, writeBelow } from '../os/nofollow.js';
-import { NETNS_ETC } from '../plan/files.js';
+} from '../kernel/index.js';
+import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
+import { NETNS_ETC } from '../state/files.js';
 
 /** Batches through `ip [-n NS] [-force] -batch -` (a failure carries its 1-based `line`). */
 export const batchRunner = (runner: Runner): BatchRunner => ({

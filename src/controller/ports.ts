@@ -1,13 +1,13 @@
 /**
  * What the controller needs from the host besides batches: files under /etc/netns, the
  * forwarding sysctl and the nft tables. One seam, so the controller's logic can be tested
- * above it; the real implementation (src/reconcile/host.ts) goes through src/os.
+ * above it; the real implementation (src/reconcile/real-host.ts) goes through src/kernel.
  */
-import type { FirewallInput } from '../os/index.js';
-import type { FamilyConfig } from '../spec/types.js';
-import type { NetworkRecord, FamilyRecord } from '../store/records.js';
+import type { FirewallInput } from '../kernel/index.js';
+import type { FamilyConfig } from '../desired/types.js';
+import type { NetworkRecord, FamilyRecord } from '../state/records.js';
 import type { Condition, Op } from '../store/store.js';
-import type { BatchRunner } from './execute.js';
+import type { BatchRunner } from './executor.js';
 
 export interface HostOps {
   readonly batch: BatchRunner;

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildRuleset, diffRuleset, parseNftJson, renderRuleset, ruleId, type FirewallInput, type ObservedRuleset } from '../../src/os/index.js';
+import { buildRuleset, diffRuleset, parseNftJson, renderRuleset, ruleId, type FirewallInput, type ObservedRuleset } from '../../src/kernel/index.js';
 import { isNetdError } from '../../src/errors.js';
 import { twoNetworks } from './nft-input.js';
 
-// dist/test/os → test/os/golden in the source tree.
-const golden = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../test/os/golden/${name}`, import.meta.url)), 'utf8');
+// dist/test/kernel → test/kernel/golden in the source tree.
+const golden = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../test/kernel/golden/${name}`, import.meta.url)), 'utf8');
 
 test('golden: two networks, internal, icc false, published ports', () => {
   assert.equal(renderRuleset(twoNetworks), golden('two-networks.nft'));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { loadDesiredState } from '../../src/spec/validate.js';
-import { MAX_FILE_BYTES } from '../../src/spec/load.js';
+import { loadDesiredState } from '../../src/desired/validate.js';
+import { MAX_FILE_BYTES } from '../../src/desired/load.js';
 import { ROOT, runCli, tempFiles } from '../helpers/cli.js';
 
 const net = (name: string, subnet: string): string => `version: 1\nnetworks:\n  ${name}: {subnet: ${subnet}}\n`;

@@ -4,6 +4,6 @@ export * from './names.js';
 export * from './netns.js';
 export * from './batch.js';
 export * from './sysctl.js';
-export * from './observe.js';
+export * from './observe-ip.js';
 export * from './ensure.js';
 export * from './nft.js';

@@ -12,7 +12,7 @@
  * `state` records intent before kernel work (libnetwork's inDelete): a record in `creating`
  * or `deleting` after a crash tells the next run to finish or undo what was in flight.
  */
-import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName } from '../spec/types.js';
+import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName } from '../desired/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
 export const NETWORKS = `${KEY_ROOT}networks/`;
