@@ -21,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView } from '../plan/types.js';
-import type { NamespaceView as OsNamespaceView } from '../kernel/index.js';
 import { defaultRoutes, firewallSpec, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import {
@@ -77,7 +76,7 @@ export interface CommitResult {
   readonly steps: readonly Step[];
   readonly failed: readonly Step[];
   /** Namespaces read back by their last batch. */
-  readonly views: ReadonlyMap<string, OsNamespaceView>;
+  readonly views: ReadonlyMap<string, NamespaceView>;
   /** Kernel objects or files written outside the steps (files, sysctl, firewall). */
   readonly extraWrites: number;
 }
@@ -255,7 +254,7 @@ export class Controller {
         const dst = family === 4 ? 'default' : '::/0';
         const r = want.find((w) => w.family === family);
         const have = view?.routes.find((x) => x.dst === 'default' && x.family === family);
-        if (r && (tx.rebuilt.has(r.endpoint.id) || !have || have.gateway !== r.gateway || have.dev !== r.endpoint.interface)) {
+        if (r && (tx.rebuilt.has(r.endpoint.id) || !have || have.via !== r.gateway || have.dev !== r.endpoint.interface)) {
           step.lines(1, ref).push(`route replace ${dst} via ${r.gateway} dev ${r.endpoint.interface} proto 78`);
         } else if (!r && have && sb.created) {
           step.lines(1, ref).push(`route del ${dst}`);

@@ -11,7 +11,7 @@ import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
-import { ownerAlias } from '../plan/drift.js';
+import { ownerAlias } from '../state/marks.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 

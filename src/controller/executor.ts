@@ -9,7 +9,8 @@
  */
 import { isNetdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_PARALLEL, KernelError, type NamespaceView } from '../kernel/index.js';
+import { DEFAULT_PARALLEL, KernelError } from '../kernel/index.js';
+import type { NamespaceView } from '../state/view.js';
 import { PHASES, type NsKey, type Phase, type Step } from './step.js';
 
 /** The kernel seam of the executor: run batch lines in a namespace (undefined: host). */

@@ -6,7 +6,7 @@
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../desired/types.js';
 import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../state/records.js';
-import { ownerAlias } from '../plan/drift.js';
+import { ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';
 

@@ -17,7 +17,7 @@
  */
 import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { KernelView, LinkView, NamespaceView } from '../plan/types.js';
-import { ownerAlias } from '../plan/drift.js';
+import { ownerAlias } from '../state/marks.js';
 import { nsRef } from '../state/derive.js';
 import { prefixOf } from '../state/prefix.js';
 import type { Step, NsKey, Phase } from '../controller/step.js';

@@ -6,50 +6,30 @@
  */
 import { KernelError, type Runner } from './exec.js';
 import { feed, mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
+import type { AddressView, LinkView, NamespaceView, RouteView } from '../state/view.js';
 import { readdir } from 'node:fs/promises';
 import { ipArgv, isPathRef, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
 
-export interface ObservedLink {
-  name: string;
-  index: number;
-  /** info_kind: bridge, veth, vxlan, …; 'device' for links without one (lo, physical NICs). */
-  kind: string;
-  master?: string;
-  mtu: number;
-  mac: string;
-  alias?: string;
-  up: boolean;
-  operstate: string;
-  /** veth: ifindex of the peer, in the peer's namespace. */
-  peerIndex?: number;
-  /** veth/vxlan: the namespace id (as seen from here) the peer or lower device lives in. */
-  peerNetnsId?: number;
-  vxlan?: { vni: number; port: number; local?: string; learning: boolean; dev?: string };
+/** What an observer reads: the view types with the fields ip always reports. */
+export interface ObservedLink extends LinkView {
+  readonly index: number;
+  readonly kind: string;
+  readonly mtu: number;
+  readonly mac: string;
+  readonly operstate: string;
 }
-
-export interface ObservedAddress {
-  dev: string;
-  cidr: string;
-  family: 4 | 6;
-  scope: string;
+export interface ObservedAddress extends AddressView {
+  readonly family: 4 | 6;
+  readonly scope: string;
 }
-
-export interface ObservedRoute {
-  dst: string; // 'default' or a CIDR
-  via?: string;
-  dev?: string;
-  family: 4 | 6;
-  /** A number as text ('78') or iproute2's name for it ('kernel', 'boot'). */
-  proto: string;
-  metric?: number;
-  table: string;
+export interface ObservedRoute extends RouteView {
+  readonly proto: string;
+  readonly table: string;
 }
-
-export interface NamespaceView {
-  links: ObservedLink[];
-  addresses: ObservedAddress[];
-  /** Table main, unicast, every protocol (default routes included). */
-  routes: ObservedRoute[];
+export interface ObservedNamespace extends NamespaceView {
+  readonly links: ObservedLink[];
+  readonly addresses: ObservedAddress[];
+  readonly routes: ObservedRoute[];
 }
 
 export interface ObservedState {
@@ -59,29 +39,11 @@ export interface ObservedState {
   routes: ObservedRoute[];
   namespaces: NamedNamespace[];
   /** For each namespace asked about: its view, or null when it does not exist. */
-  views: Map<NsRef, NamespaceView | null>;
+  views: Map<NsRef, ObservedNamespace | null>;
 }
 
 export interface Observer {
   observe(q: { namespaces: NsRef[] }): Promise<ObservedState>;
-}
-
-// ---- ownership ---------------------------------------------------------------------------
-
-const OWNER = /^netd:([a-z][a-z0-9-]*):([A-Za-z0-9_.-]+)$/;
-
-/** The ifalias that marks a link as netd's: `netd:<kind>:<id>`. */
-export function ownerAlias(kind: string, id: string): string {
-  return `netd:${kind}:${id}`;
-}
-
-export function parseOwner(alias: string | undefined): { kind: string; id: string } | undefined {
-  const m = alias === undefined ? null : OWNER.exec(alias);
-  return m ? { kind: m[1]!, id: m[2]! } : undefined;
-}
-
-export function isOwned(link: { alias?: string }): boolean {
-  return parseOwner(link.alias) !== undefined;
 }
 
 // ---- parsing `ip -json -details` ----------------------------------------------------------
@@ -91,26 +53,32 @@ type Json = Record<string, any>;
 
 export function parseLink(j: Json): ObservedLink {
   const info = (j.linkinfo ?? {}) as Json;
-  const l: ObservedLink = {
+  const kind: string = info.info_kind ?? 'device';
+  const d = (info.info_data ?? {}) as Json;
+  return {
     name: j.ifname,
     index: j.ifindex,
-    kind: info.info_kind ?? 'device',
+    kind,
     mtu: j.mtu,
     mac: String(j.address ?? '').toLowerCase(),
     up: Array.isArray(j.flags) && j.flags.includes('UP'),
     operstate: j.operstate ?? 'UNKNOWN',
+    ...(j.master !== undefined ? { master: j.master } : {}),
+    ...(j.ifalias !== undefined && j.ifalias !== '' ? { alias: j.ifalias } : {}),
+    ...(kind === 'veth' && j.link_index !== undefined ? { peerIndex: j.link_index } : {}),
+    ...(j.link_netnsid !== undefined ? { peerNetnsId: j.link_netnsid } : {}),
+    ...(kind === 'vxlan'
+      ? {
+          vxlan: {
+            vni: d.id,
+            port: d.port,
+            learning: d.learning !== false,
+            ...(d.local !== undefined ? { local: d.local } : {}),
+            ...(d.link !== undefined ? { dev: d.link } : {}),
+          },
+        }
+      : {}),
   };
-  if (j.master !== undefined) l.master = j.master;
-  if (j.ifalias !== undefined && j.ifalias !== '') l.alias = j.ifalias;
-  if (l.kind === 'veth' && j.link_index !== undefined) l.peerIndex = j.link_index;
-  if (j.link_netnsid !== undefined) l.peerNetnsId = j.link_netnsid;
-  if (l.kind === 'vxlan') {
-    const d = (info.info_data ?? {}) as Json;
-    l.vxlan = { vni: d.id, port: d.port, learning: d.learning !== false };
-    if (d.local !== undefined) l.vxlan.local = d.local;
-    if (d.link !== undefined) l.vxlan.dev = d.link;
-  }
-  return l;
 }
 
 export function parseAddresses(rows: Json[]): ObservedAddress[] {
@@ -125,17 +93,17 @@ export function parseAddresses(rows: Json[]): ObservedAddress[] {
 }
 
 export function parseRoute(j: Json, proto?: string): ObservedRoute {
-  const dst = j.dst as string;
-  const r: ObservedRoute = {
-    dst,
-    family: dst.includes(':') || String(j.gateway ?? '').includes(':') || j.pref !== undefined ? 6 : 4,
+  const raw = j.dst as string;
+  const family = raw.includes(':') || String(j.gateway ?? '').includes(':') || j.pref !== undefined ? 6 : 4;
+  return {
+    dst: raw === '0.0.0.0/0' || raw === '::/0' ? 'default' : raw,
+    family,
     proto: j.protocol !== undefined ? String(j.protocol) : (proto ?? 'unknown'),
     table: j.table ?? 'main',
+    ...(j.gateway !== undefined ? { via: j.gateway } : {}),
+    ...(j.dev !== undefined ? { dev: j.dev } : {}),
+    ...(j.metric !== undefined ? { metric: j.metric } : {}),
   };
-  if (j.gateway !== undefined) r.via = j.gateway;
-  if (j.dev !== undefined) r.dev = j.dev;
-  if (j.metric !== undefined) r.metric = j.metric;
-  return r;
 }
 
 /** `ip -json -batch` prints one JSON array per command, one per line. */
@@ -146,7 +114,7 @@ export function splitJsonLines(stdout: string): Json[][] {
     .map((l) => JSON.parse(l) as Json[]);
 }
 
-export function parseView(stdout: string, proto?: string): NamespaceView {
+export function parseView(stdout: string, proto?: string): ObservedNamespace {
   const [links = [], addrs = [], routes = []] = splitJsonLines(stdout);
   return {
     links: links.map(parseLink).sort((a, b) => a.index - b.index),
@@ -167,7 +135,7 @@ const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
  * Runs batch lines in a namespace and reads the namespace back in the same process (the
  * view commands go last): what a write left behind, without a second process.
  */
-export async function runLinesAndView(runner: Runner, ns: NsRef, lines: readonly string[]): Promise<NamespaceView> {
+export async function runLinesAndView(runner: Runner, ns: NsRef, lines: readonly string[]): Promise<ObservedNamespace> {
   return parseView(await feed(runner, ipArgv(ns, ['-details', '-json', '-batch', '-']), [...lines, ...VIEW_LINES]));
 }
 const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
@@ -192,7 +160,7 @@ export class IpObserver implements Observer {
     // A named namespace missing from /run/netns needs no process to learn it is missing (a
     // cold apply of N containers would otherwise spawn N `ip -n` that fail).
     const present = await namedNamespaces();
-    const look = (ns: NsRef): Promise<NamespaceView | null> => (isPathRef(ns) || present.has(ns) ? this.view(ns) : Promise.resolve(null));
+    const look = (ns: NsRef): Promise<ObservedNamespace | null> => (isPathRef(ns) || present.has(ns) ? this.view(ns) : Promise.resolve(null));
     const [host, views] = await Promise.all([this.host(), mapPool(q.namespaces, this.opts.parallel ?? DEFAULT_PARALLEL, look)]);
     return { ...host, views: new Map(q.namespaces.map((ns, i) => [ns, views[i]!])) };
   }
@@ -212,7 +180,7 @@ export class IpObserver implements Observer {
    * /run/netns that setns refuses is what `ip netns add` leaves when killed before its bind
    * mount (it stays listed by `netns list`; `netns del` removes it).
    */
-  async view(ns: NsRef): Promise<NamespaceView | null> {
+  async view(ns: NsRef): Promise<ObservedNamespace | null> {
     try {
       const { stdout } = await this.runner.run(ipArgv(ns, ['-details', '-json', '-batch', '-']), { input: VIEW_CMDS });
       return parseView(stdout);

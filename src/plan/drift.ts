@@ -2,13 +2,11 @@
  * Drift: how the kernel differs from what the records say netd built. One function per
  * object kind, each returning field-level reasons (empty: in sync). Pure.
  */
-import { ownerAlias } from '../kernel/observe-ip.js';
+import { ownerAlias } from '../state/marks.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { prefixOf } from '../state/prefix.js';
 import type { DefaultRoute } from '../state/derive.js';
 import type { KernelView, LinkView, NamespaceView } from './types.js';
-
-export { ownerAlias };
 
 function linkReasons(what: string, link: LinkView | undefined, want: { kind?: string; master?: string; mtu?: number; mac?: string; alias?: string }): string[] {
   if (!link) return [`${what} missing`];
@@ -79,7 +77,7 @@ export function endpointDrift(ep: EndpointRecord, net: NetworkRecord, sb: Sandbo
   }
   for (const r of routes.filter((r) => r.endpoint.id === ep.id)) {
     const have = view.routes.find((x) => x.dst === 'default' && x.family === r.family);
-    if (!have || have.gateway !== r.gateway || have.dev !== ep.interface) {
+    if (!have || have.via !== r.gateway || have.dev !== ep.interface) {
       reasons.push(`default route via ${r.gateway} dev ${ep.interface} in ${ref} missing`);
     }
   }

@@ -15,51 +15,7 @@ export interface RecordedState {
   readonly revisions: ReadonlyMap<string, number>;
 }
 
-export interface LinkView {
-  readonly name: string;
-  readonly kind?: string;
-  readonly master?: string;
-  readonly mtu?: number;
-  readonly mac?: string;
-  readonly alias?: string;
-  readonly up: boolean;
-}
-
-export interface AddressView {
-  readonly dev: string;
-  /** address/prefix, canonical */
-  readonly cidr: string;
-}
-
-export interface RouteView {
-  /** 'default' or a CIDR */
-  readonly dst: string;
-  readonly gateway?: string;
-  readonly dev?: string;
-  readonly family: 4 | 6;
-}
-
-/** One network namespace as the kernel shows it. */
-export interface NamespaceView {
-  readonly links: readonly LinkView[];
-  readonly addresses: readonly AddressView[];
-  readonly routes: readonly RouteView[];
-}
-
-/** The kernel snapshot the diff compares records against. */
-export interface KernelView {
-  readonly host: NamespaceView;
-  /** Named namespaces under /run/netns. */
-  readonly netnsNames: ReadonlySet<string>;
-  /** Sandbox namespaces (name or path) → their view; null: the namespace does not exist. */
-  readonly sandboxes: ReadonlyMap<string, NamespaceView | null>;
-  /** /etc/netns/<ns>/{hosts,resolv.conf} path → content; null: missing. */
-  readonly files: ReadonlyMap<string, string | null>;
-  /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
-  readonly firewall: readonly string[];
-  /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
-  readonly netnsDirProblems?: ReadonlyMap<string, string>;
-}
+export type { KernelView, NamespaceView, LinkView, AddressView, RouteView } from '../state/view.js';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'repair';
 export type ObjectKind = 'network' | 'container' | 'attachment' | 'firewall';

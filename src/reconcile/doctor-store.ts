@@ -4,7 +4,8 @@
  * its own that the records do not account for (and lacks nothing they do).
  */
 import { escapeControls, isNetdError, messageOf } from '../errors.js';
-import { DEFAULT_PARALLEL, IpObserver, mapPool, parseOwner, type ObservedLink, type ObservedState, type Runner } from '../kernel/index.js';
+import { parseOwner } from '../state/marks.js';
+import { DEFAULT_PARALLEL, IpObserver, mapPool, type ObservedLink, type ObservedState, type Runner } from '../kernel/index.js';
 import { nsRef } from '../state/derive.js';
 import type { RecordedState } from '../plan/types.js';
 import { inspectSqliteStore, type StoreInspection } from '../store/health.js';

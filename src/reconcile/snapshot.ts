@@ -7,7 +7,7 @@
 import type { DesiredState } from '../desired/types.js';
 import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
-import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type NamespaceView as OsView, type Observer, type Runner } from '../kernel/index.js';
+import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type Observer, type Runner } from '../kernel/index.js';
 import { firewallSpec, nsRef } from '../state/derive.js';
 import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
 import { hostNetworkContainers } from '../plan/diff.js';
@@ -29,27 +29,6 @@ export async function loadRecorded(store: Store): Promise<RecordedState> {
     endpoints: await list<EndpointRecord>(ENDPOINTS),
     allocations: await list<AllocationRecord>(IPAM),
     revisions,
-  };
-}
-
-function view(v: OsView): NamespaceView {
-  return {
-    links: v.links.map((l) => ({
-      name: l.name,
-      kind: l.kind,
-      mtu: l.mtu,
-      mac: l.mac,
-      up: l.up,
-      ...(l.master !== undefined ? { master: l.master } : {}),
-      ...(l.alias !== undefined ? { alias: l.alias } : {}),
-    })),
-    addresses: v.addresses.map((a) => ({ dev: a.dev, cidr: a.cidr })),
-    routes: v.routes.map((r) => ({
-      dst: r.dst === '::/0' || r.dst === '0.0.0.0/0' ? 'default' : r.dst,
-      family: r.family,
-      ...(r.via !== undefined ? { gateway: r.via } : {}),
-      ...(r.dev !== undefined ? { dev: r.dev } : {}),
-    })),
   };
 }
 
@@ -83,7 +62,7 @@ export interface Reuse {
   readonly kernel: KernelView;
   readonly touched: ReadonlySet<string>;
   /** Touched namespaces already read back after their last write. */
-  readonly fresh: ReadonlyMap<string, OsView>;
+  readonly fresh: ReadonlyMap<string, NamespaceView>;
 }
 
 export async function observeKernel(
@@ -97,7 +76,7 @@ export async function observeKernel(
   const kept = new Map<string, NamespaceView | null>();
   for (const ns of reuse ? wanted : []) {
     const fresh = reuse!.fresh.get(ns);
-    if (fresh) kept.set(ns, view(fresh));
+    if (fresh) kept.set(ns, fresh);
     else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
   }
   const [os, firewall] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), firewallDrift(runner, recorded)]);
@@ -124,9 +103,9 @@ export async function observeKernel(
   }
   return {
     netnsDirProblems,
-    host: view({ links: os.links, addresses: os.addresses, routes: os.routes }),
+    host: { links: os.links, addresses: os.addresses, routes: os.routes },
     netnsNames: new Set(os.namespaces.map((n) => n.name)),
-    sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v ? view(v) : null])]),
+    sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v])]),
     files,
     firewall,
   };

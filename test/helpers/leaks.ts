@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { parseOwner } from '../../src/kernel/observe-ip.js';
+import { parseOwner } from '../../src/state/marks.js';
 import { NETNS_ETC } from '../../src/state/files.js';
 import type { RecordedState } from '../../src/plan/types.js';
 

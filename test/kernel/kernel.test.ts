@@ -18,14 +18,12 @@ import {
   ensureSysctl,
   ensureVeth,
   ensureVxlan,
-  isOwned,
   listNamespaces,
   namespaceExists,
-  ownerAlias,
-  parseOwner,
   readLink,
   runBatch,
 } from '../../src/kernel/index.js';
+import { isOwned, ownerAlias, parseOwner } from '../../src/state/marks.js';
 
 const runner = new ExecRunner();
 const skip = kernelSkip;

@@ -68,7 +68,7 @@ function inside(ep: EndpointRecord): NamespaceView {
       { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac! },
     ],
     addresses: [{ dev: 'eth0', cidr: `${ep.ipv4}/24` }],
-    routes: [{ dst: 'default', gateway: '10.90.0.1', dev: 'eth0', family: 4 }],
+    routes: [{ dst: 'default', via: '10.90.0.1', dev: 'eth0', family: 4 }],
   };
 }
 

@@ -1,0 +1,74 @@
+/**
+ * The kernel as netd sees it: one set of view types, produced by the kernel layer's
+ * observers and read by the diff, the drivers' comparer and the controller. Pure data.
+ */
+
+export interface VxlanView {
+  readonly vni: number;
+  readonly port: number;
+  readonly local?: string;
+  readonly learning: boolean;
+  readonly dev?: string;
+}
+
+export interface LinkView {
+  readonly name: string;
+  /** ifindex in its namespace. */
+  readonly index?: number;
+  /** info_kind: bridge, veth, vxlan, …; 'device' for links without one (lo, physical NICs). */
+  readonly kind?: string;
+  readonly master?: string;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly alias?: string;
+  readonly up: boolean;
+  readonly operstate?: string;
+  /** veth: ifindex of the peer, in the peer's namespace. */
+  readonly peerIndex?: number;
+  /** veth/vxlan: the namespace id (as seen from here) the peer or lower device lives in. */
+  readonly peerNetnsId?: number;
+  readonly vxlan?: VxlanView;
+}
+
+export interface AddressView {
+  readonly dev: string;
+  /** address/prefix, canonical */
+  readonly cidr: string;
+  readonly family?: 4 | 6;
+  readonly scope?: string;
+}
+
+export interface RouteView {
+  /** 'default' or a CIDR */
+  readonly dst: string;
+  readonly via?: string;
+  readonly dev?: string;
+  readonly family: 4 | 6;
+  /** A number as text ('78') or iproute2's name for it ('kernel', 'boot'). */
+  readonly proto?: string;
+  readonly metric?: number;
+  readonly table?: string;
+}
+
+/** One network namespace as the kernel shows it. */
+export interface NamespaceView {
+  readonly links: readonly LinkView[];
+  readonly addresses: readonly AddressView[];
+  /** Table main, unicast (the host's: netd's own, protocol 78, any table). */
+  readonly routes: readonly RouteView[];
+}
+
+/** The kernel snapshot the diff compares records against. */
+export interface KernelView {
+  readonly host: NamespaceView;
+  /** Named namespaces under /run/netns. */
+  readonly netnsNames: ReadonlySet<string>;
+  /** Sandbox namespaces (name or path) → their view; null: the namespace does not exist. */
+  readonly sandboxes: ReadonlyMap<string, NamespaceView | null>;
+  /** /etc/netns/<ns>/{hosts,resolv.conf} path → content; null: missing. */
+  readonly files: ReadonlyMap<string, string | null>;
+  /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
+  readonly firewall: readonly string[];
+  /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
+  readonly netnsDirProblems?: ReadonlyMap<string, string>;
+}
