@@ -23,6 +23,7 @@ import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView } from '../plan/types.js';
 import { defaultRoutes, firewallSpec, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
+import { foreignNamespace } from '../state/marks.js';
 import {
   ENDPOINTS,
   NETWORKS,
@@ -207,7 +208,7 @@ export class Controller {
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
     // (still `deleting`) is what makes the next run finish the removal.
     for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
-    const outcome = tx.steps.flatMap((s) => (s.ok ? s.done : s.failed));
+    const outcome = await this.identify(tx.steps.flatMap((s) => (s.ok ? s.done : s.failed)));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     await this.load();
     const extraWrites = await this.syncHost();
@@ -235,6 +236,25 @@ export class Controller {
     }
   }
 
+  /**
+   * Ownership by identity: a namespace netd creates is known by its nsfs inode, which exists
+   * only once its `netns add` ran. A sandbox record of netd's own namespace put without one
+   * (new, re-created, or written before identities were kept) gets it in the outcome txn.
+   */
+  private async identify(ops: readonly Op[]): Promise<Op[]> {
+    const { host } = this.deps;
+    if (!host.namespaceId) return [...ops];
+    return Promise.all(
+      ops.map(async (op) => {
+        if (op.type !== 'put' || !op.key.startsWith(SANDBOXES)) return op;
+        const sb = op.value as SandboxRecord;
+        if (!sb.created || sb.hostNetwork || sb.netns.kind !== 'named' || sb.nsId !== undefined) return op;
+        const nsId = await host.namespaceId!(sb.netns.name);
+        return nsId === undefined ? op : { ...op, value: { ...sb, nsId } };
+      }),
+    );
+  }
+
   /** Commits when the operation opened its own transaction. */
   async autoCommit(auto: boolean): Promise<void> {
     if (!auto) return;
@@ -246,6 +266,7 @@ export class Controller {
   private routeSteps(tx: Tx): void {
     for (const sb of this.sandboxes.values()) {
       if (sb.hostNetwork || sb.state === 'deleting') continue;
+      if (foreignNamespace(sb, this.kernel, [...this.sandboxes.values()])) continue; // not netd's to route
       const ref = nsRef(sb.netns);
       const view = this.kernel.sandboxes.get(ref);
       const want = defaultRoutes(sb.container, [...this.endpoints.values()], this.networks);

@@ -11,7 +11,7 @@ import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { findNetwork } from './networks.js';
-import { ownerAlias } from '../state/marks.js';
+import { foreignVeth, ownerAlias } from '../state/marks.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 
@@ -102,7 +102,8 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   const step = tx.step(`delete endpoint "${owner(ep)}"`);
   const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
   const sb = c.sandboxes.get(ep.sandboxId);
-  if (net && sb && !sb.hostNetwork) {
+  // A host veth under netd's name that is not netd's (the admin's) stays: only the record goes.
+  if (net && sb && !sb.hostNetwork && foreignVeth(ep, c.kernel) === undefined) {
     c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
     // The interface name is shared with a replacement: one carrying its mark is not this one's.
     const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);

@@ -6,7 +6,7 @@
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../desired/types.js';
 import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../state/records.js';
-import { ownerAlias } from '../state/marks.js';
+import { foreignBridge, ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';
 
@@ -90,7 +90,9 @@ export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { f
   const step = tx.step(`delete network "${rec.name}"`);
   // A declared bridge name is shared with the replacement an interrupted replace left: it stays.
   const claimed = [...c.networks.values()].some((n) => n.id !== rec.id && n.state !== 'deleting' && !tx.doomed.has(n.id) && n.bridge === rec.bridge);
-  if (!claimed || !rec.bridge) {
+  // A bridge under netd's name that is not netd's (the admin's) stays: only the record goes.
+  const foreign = foreignBridge(rec, c.kernel, [...c.networks.values()]) !== undefined;
+  if ((!claimed || !rec.bridge) && !foreign) {
     c.deps.drivers.get(rec.driver).removeNetwork(rec, c.kernel, step);
     if (rec.bridge && !rec.adopted) c.forget(undefined, [rec.bridge]);
   }

@@ -9,9 +9,11 @@ import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/re
 import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import type { Step } from './step.js';
+import { foreignNamespace } from '../state/marks.js';
 
-function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): void {
-  if (sb.hostNetwork) return;
+/** Queues what the sandbox's namespace lacks; true when that is the namespace itself (a new identity). */
+function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): boolean {
+  if (sb.hostNetwork) return false;
   const ref = c.sandboxRef(sb);
   const view = c.kernel.sandboxes.get(ref);
   const missing = !view || (sb.netns.kind === 'named' && !c.kernel.netnsNames.has(sb.netns.name));
@@ -24,6 +26,14 @@ function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): void {
     throw new NetdError('not-found', `container "${sb.container}": namespace ${ref} does not exist`);
   }
   if (missing || !view?.links.find((l) => l.name === 'lo')?.up) step.lines(1, ref).push('link set dev lo up');
+  return missing;
+}
+
+/** An adopted namespace's identity is known at plan time (netd's own: once created, see Controller.identify). */
+function adoptedId(c: Controller, d: DesiredContainer, hostNetwork: boolean, exists: boolean): { nsId?: string } {
+  if (hostNetwork || (d.netns.kind === 'named' && !exists)) return {};
+  const nsId = c.kernel.nsIds?.get(d.netns.kind === 'named' ? d.netns.name : d.netns.path);
+  return nsId === undefined ? {} : { nsId };
 }
 
 export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork = false): Promise<SandboxRecord> {
@@ -43,6 +53,7 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
     container: d.name,
     netns: d.netns,
     created: !hostNetwork && named !== undefined && !exists,
+    ...adoptedId(c, d, hostNetwork, exists),
     hostname: d.hostname,
     ...(d.dns ? { dns: d.dns } : {}),
     ...(hostNetwork ? { hostNetwork } : {}),
@@ -88,7 +99,9 @@ export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<v
   const claimed = [...c.sandboxes.values()].some(
     (o) => o.id !== sb.id && o.state !== 'deleting' && !tx.doomed.has(o.id) && !o.hostNetwork && c.sandboxRef(o) === ref,
   );
-  if (sb.created && sb.netns.kind === 'named' && !claimed) {
+  // A namespace under netd's name that is not netd's (the admin's) stays: only the record goes.
+  const foreign = foreignNamespace(sb, c.kernel, [...c.sandboxes.values()]) !== undefined;
+  if (sb.created && sb.netns.kind === 'named' && !claimed && !foreign) {
     if (c.kernel.netnsNames.has(sb.netns.name)) {
       step.lines(0).push(`netns del ${sb.netns.name}`);
       takeOverVeths(tx, sb, step);
@@ -109,11 +122,15 @@ export async function updateSandbox(c: Controller, sb: SandboxRecord, d: Desired
   await c.autoCommit(auto);
 }
 
-export async function repairSandbox(c: Controller, sb: SandboxRecord): Promise<void> {
+export async function repairSandbox(c: Controller, old: SandboxRecord): Promise<void> {
   const { tx, auto } = c.current();
-  const step = tx.step(`repair container "${sb.container}"`);
-  ensureKernel(c, sb, step);
-  if (sb.state !== 'ready') c.setSandbox(tx, sb);
+  const step = tx.step(`repair container "${old.container}"`);
+  let sb = old;
+  if (ensureKernel(c, old, step) && old.nsId !== undefined) {
+    // A re-created namespace has a new identity: until it is read (outcome txn), the record claims none.
+    const { nsId: _gone, ...rest } = old;
+    c.setSandbox(tx, (sb = rest));
+  } else if (sb.state !== 'ready') c.setSandbox(tx, sb);
   step.done.push({ type: 'put', key: sandboxKey(sb.id), value: { ...sb, state: 'ready' } });
   tx.byId.set(sb.id, step);
   await c.autoCommit(auto);

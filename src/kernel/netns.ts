@@ -4,6 +4,7 @@
  * /proc/<pid>/ns/net (adopted: configured, never created or deleted by netd).
  * `ip -n` only understands names, so paths go through `nsenter --net=PATH`.
  */
+import { stat } from 'node:fs/promises';
 import { NetdError } from '../errors.js';
 import { KernelError, type Runner } from './exec.js';
 import { checkNsRef } from './names.js';
@@ -19,6 +20,21 @@ export function isPathRef(ns: NsRef): boolean {
 /** The nsfs file of a namespace. */
 export function nsPath(ns: NsRef): string {
   return isPathRef(ns) ? checkNsRef(ns) : `${NETNS_DIR}/${checkNsRef(ns)}`;
+}
+
+/**
+ * A namespace's identity: `<st_dev>:<st_ino>` of its nsfs file (the same namespace has the same
+ * inode, however it is named); undefined when the file does not exist.
+ */
+export async function namespaceId(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return undefined;
+    throw e;
+  }
 }
 
 /** `ip ARGS` run in a namespace (undefined: the current one). */

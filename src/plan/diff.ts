@@ -9,6 +9,10 @@
  * Replacing a network or a container replaces the attachments that hang off it. A name with
  * two records (a replace interrupted between its intent and its outcome: the old one
  * `deleting`, the new one not) is compared through its live one; the other is deleted by id.
+ *
+ * A recorded object whose kernel object is foreign (plan/foreign.ts) is reported with why as
+ * its first reason, never with drift that would take it over: apply refuses to change it, and
+ * its delete drops only the record.
  */
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
@@ -16,6 +20,7 @@ import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord,
 import { defaultRoutes } from '../state/derive.js';
 import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
 import { renderSandboxFiles } from '../state/files.js';
+import { foreignObjects } from './foreign.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -107,6 +112,10 @@ export function byName<T extends { readonly id: string; readonly state: string }
 
 export const del = (kind: Change['kind'], name: string, id: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason], id });
 
+/** The delete of a record whose kernel object is foreign says that the object stays. */
+const delKeeping = (c: Change, foreign: string | undefined): Change =>
+  foreign ? { ...c, reasons: [...c.reasons, `${foreign}: only the record is deleted`] } : c;
+
 export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
   const deletes: Change[] = [];
   const changes: Change[] = [];
@@ -119,6 +128,7 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
   const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
+  const foreign = new Map(foreignObjects(recorded, kernel).map((f) => [f.id, f.message]));
 
   for (const c of desired.containers) {
     const r = sbRec.get(c.name);
@@ -129,9 +139,14 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
     }
     const d = sandboxDelta(c, onHost.has(c.name), r);
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'container', name: c.name, reasons: d.replace });
+      changes.push({ action: 'replace', kind: 'container', name: c.name, reasons: alien ? [alien, ...d.replace] : d.replace });
       renewed.add(`container/${c.name}`);
+      continue;
+    }
+    if (alien) {
+      changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update] });
       continue;
     }
     const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
@@ -151,9 +166,14 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
     }
     const d = networkDelta(n, r);
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'network', name: n.name, reasons: d.replace });
+      changes.push({ action: 'replace', kind: 'network', name: n.name, reasons: alien ? [alien, ...d.replace] : d.replace });
       renewed.add(`network/${n.name}`);
+      continue;
+    }
+    if (alien) {
+      changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [alien, ...d.update] });
       continue;
     }
     const drift = networkDrift(r, kernel);
@@ -174,8 +194,13 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
     const d = endpointDelta(a, desiredNets.get(a.network)!, r);
     d.replace.unshift(...upstream.map((k) => `${k.replace('/', ' ')} is recreated`));
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
+    const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'attachment', name: key, reasons: d.replace });
+      changes.push({ action: 'replace', kind: 'attachment', name: key, reasons: alien ? [alien, ...d.replace] : d.replace });
+      continue;
+    }
+    if (alien) {
+      changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [alien, ...d.update] });
       continue;
     }
     const net = netById.get(r.networkId);
@@ -191,16 +216,16 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
   const wantedContainers = new Set(desired.containers.map((c) => c.name));
   const interrupted = 'delete was interrupted';
   for (const e of recorded.endpoints) {
-    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(del('attachment', attachmentKey(e), e.id, 'not declared'));
-    else if (eps.stale.includes(e)) deletes.push(del('attachment', attachmentKey(e), e.id, interrupted));
+    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, 'not declared'), foreign.get(e.id)));
+    else if (eps.stale.includes(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted), foreign.get(e.id)));
   }
   for (const s of recorded.sandboxes) {
-    if (!wantedContainers.has(s.container)) deletes.push(del('container', s.container, s.id, 'not declared'));
-    else if (sbs.stale.includes(s)) deletes.push(del('container', s.container, s.id, interrupted));
+    if (!wantedContainers.has(s.container)) deletes.push(delKeeping(del('container', s.container, s.id, 'not declared'), foreign.get(s.id)));
+    else if (sbs.stale.includes(s)) deletes.push(delKeeping(del('container', s.container, s.id, interrupted), foreign.get(s.id)));
   }
   for (const n of recorded.networks) {
-    if (!desiredNets.has(n.name)) deletes.push(del('network', n.name, n.id, 'not declared'));
-    else if (nets.stale.includes(n)) deletes.push(del('network', n.name, n.id, interrupted));
+    if (!desiredNets.has(n.name)) deletes.push(delKeeping(del('network', n.name, n.id, 'not declared'), foreign.get(n.id)));
+    else if (nets.stale.includes(n)) deletes.push(delKeeping(del('network', n.name, n.id, interrupted), foreign.get(n.id)));
   }
   if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
   return { changes: [...deletes, ...changes] };

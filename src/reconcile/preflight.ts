@@ -8,8 +8,9 @@
  *            netd runs in: a container can never be the host; no two containers share one
  *            (before planning enters them);
  *   objects  from the plan's own observation: every declared bridge or namespace name that
- *            exists is netd's or declared `adopt: true`; the pools hold a subnet for every
- *            network that declares none, around the host's routes.
+ *            exists is netd's or declared `adopt: true`; no change would touch a foreign
+ *            object (one under a recorded name that netd did not create); the pools hold a
+ *            subnet for every network that declares none, around the host's routes.
  */
 import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { Ipam } from '../ipam/ipam.js';
 import type { Runner } from '../kernel/index.js';
 import { NETNS_DIR, probeNamespace } from '../kernel/netns.js';
 import { hostNetworkContainers } from '../plan/diff.js';
+import { foreignObjects, type Foreign } from '../plan/foreign.js';
 import type { DesiredState, DesiredContainer } from '../desired/types.js';
 import type { Store } from '../store/store.js';
 import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
@@ -207,4 +209,28 @@ export function objectPreflight(desired: DesiredState, p: Planned): string[] {
     if (why !== undefined) problems.push(`container "${c.name}": ${why} (netd writes hosts and resolv.conf there)`);
   }
   return problems;
+}
+
+/** How to get past a foreign object: it goes (or gets another name), or netd stops declaring it. */
+function foreignWayOut(f: Foreign): string {
+  const stop = `or stop declaring ${f.kind} "${f.name}" (apply then forgets netd's record and leaves it)`;
+  if (f.kind !== 'container') return `delete or rename it (ip link delete ${f.object}), ${stop}`;
+  if (f.object.startsWith('/')) return `correct the container's netns, ${stop}`;
+  return `delete it (ip netns delete ${f.object}), ${stop}`;
+}
+
+/**
+ * Every foreign object a change other than a delete would touch: an attachment touches its
+ * container's namespace and its network's bridge too. Deletes of them drop only the records.
+ */
+export function foreignPreflight(p: Pick<Planned, 'plan' | 'recorded' | 'kernel'>): string[] {
+  const foreign = foreignObjects(p.recorded, p.kernel);
+  const touched = (f: Foreign): boolean =>
+    p.plan.changes.some((c) => {
+      if (c.action === 'delete') return false;
+      if (c.kind === f.kind && c.name === f.name) return true;
+      const [container, network] = c.name.split('/');
+      return c.kind === 'attachment' && (f.kind === 'container' ? container === f.name : f.kind === 'network' && network === f.name);
+    });
+  return foreign.filter(touched).map((f) => `${f.kind} "${f.name}": ${f.message}: netd will not change it; ${foreignWayOut(f)}`);
 }

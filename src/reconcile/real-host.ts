@@ -12,6 +12,8 @@ import {
   runLines,
   runLinesAndView,
   ipArgv,
+  namespaceId,
+  nsPath,
   observeRuleset,
   applyRuleset,
   buildRuleset,
@@ -68,6 +70,7 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
     writeFile: (path, content) => writeBelow(NETNS_ETC, belowNetns(path), content, 0o644),
     removeNetnsDir: (netns) => removeBelow(NETNS_ETC, netns),
     linksLeft: (names, ms) => linksLeft(runner, names, ms),
+    namespaceId: (ref) => namespaceId(nsPath(ref)),
     async ensureForwarding(ipv6) {
       const v4 = await ensureSysctl(runner, undefined, IP_FORWARD, '1');
       const v6 = ipv6 ? await ensureSysctl(runner, undefined, IPV6_FORWARDING, '1') : false;

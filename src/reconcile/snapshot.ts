@@ -7,7 +7,7 @@
 import type { DesiredState } from '../desired/types.js';
 import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
-import { IpObserver, buildRuleset, diffRuleset, observeRuleset, type Observer, type Runner } from '../kernel/index.js';
+import { IpObserver, buildRuleset, diffRuleset, namespaceId, nsPath, observeRuleset, type Observer, type Runner } from '../kernel/index.js';
 import { firewallSpec, nsRef } from '../state/derive.js';
 import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
 import { hostNetworkContainers } from '../plan/diff.js';
@@ -95,6 +95,12 @@ export async function observeKernel(
       netnsDirProblems.set(name, e.message);
     }
   }
+  // Identities are read every time (a stat each): a namespace replaced under its name keeps the name.
+  const nsIds = new Map<string, string>();
+  for (const ns of wanted) {
+    const id = await namespaceId(nsPath(ns));
+    if (id !== undefined) nsIds.set(ns, id);
+  }
   const files = new Map<string, string | null>();
   for (const s of recorded.sandboxes) {
     if (s.netns.kind !== 'named' || s.hostNetwork) continue;
@@ -105,6 +111,7 @@ export async function observeKernel(
     netnsDirProblems,
     host: { links: os.links, addresses: os.addresses, routes: os.routes },
     netnsNames: new Set(os.namespaces.map((n) => n.name)),
+    nsIds,
     sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v])]),
     files,
     firewall,

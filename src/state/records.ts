@@ -74,6 +74,12 @@ export interface SandboxRecord {
   readonly netns: NetnsRef;
   /** netd created the named namespace (and so may delete it); false for adopted ones. */
   readonly created: boolean;
+  /**
+   * The namespace's identity, `<st_dev>:<st_ino>` of its nsfs file, taken when netd created or
+   * adopted it: a namespace under the same name with another identity is not netd's. Absent in
+   * records written before it existed (trusted as before) and while a (re)create is in flight.
+   */
+  readonly nsId?: string;
   readonly hostname: string;
   readonly dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
   /** The container is attached to a `host` network: it shares the host's namespace, netd builds none. */

@@ -69,6 +69,8 @@ export interface KernelView {
   readonly files: ReadonlyMap<string, string | null>;
   /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
   readonly firewall: readonly string[];
+  /** Sandbox namespaces (name or path) → the identity of their nsfs file, `<st_dev>:<st_ino>`; absent: not read. */
+  readonly nsIds?: ReadonlyMap<string, string>;
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }

@@ -186,7 +186,7 @@ function builtKernel(f: Fake): KernelView {
   const eps = [...f.api.controller.endpoints.values()];
   return {
     ...EMPTY_KERNEL,
-    host: { links: eps.map((e) => ({ name: e.hostVeth!, up: true })), addresses: [], routes: [] },
+    host: { links: eps.map((e) => ({ name: e.hostVeth!, up: true, alias: `netd:endpoint:${e.id}` })), addresses: [], routes: [] },
     netnsNames: new Set(['web', 'api']),
     sandboxes: new Map(eps.map((e) => [e.container, { links: [{ name: 'eth0', up: true, alias: `netd:endpoint:${e.id}` }], addresses: [], routes: [] }])),
   };

@@ -4,6 +4,7 @@ import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import {
   driverPreflight,
+  foreignPreflight,
   hostPreflight,
   objectPreflight,
   namespacePreflight,
@@ -51,7 +52,10 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   if (host.length > 0) return refuse(ctx, host);
   const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
     const planned = await planChanges(e, desired);
-    return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired, planned))] };
+    return {
+      planned,
+      problems: [...objectPreflight(desired, planned), ...foreignPreflight(planned), ...(await poolPreflight(runner, e.store, desired, planned))],
+    };
   };
   // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
   if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
