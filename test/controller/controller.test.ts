@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { NetdError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { ENDPOINTS, IPAM, NETWORKS } from '../../src/state/records.js';
+import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type SandboxRecord } from '../../src/state/records.js';
 import { Ipam } from '../../src/ipam/ipam.js';
 import { staticHostInfo } from '../../src/ipam/host-facts.js';
 import { loadDesiredState } from '../../src/desired/validate.js';
@@ -17,6 +17,7 @@ import { Controller, type CommitResult } from '../../src/controller/controller.j
 import { NetworkController } from '../../src/controller/api.js';
 import type { HostOps } from '../../src/controller/ports.js';
 import { defaultDrivers } from '../../src/drivers/registry.js';
+import { repairSandbox } from '../../src/controller/sandboxes.js';
 import type { KernelView } from '../../src/plan/types.js';
 
 const YAML = `version: 1
@@ -218,3 +219,41 @@ for (const tc of [
     assert.deepEqual(eps.map((e) => e.value.container).sort(), tc.records);
   });
 }
+
+test('identity: a namespace netd creates is recorded with the identity read after its netns add; a re-created one, with its new one', async () => {
+  const f = await setup();
+  const c = f.api.controller;
+  const ids = new Map([
+    ['web', '4:1'],
+    ['api', '4:2'],
+  ]);
+  const stored = async (): Promise<Map<string, string | undefined>> =>
+    new Map((await f.store.list<SandboxRecord>(SANDBOXES)).map((kv) => [kv.value.container, kv.value.nsId]));
+  c.deps.host.namespaceId = async (ref) => {
+    assert.ok(
+      f.batches.some((b) => b.lines.includes(`netns add ${ref}`)),
+      `${ref} is read after its netns add`,
+    );
+    return ids.get(ref);
+  };
+  await buildAll(f);
+  assert.deepEqual(await stored(), new Map([...ids]));
+
+  // web's namespace is gone: the repair re-creates it; until then the record claims no identity.
+  await c.load();
+  const built = builtKernel(f);
+  c.kernel = { ...built, netnsNames: new Set(['api']), sandboxes: new Map([...built.sandboxes].filter(([ns]) => ns !== 'web')) };
+  ids.set('web', '4:9');
+  let during: string | undefined = 'unread';
+  const run = c.deps.host.batch.run;
+  c.deps.host.batch.run = async (ns, lines, o) => {
+    during = (await stored()).get('web');
+    return run(ns, lines, o);
+  };
+  f.batches.length = 0;
+  c.begin();
+  await repairSandbox(c, c.sandboxOf('web')!);
+  await c.commit();
+  assert.equal(during, undefined, 'the intent drops the old identity');
+  assert.equal((await stored()).get('web'), '4:9');
+});

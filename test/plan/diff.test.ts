@@ -37,6 +37,8 @@ interface Fixture {
   /** Overrides of the files on disk (default: what the records render to). */
   files: Map<string, string | null>;
   firewall: string[];
+  /** Namespace identities the kernel shows (default: none read). */
+  nsIds: Map<string, string>;
 }
 
 function endpoint(container: string, hex: string, ipv4: string): EndpointRecord {
@@ -107,6 +109,7 @@ function base(): Fixture {
     netnsNames: new Set(['web', 'api']),
     files: new Map(),
     firewall: [],
+    nsIds: new Map(),
   };
 }
 
@@ -122,6 +125,7 @@ async function run(f: Fixture): Promise<Change[]> {
     sandboxes: f.views,
     files,
     firewall: f.firewall,
+    nsIds: f.nsIds,
   };
   return [...diff(r.state as DesiredState, recorded, kernel, []).changes];
 }
@@ -346,6 +350,36 @@ const cases: Case[] = [
       f.endpoints[1] = { ...f.endpoints[1]!, state: 'deleting' };
     },
     want: [gone('attachment', 'api/front', 'e', 'not declared')],
+  },
+  // ---- foreign: a recorded name, another object (plan/foreign.ts) ----
+  {
+    name: "foreign: a bridge without netd's mark is reported, not repaired",
+    edit: (f) => hostLink(f, 'br-front', { alias: 'admin', mtu: 9000 }),
+    want: [ch('repair', 'network', 'front', `bridge "br-front" exists and is not netd's (no netd:network mark)`)],
+  },
+  {
+    name: 'foreign: a replaced namespace is reported with the update of its container',
+    edit: (f) => {
+      f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }');
+      f.sandboxes[0] = { ...f.sandboxes[0]!, nsId: '4:1' };
+      f.nsIds.set('web', '4:2');
+    },
+    want: [ch('repair', 'container', 'web', 'namespace "web" was replaced by one netd did not create', 'hostname web → w1')],
+  },
+  {
+    name: 'foreign: the delete of an undeclared record says the object stays',
+    edit: (f) => {
+      f.yaml = f.yaml.replace('  api: {}\n', '').replace('  - { container: api, network: front }\n', '');
+      f.sandboxes[1] = { ...f.sandboxes[1]!, nsId: '4:1' };
+      f.nsIds.set('api', '4:2');
+    },
+    want: [
+      gone('attachment', 'api/front', 'e', 'not declared'),
+      {
+        ...gone('container', 'api', 'c', 'not declared'),
+        reasons: ['not declared', 'namespace "api" was replaced by one netd did not create: only the record is deleted'],
+      },
+    ],
   },
   // ---- two records of one name: what an interrupted replace leaves ----
   {

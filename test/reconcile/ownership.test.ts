@@ -12,6 +12,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { TestHost } from '../helpers/netd.js';
 import { picture, type Picture } from '../helpers/picture.js';
 import { loadRecorded } from '../../src/reconcile/snapshot.js';
+import { namespaceId } from '../../src/kernel/netns.js';
 import type { RecordedState } from '../../src/plan/types.js';
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,7 +130,10 @@ for (const [tc, via] of cases.flatMap((c) => [[c, 'prune'] as const, [c, 'delete
     try {
       const first = await host.apply(yaml({}));
       assert.equal(first.code, 0, first.stderr);
-      made = tc.replace(await recorded(host));
+      const mine = await recorded(host);
+      const web = mine.sandboxes.find((x) => x.container === 'web')!;
+      assert.equal(web.nsId, await namespaceId('/run/netns/web'), "the record keeps the identity of netd's namespace");
+      made = tc.replace(mine);
       const before = look(made);
 
       const d = await host.diff(yaml({}));
