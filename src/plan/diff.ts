@@ -113,7 +113,7 @@ export function byName<T extends { readonly id: string; readonly state: string }
 export const del = (kind: Change['kind'], name: string, id: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason], id });
 
 /** The delete of a record whose kernel object is foreign says that the object stays. */
-const delKeeping = (c: Change, foreign: string | undefined): Change =>
+export const delKeeping = (c: Change, foreign: string | undefined): Change =>
   foreign ? { ...c, reasons: [...c.reasons, `${foreign}: only the record is deleted`] } : c;
 
 export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {

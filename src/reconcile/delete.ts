@@ -16,7 +16,8 @@ import { deleteNetwork } from '../controller/networks.js';
 import { deleteSandbox } from '../controller/sandboxes.js';
 import { deleteEndpoint } from '../controller/endpoints.js';
 import type { Change, RecordedState } from '../plan/types.js';
-import { del } from '../plan/diff.js';
+import { del, delKeeping } from '../plan/diff.js';
+import { foreignObjects } from '../plan/foreign.js';
 import { byteOrder } from '../state/derive.js';
 import { queueEach } from './run-plan.js';
 import { newController, planChanges, type Engine } from './reconcile.js';
@@ -80,7 +81,10 @@ export interface DeleteResult {
 /** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
 export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean } = {}): Promise<DeleteResult> {
   const planned = await planChanges(e, desired);
-  const { changes, foreign } = selectDeletes(desired, planned.recorded, opts.force);
+  const { changes: selected, foreign } = selectDeletes(desired, planned.recorded, opts.force);
+  // A record whose kernel object is not netd's goes alone (the controller leaves the object): say so.
+  const notNetds = new Map(foreignObjects(planned.recorded, planned.kernel).map((f) => [f.id, f.message]));
+  const changes = selected.map((c) => delKeeping(c, notNetds.get(c.id!)));
   if (foreign.size > 0 && !opts.force) {
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
     throw new NetdError('conflict', `${list.join('; ')} (delete them too with --force); nothing was deleted`);

@@ -9,6 +9,7 @@ import { foreignObjects } from '../../src/plan/foreign.js';
 import { foreignPreflight } from '../../src/reconcile/preflight.js';
 import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
+import { fam, network as networkRecord } from '../ipam/fixtures.js';
 
 const id = (c: string): string => c.repeat(64);
 const NET = id('a');
@@ -16,20 +17,7 @@ const SB = id('b');
 const EP = id('d');
 const VETH = `nd${EP.slice(0, 12)}`;
 
-const network: NetworkRecord = {
-  id: NET,
-  name: 'front',
-  driver: 'bridge',
-  bridge: 'br-front',
-  ipv4: { subnet: '10.90.0.0/24', gateway: '10.90.0.1', reserved: [] },
-  mtu: 1500,
-  internal: false,
-  masquerade: true,
-  icc: true,
-  labels: {},
-  adopted: false,
-  state: 'ready',
-};
+const network: NetworkRecord = { ...networkRecord('front', fam('10.90.0.0/24', '10.90.0.1')), id: NET, bridge: 'br-front' };
 const sandbox: SandboxRecord = {
   id: SB,
   container: 'web',

@@ -161,6 +161,7 @@ for (const [tc, via] of cases.flatMap((c) => [[c, 'prune'] as const, [c, 'delete
       } else {
         const deleted = await host.cli(['delete', ...tc.delete.flags], tc.delete.file);
         assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
+        assert.match(deleted.stdout, /only the record is deleted/);
       }
       assert.ok(tc.gone(await recorded(host)), "netd's record is gone");
       assert.deepEqual(look(made), before, `the ${via} left the admin object untouched`);
