@@ -13,6 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ALLOW_EMPTY, EMPTY, TestHost } from '../helpers/netd.js';
 import { picture, type Picture } from '../helpers/picture.js';
+import { loadRecorded } from '../../src/reconcile/snapshot.js';
+import { namespaceId } from '../../src/kernel/netns.js';
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 /** Cleanup: what a failing netd removed is already gone. */
@@ -139,6 +141,33 @@ test("adopt: a gatewayPriority that asks for the default route replaces the admi
     assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
     assert.deepEqual({ host: admin.host(), ns: admin.ns() }, before, "the admin's default route is restored exactly");
   }),
+);
+
+test(
+  'adopt: an adopted namespace replaced under its name is not the one netd adopted: diff reports it, apply refuses, prune forgets it and leaves it',
+  { skip },
+  () =>
+    withAdopted(async (host) => {
+      const file = ADOPTED(', interface: eth1');
+      const r = await host.apply(file);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const e = await host.engine();
+      const adopted = (await loadRecorded(e.store)).sandboxes.find((x) => x.container === 'x');
+      await e.store.close();
+      assert.equal(adopted?.nsId, await namespaceId('/run/netns/adp'), 'the identity is taken when adopting');
+      removeAdminNamespace();
+      ip('netns', 'add', 'adp');
+      const before = picture('adp');
+      const d = await host.diff(file);
+      assert.equal(d.code, 2, d.stdout + d.stderr);
+      assert.match(d.stdout, /! repair container x\n {4}namespace "adp" is no longer the one netd adopted/);
+      const refused = await host.apply(file);
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /pre-flight: container "x": namespace "adp" is no longer the one netd adopted: netd will not change it/);
+      const pruned = await host.apply(WITHOUT_X);
+      assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+      assert.deepEqual(picture('adp'), before, 'the namespace is left as it was');
+    }),
 );
 
 const BRIDGE = `version: 1
