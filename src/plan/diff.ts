@@ -13,8 +13,11 @@
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
 import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
-import { defaultRoutes } from '../state/derive.js';
-import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
+import { endpointDrift, forwardingDrift, networkDrift, sandboxDrift, withoutMarked } from './drift.js';
+import { ownerAlias } from '../state/marks.js';
+import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
+import type { KernelOp } from '../kernel/ops.js';
+import { nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
@@ -105,9 +108,22 @@ export function byName<T extends { readonly id: string; readonly state: string }
   return { live, stale: records.filter((r) => live.get(name(r)) !== r) };
 }
 
-export const del = (kind: Change['kind'], name: string, id: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason], id });
+export const del = (kind: Change['kind'], name: string, id: string, reason: string, ops: readonly KernelOp[] = []): Change => ({
+  action: 'delete',
+  kind,
+  name,
+  reasons: [reason],
+  id,
+  ops,
+});
 
-export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
+export function diff(
+  desired: DesiredState,
+  recorded: RecordedState,
+  kernel: KernelView,
+  hostNameservers: readonly string[] = [],
+  drivers: DriverRegistry = defaultDrivers(),
+): Plan {
   const deletes: Change[] = [];
   const changes: Change[] = [];
   const netById = new Map([...PREDEFINED, ...recorded.networks].map((n) => [n.id, n]));
@@ -135,9 +151,9 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
       continue;
     }
     const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
-    const drift = sandboxDrift(r, kernel, mine);
+    const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift });
+    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update });
   }
 
@@ -156,13 +172,15 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
       renewed.add(`network/${n.name}`);
       continue;
     }
-    const drift = networkDrift(r, kernel);
+    const { reasons: drift, ops } = networkDrift(r, kernel, drivers);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update] });
+    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update], ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'network', name: n.name, reasons: d.update });
   }
 
-  const routes = new Map<string, ReturnType<typeof defaultRoutes>>();
+  const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
+  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || eps.stale.includes(e));
+  const after = withoutMarked(kernel, new Set(leaving.map((e) => ownerAlias('endpoint', e.id))));
   for (const a of desired.attachments) {
     const key = attachmentKey(a);
     const r = epRec.get(key);
@@ -180,28 +198,37 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
     }
     const net = netById.get(r.networkId);
     const sb = sbRec.get(r.container);
-    if (!routes.has(r.container)) routes.set(r.container, defaultRoutes(r.container, recorded.endpoints, netById));
-    const drift = net && sb ? endpointDrift(r, net, sb, kernel, routes.get(r.container)!) : ['its network or sandbox record is missing'];
+    const { reasons: drift, ops } =
+      net && sb ? endpointDrift(r, net, sb, after, drivers, recorded.endpoints, netById) : { reasons: ['its network or sandbox record is missing'], ops: [] };
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update] });
+    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update });
   }
 
-  const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
   const wantedContainers = new Set(desired.containers.map((c) => c.name));
   const interrupted = 'delete was interrupted';
+  const sbById = new Map(recorded.sandboxes.map((s) => [s.id, s]));
+  const endpointOps = (e: EndpointRecord): KernelOp[] => {
+    const net = netById.get(e.networkId);
+    const sb = sbById.get(e.sandboxId);
+    return net && sb ? removalDriver(drivers, net.driver).removeEndpoint(e, net, sb, kernel) : [];
+  };
+  const sandboxOps = (s: SandboxRecord): KernelOp[] =>
+    s.created && s.netns.kind === 'named' && kernel.netnsNames.has(s.netns.name) ? [{ op: 'netns-del', name: nsRef(s.netns) }] : [];
   for (const e of recorded.endpoints) {
-    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(del('attachment', attachmentKey(e), e.id, 'not declared'));
-    else if (eps.stale.includes(e)) deletes.push(del('attachment', attachmentKey(e), e.id, interrupted));
+    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(del('attachment', attachmentKey(e), e.id, 'not declared', endpointOps(e)));
+    else if (eps.stale.includes(e)) deletes.push(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)));
   }
   for (const s of recorded.sandboxes) {
-    if (!wantedContainers.has(s.container)) deletes.push(del('container', s.container, s.id, 'not declared'));
-    else if (sbs.stale.includes(s)) deletes.push(del('container', s.container, s.id, interrupted));
+    if (!wantedContainers.has(s.container)) deletes.push(del('container', s.container, s.id, 'not declared', sandboxOps(s)));
+    else if (sbs.stale.includes(s)) deletes.push(del('container', s.container, s.id, interrupted, sandboxOps(s)));
   }
+  const networkOps = (n: NetworkRecord): KernelOp[] => removalDriver(drivers, n.driver).removeNetwork(n, kernel);
   for (const n of recorded.networks) {
-    if (!desiredNets.has(n.name)) deletes.push(del('network', n.name, n.id, 'not declared'));
-    else if (nets.stale.includes(n)) deletes.push(del('network', n.name, n.id, interrupted));
+    if (!desiredNets.has(n.name)) deletes.push(del('network', n.name, n.id, 'not declared', networkOps(n)));
+    else if (nets.stale.includes(n)) deletes.push(del('network', n.name, n.id, interrupted, networkOps(n)));
   }
+  changes.push(...forwardingDrift(recorded.networks, kernel));
   if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
   return { changes: [...deletes, ...changes] };
 }

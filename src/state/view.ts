@@ -69,6 +69,8 @@ export interface KernelView {
   readonly files: ReadonlyMap<string, string | null>;
   /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
   readonly firewall: readonly string[];
+  /** Host sysctls netd depends on (net.ipv4.ip_forward, …) → their values; unset: not read. */
+  readonly sysctls?: ReadonlyMap<string, string>;
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }
