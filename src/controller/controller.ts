@@ -20,8 +20,8 @@
 import { randomBytes } from 'node:crypto';
 import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { KernelView, NamespaceView } from '../plan/types.js';
-import { defaultRoutes, firewallSpec, nsRef } from '../state/derive.js';
+import type { KernelView, NamespaceView, RouteView } from '../state/view.js';
+import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import { foreignNamespace } from '../state/marks.js';
 import {
@@ -31,12 +31,17 @@ import {
   endpointKey,
   networkKey,
   sandboxKey,
+  PREDEFINED,
   type EndpointRecord,
   type NetworkRecord,
   type SandboxRecord,
 } from '../state/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
 import type { DriverRegistry } from '../drivers/registry.js';
+import { compare, opsOf, type Comparison } from '../drivers/compare.js';
+import type { Expected } from '../drivers/expect.js';
+import { defaultRoute, isNetdRoute, routesExpected } from '../drivers/sandbox.js';
+import type { KernelOp } from '../kernel/ops.js';
 import { executeSteps, type ExecuteOptions } from './executor.js';
 import type { AddressAllocator, HostOps } from './ports.js';
 import { Step } from './step.js';
@@ -170,6 +175,10 @@ export class Controller {
   endpointOf(container: string, network: string): EndpointRecord | undefined {
     return this.live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
   }
+  /** Lookup by name including the predefined networks (host, none). */
+  findNetwork(name: string): NetworkRecord | undefined {
+    return this.networkByName(name) ?? PREDEFINED.find((p) => p.name === name);
+  }
   walkEndpoints(pred: (e: EndpointRecord) => boolean): EndpointRecord[] {
     return [...this.endpoints.values()].filter(pred);
   }
@@ -197,12 +206,12 @@ export class Controller {
     if (!tx) throw new NetdError('internal', 'no transaction is open');
     this.tx = undefined;
     const { store, host, log } = this.deps;
+    this.routeSteps(tx);
     if (tx.intent.length > 0) {
       const { ops, conditions } = compact(tx.intent, tx.conditions);
       const r = await store.txn(conditions, ops);
       if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
     }
-    this.routeSteps(tx);
     const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
     await this.awaitVanished(tx);
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
@@ -228,7 +237,7 @@ export class Controller {
     try {
       await this.deps.host.batch.run(
         undefined,
-        left.map((n) => `link del dev ${n}`),
+        left.map((name): KernelOp => ({ op: 'link-del', name })),
         { force: true },
       );
     } catch (e) {
@@ -262,26 +271,53 @@ export class Controller {
     if (r.failed.length > 0) throw r.failed[0]!.error;
   }
 
-  /** Default routes of every sandbox, rewritten where they differ or their endpoint was rebuilt. */
+  /**
+   * Default routes of every sandbox, rewritten where they differ or their endpoint was
+   * rebuilt. netd's route goes when no attachment gives one (in a namespace netd created), and
+   * an adopted namespace gets back the route netd's replaced.
+   */
   private routeSteps(tx: Tx): void {
     for (const sb of this.sandboxes.values()) {
-      if (sb.hostNetwork || sb.state === 'deleting') continue;
+      if (sb.hostNetwork || sb.state === 'deleting' || tx.doomed.has(sb.id)) continue;
       if (foreignNamespace(sb, this.kernel, [...this.sandboxes.values()])) continue; // not netd's to route
-      const ref = nsRef(sb.netns);
-      const view = this.kernel.sandboxes.get(ref);
-      const want = defaultRoutes(sb.container, [...this.endpoints.values()], this.networks);
+      const ns = nsRef(sb.netns);
+      const view = this.kernel.sandboxes.get(ns);
+      const live = [...this.endpoints.values()].filter((e) => !tx.doomed.has(e.id));
+      const wanted = routesExpected(sb, live, this.networks, view, (id) => tx.rebuilt.has(id));
       const step = new Step(`default route of container "${sb.container}"`);
+      step.follows = true;
+      step.add(
+        ...opsOf(
+          compare(
+            wanted.map((w) => w.expected),
+            this.kernel,
+          ),
+        ),
+      );
+      const saved = { ...sb.savedRoutes };
+      for (const w of wanted) if (w.replaces && !saved[w.expected.family]) saved[w.expected.family] = w.replaces;
       for (const family of [4, 6] as const) {
-        const dst = family === 4 ? 'default' : '::/0';
-        const r = want.find((w) => w.family === family);
-        const have = view?.routes.find((x) => x.dst === 'default' && x.family === family);
-        if (r && (tx.rebuilt.has(r.endpoint.id) || !have || have.via !== r.gateway || have.dev !== r.endpoint.interface)) {
-          step.lines(1, ref).push(`route replace ${dst} via ${r.gateway} dev ${r.endpoint.interface} proto 78`);
-        } else if (!r && have && sb.created) {
-          step.lines(1, ref).push(`route del ${dst}`);
-        }
+        const have = defaultRoute(view, family);
+        if (wanted.some((w) => w.expected.family === family) || !have || !isNetdRoute(have)) continue;
+        const back = saved[family];
+        if (back) step.add({ op: 'route-replace', ns, dst: 'default', family, ...routeFields(back) });
+        else if (sb.created) step.add({ op: 'route-del', ns, dst: 'default', family });
+        delete saved[family];
       }
-      if (step.kernel) tx.steps.push(step);
+      if (!step.kernel) continue;
+      tx.steps.push(step);
+      // A route through an endpoint that failed to build would fail too ("invalid gateway").
+      for (const id of [sb.id, ...wanted.map((w) => w.endpoint.id)]) {
+        const dep = tx.byId.get(id);
+        if (dep) step.deps.push(dep);
+      }
+      if (JSON.stringify(saved) !== JSON.stringify(sb.savedRoutes ?? {})) {
+        // Recorded before the route is replaced: a crash in between must not lose the admin's.
+        const { savedRoutes: _old, ...rest } = sb;
+        const next: SandboxRecord = Object.keys(saved).length > 0 ? { ...rest, savedRoutes: saved } : rest;
+        this.setSandbox(tx, next);
+        step.done.push({ type: 'put', key: sandboxKey(sb.id), value: { ...next, state: 'ready' } });
+      }
     }
   }
 
@@ -296,8 +332,7 @@ export class Controller {
       writes++;
     }
     const nets = [...this.networks.values()];
-    const bridged = nets.filter((n) => n.bridge && !n.internal);
-    if (bridged.length > 0 && (await host.ensureForwarding(bridged.some((n) => n.ipv6)))) writes++;
+    if (await host.ensureSysctls(forwardingKeys(nets))) writes++;
     if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]))) writes++;
     return writes;
   }
@@ -339,4 +374,27 @@ export class Controller {
   sandboxRef(sb: SandboxRecord): string {
     return nsRef(sb.netns);
   }
+
+  /**
+   * Queues what makes the kernel match these expectations (compared with the snapshot) into a
+   * step, with the undo of what it creates; what netd may not change is an error for `what`.
+   */
+  ensure(step: Step, what: string, expected: readonly Expected[], code: 'conflict' | 'not-found' = 'conflict'): Comparison {
+    const cmp = compare(expected, this.kernel);
+    if (cmp.problems.length > 0) throw new NetdError(code, `${what}: ${cmp.problems.join('; ')}`);
+    step.add(...opsOf(cmp));
+    step.undo(...cmp.undo);
+    return cmp;
+  }
+}
+
+/** A recorded route as op fields (its own protocol, so it is the admin's again). */
+function routeFields(r: RouteView): { via?: string; dev?: string; metric?: number; proto?: number } {
+  const proto = Number(r.proto);
+  return {
+    ...(r.via !== undefined ? { via: r.via } : {}),
+    ...(r.dev !== undefined ? { dev: r.dev } : {}),
+    ...(r.metric !== undefined ? { metric: r.metric } : {}),
+    ...(Number.isInteger(proto) ? { proto } : r.proto === 'static' ? { proto: 4 } : r.proto === 'kernel' ? { proto: 2 } : { proto: 3 }),
+  };
 }

@@ -10,8 +10,8 @@ import { allocationKey, endpointKey, hostVethName, type EndpointRecord, type Net
 import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
-import { findNetwork } from './networks.js';
 import { foreignVeth, ownerAlias } from '../state/marks.js';
+import { removalDriver } from '../drivers/registry.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
 
@@ -29,7 +29,7 @@ const allocationDeletes = (ep: EndpointRecord): Op[] =>
   ).flatMap(([f, a]) => (a ? [{ type: 'delete' as const, key: allocationKey(ep.networkId, f, a) }] : []));
 
 function parts(c: Controller, ep: EndpointRecord): { net: NetworkRecord; sb: SandboxRecord } {
-  const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
+  const net = c.networks.get(ep.networkId) ?? c.findNetwork(ep.network);
   const sb = c.sandboxes.get(ep.sandboxId) ?? c.sandboxOf(ep.container);
   if (!net || !sb) throw new NetdError('not-found', `endpoint "${owner(ep)}": its ${net ? 'container' : 'network'} is not recorded`);
   return { net, sb };
@@ -79,8 +79,7 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
     const dep = tx.byId.get(id);
     if (dep) step.deps.push(dep);
   }
-  if (!sb.hostNetwork) c.deps.drivers.get(net.driver).ensureEndpoint(ep, net, sb, c.kernel, step);
-  if (step.parts.some((p) => p.lines.some((l) => l.startsWith('link add')))) tx.rebuilt.add(ep.id);
+  if (!sb.hostNetwork && c.ensure(step, step.label, c.deps.drivers.get(net.driver).endpoint(ep, net, sb)).rebuilt) tx.rebuilt.add(ep.id);
   tx.byId.set(ep.id, step);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
@@ -91,7 +90,7 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
 export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
   const { net, sb } = parts(c, ep);
   const step = tx.step(`leave endpoint "${owner(ep)}"`);
-  c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
+  step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
 }
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
@@ -100,11 +99,11 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   tx.cancel(ep.id); // a repair queued earlier (say, by a network's MTU update) is moot
   c.setEndpoint(tx, { ...ep, state: 'deleting' });
   const step = tx.step(`delete endpoint "${owner(ep)}"`);
-  const net = c.networks.get(ep.networkId) ?? findNetwork(c, ep.network);
+  const net = c.networks.get(ep.networkId) ?? c.findNetwork(ep.network);
   const sb = c.sandboxes.get(ep.sandboxId);
   // A host veth under netd's name that is not netd's (the admin's) stays: only the record goes.
   if (net && sb && !sb.hostNetwork && foreignVeth(ep, c.kernel) === undefined) {
-    c.deps.drivers.get(net.driver).removeEndpoint(ep, net, sb, c.kernel, step);
+    step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
     // The interface name is shared with a replacement: one carrying its mark is not this one's.
     const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
     const mine = inner?.alias === ownerAlias('endpoint', ep.id);

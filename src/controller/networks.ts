@@ -9,15 +9,14 @@ import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '.
 import { foreignBridge, ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';
+import { removalDriver } from '../drivers/registry.js';
 
 export { PREDEFINED };
 
 export const isPredefined = (name: string): boolean => PREDEFINED.some((p) => p.name === name);
 
 /** Lookup by name including the predefined networks. */
-export function findNetwork(c: Controller, name: string): NetworkRecord | undefined {
-  return c.networkByName(name) ?? PREDEFINED.find((p) => p.name === name);
-}
+export const findNetwork = (c: Controller, name: string): NetworkRecord | undefined => c.findNetwork(name);
 
 function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
   const { ipam } = c.deps;
@@ -66,7 +65,7 @@ export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<Netw
   c.setNetwork(tx, rec);
   c.deps.ipam.noteNetwork(rec);
   const step = tx.step(`create network "${d.name}"`);
-  c.deps.drivers.get(rec.driver).ensureNetwork(rec, c.kernel, step);
+  c.ensure(step, `create network "${d.name}"`, c.deps.drivers.get(rec.driver).network(rec));
   step.done.push({ type: 'put', key: networkKey(rec.id), value: { ...rec, state: 'ready' } });
   step.failed.push({ type: 'delete', key: networkKey(rec.id) });
   tx.byId.set(rec.id, step);
@@ -93,7 +92,7 @@ export async function deleteNetwork(c: Controller, rec: NetworkRecord, opts: { f
   // A bridge under netd's name that is not netd's (the admin's) stays: only the record goes.
   const foreign = foreignBridge(rec, c.kernel, [...c.networks.values()]) !== undefined;
   if ((!claimed || !rec.bridge) && !foreign) {
-    c.deps.drivers.get(rec.driver).removeNetwork(rec, c.kernel, step);
+    step.add(...removalDriver(c.deps.drivers, rec.driver).removeNetwork(rec, c.kernel));
     if (rec.bridge && !rec.adopted) c.forget(undefined, [rec.bridge]);
   }
   step.done.push({ type: 'delete', key: networkKey(rec.id) });
@@ -128,7 +127,7 @@ export async function repairNetwork(c: Controller, rec: NetworkRecord, endpoints
   const ready = { ...rec, state: 'ready' as const };
   if (rec.state !== 'ready') c.setNetwork(tx, rec);
   const step = tx.step(`repair network "${rec.name}"`);
-  c.deps.drivers.get(rec.driver).ensureNetwork(ready, c.kernel, step);
+  c.ensure(step, `repair network "${rec.name}"`, c.deps.drivers.get(rec.driver).network(rec));
   step.done.push({ type: 'put', key: networkKey(rec.id), value: ready });
   tx.byId.set(rec.id, step);
   if (endpoints) {

@@ -7,10 +7,10 @@ import type { FirewallInput } from '../kernel/index.js';
 import type { FamilyConfig } from '../desired/types.js';
 import type { NetworkRecord, FamilyRecord } from '../state/records.js';
 import type { Condition, Op } from '../store/store.js';
-import type { BatchRunner } from './executor.js';
+import type { OpRunner } from './executor.js';
 
 export interface HostOps {
-  readonly batch: BatchRunner;
+  readonly batch: OpRunner;
   /** The host's nameservers (from /etc/resolv.conf), for containers that declare none. */
   readonly nameservers: readonly string[];
   readFile(path: string): Promise<string | null>;
@@ -22,8 +22,8 @@ export interface HostOps {
   namespaceId?(ref: string): Promise<string | undefined>;
   /** Removes /etc/netns/<netns> and what is in it. */
   removeNetnsDir(netns: string): Promise<void>;
-  /** Turns on IPv4 (and IPv6) forwarding if it is off; true when it changed something. */
-  ensureForwarding(ipv6: boolean): Promise<boolean>;
+  /** Sets these sysctls to 1 where they are not (forwarding); true when it changed something. */
+  ensureSysctls(keys: readonly string[]): Promise<boolean>;
   /** Loads the rendered ruleset when the kernel's differs (none: removes netd's tables); true when it wrote. */
   syncFirewall(spec: FirewallInput): Promise<boolean>;
 }

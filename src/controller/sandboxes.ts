@@ -8,25 +8,14 @@ import type { DesiredContainer } from '../desired/types.js';
 import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/records.js';
 import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
+import { sandboxExpected } from '../drivers/sandbox.js';
+import { opsOf } from '../drivers/compare.js';
 import type { Step } from './step.js';
 import { foreignNamespace } from '../state/marks.js';
 
 /** Queues what the sandbox's namespace lacks; true when that is the namespace itself (a new identity). */
 function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): boolean {
-  if (sb.hostNetwork) return false;
-  const ref = c.sandboxRef(sb);
-  const view = c.kernel.sandboxes.get(ref);
-  const missing = !view || (sb.netns.kind === 'named' && !c.kernel.netnsNames.has(sb.netns.name));
-  if (missing && sb.netns.kind === 'named' && sb.created) {
-    // Listed but not enterable: the file of an interrupted `netns add`, in the way of a new one.
-    if (view === null && c.kernel.netnsNames.has(sb.netns.name)) step.lines(0).push(`netns del ${sb.netns.name}`);
-    step.lines(1).push(`netns add ${sb.netns.name}`);
-    step.undo(undefined, `netns del ${sb.netns.name}`);
-  } else if (missing) {
-    throw new NetdError('not-found', `container "${sb.container}": namespace ${ref} does not exist`);
-  }
-  if (missing || !view?.links.find((l) => l.name === 'lo')?.up) step.lines(1, ref).push('link set dev lo up');
-  return missing;
+  return opsOf(c.ensure(step, `container "${sb.container}"`, sandboxExpected(sb), 'not-found')).some((op) => op.op === 'netns-add');
 }
 
 /** An adopted namespace's identity is known at plan time (netd's own: once created, see Controller.identify). */
@@ -76,7 +65,7 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
  */
 function takeOverVeths(tx: Tx, sb: SandboxRecord, step: Step): void {
   for (const l of tx.leaving.get(sb.id) ?? []) {
-    for (const p of l.step.parts) if (p.phase === 0 && p.ns === undefined) p.lines.length = 0;
+    l.step.drop((p) => p.phase === 0 && p.op.ns === undefined);
     l.step.deps.push(step);
     tx.vanishing.push({ step, hostVeth: l.hostVeth });
   }
@@ -103,7 +92,7 @@ export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<v
   const foreign = foreignNamespace(sb, c.kernel, [...c.sandboxes.values()]) !== undefined;
   if (sb.created && sb.netns.kind === 'named' && !claimed && !foreign) {
     if (c.kernel.netnsNames.has(sb.netns.name)) {
-      step.lines(0).push(`netns del ${sb.netns.name}`);
+      step.add({ op: 'netns-del', name: sb.netns.name });
       takeOverVeths(tx, sb, step);
     }
     c.forget(sb.netns.name, [], true);

@@ -1,6 +1,8 @@
 /** What the semantic checks share: how they report, and how a CIDR field is read. */
 import { formatCidr, specialRange, tryParseCidr, type Cidr, type Family } from './cidr.js';
 import type { Origin } from './source.js';
+import type { Named } from './merge.js';
+import type { DriverName, NetworkDoc } from './types.js';
 import type { PathSeg } from './spec-error.js';
 
 export type Report = (o: Origin, sub: readonly PathSeg[], message: string, on?: 'value' | 'key') => void;
@@ -19,4 +21,23 @@ export function checkCidr(report: Report, o: Origin, sub: readonly PathSeg[], s:
 export function specialIn(c: Cidr): string | undefined {
   const sp = specialRange(c);
   return sp && `${formatCidr(c)} is in the ${sp}, which no network can use`;
+}
+
+/** What the network checks learn of each network, for the attachment and pool checks. */
+export interface FamilyInfo {
+  readonly subnet: Cidr;
+  /** Effective gateway; undefined for overlay networks (it comes from each host's lease). */
+  readonly gateway?: bigint;
+  readonly reserved: ReadonlySet<bigint>;
+  /** Where dynamic addresses come from: ipRange, else the subnet. */
+  readonly range: Cidr;
+}
+
+export interface NetInfo {
+  readonly entry: Named<NetworkDoc>;
+  readonly driver: DriverName;
+  readonly v4?: FamilyInfo;
+  readonly v6?: FamilyInfo;
+  /** A bridge network without a subnet: the longest prefix the address pools may give it. */
+  readonly poolPrefix?: number;
 }

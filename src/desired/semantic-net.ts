@@ -2,7 +2,7 @@
 import { broadcast, contains, containsCidr, firstUsable, formatCidr, overlaps, tryParseAddr, type Cidr, type Family } from './cidr.js';
 import type { Merged, Named } from './merge.js';
 import { ifnameProblem } from './names.js';
-import { checkCidr, fam, specialIn, type Report } from './semantic-common.js';
+import { checkCidr, fam, specialIn, type FamilyInfo, type NetInfo, type Report } from './semantic-common.js';
 import { checkCapacity, checkPools, poolPrefix } from './semantic-pools.js';
 import { where, type Origin } from './source.js';
 import type { PathSeg } from './spec-error.js';
@@ -10,23 +10,7 @@ import { PREDEFINED_NETWORKS, type DriverName, type Ipv6Doc, type NetworkDoc } f
 
 export type { Report };
 
-export interface FamilyInfo {
-  readonly subnet: Cidr;
-  /** Effective gateway; undefined for overlay networks (it comes from each host's lease). */
-  readonly gateway?: bigint;
-  readonly reserved: ReadonlySet<bigint>;
-  /** Where dynamic addresses come from: ipRange, else the subnet. */
-  readonly range: Cidr;
-}
-
-export interface NetInfo {
-  readonly entry: Named<NetworkDoc>;
-  readonly driver: DriverName;
-  readonly v4?: FamilyInfo;
-  readonly v6?: FamilyInfo;
-  /** A bridge network without a subnet: the longest prefix the address pools may give it. */
-  readonly poolPrefix?: number;
-}
+export type { FamilyInfo, NetInfo } from './semantic-common.js';
 
 const IPV6_MIN_MTU = 1280; // RFC 8200 §5
 const MAX_PREFIX = { 4: 30, 6: 126 } as const;

@@ -7,8 +7,7 @@
 import { DEFAULT_POOLS } from './defaults.js';
 import { formatCidr, lastAddr, overlaps, parseCidr, type Cidr } from './cidr.js';
 import type { Entry, Named } from './merge.js';
-import { checkCidr, specialIn, type Report } from './semantic-common.js';
-import type { NetInfo } from './semantic-net.js';
+import { checkCidr, specialIn, type NetInfo, type Report } from './semantic-common.js';
 import { where, type Origin } from './source.js';
 import type { AddressPoolDoc, NetworkDoc } from './types.js';
 

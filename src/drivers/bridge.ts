@@ -12,125 +12,103 @@
  * inside the sandbox, its addresses and up. Default routes are the controller's (they depend on
  * every attachment of the container).
  *
- * Everything is emitted against the kernel snapshot: missing things are created, different
- * things fixed, so the same code creates, repairs and re-applies (zero lines when in sync).
+ * Each function states what a record implies; the comparer creates what is missing and fixes
+ * what differs, so the same statement creates, repairs, re-applies (no ops when in sync) and
+ * explains (`diff`). A link by netd's name without netd's mark is never touched.
  */
 import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import type { KernelView, LinkView, NamespaceView } from '../plan/types.js';
+import type { KernelView } from '../state/view.js';
+import type { KernelOp } from '../kernel/ops.js';
 import { ownerAlias } from '../state/marks.js';
 import { nsRef } from '../state/derive.js';
 import { prefixOf } from '../state/prefix.js';
-import type { Step, NsKey, Phase } from '../controller/step.js';
-import { IpBatch } from '../kernel/index.js';
 import type { Driver } from './driver.js';
-
-const EMPTY: NamespaceView = { links: [], addresses: [], routes: [] };
+import type { Expected, LinkWant } from './expect.js';
+import { isMine } from './compare.js';
 
 const cidrs = (families: (FamilyRecord | undefined)[], pick: (f: FamilyRecord) => string | undefined): string[] =>
   families.flatMap((f) => (f && pick(f) ? [`${pick(f)}/${prefixOf(f.subnet)}`] : []));
 
-/** Appends what `build` queues on a fresh IpBatch (which validates every name) to `lines`. */
-function emit(lines: string[], build: (b: IpBatch) => unknown): void {
-  const b = new IpBatch();
-  build(b);
-  lines.push(...b.lines());
-}
-
-/** Lines that make `dev`'s link match; none when it already does. */
-function fixLink(lines: string[], dev: string, have: LinkView, want: { mtu?: number; mac?: string; alias?: string; master?: string }): void {
-  const o = {
-    ...(want.mtu !== undefined && have.mtu !== want.mtu ? { mtu: want.mtu } : {}),
-    ...(want.mac !== undefined && have.mac !== want.mac ? { mac: want.mac } : {}),
-    ...(want.master !== undefined && have.master !== want.master ? { master: want.master } : {}),
-    ...(have.up ? {} : { up: true }),
-  };
-  if (want.alias !== undefined && have.alias !== want.alias) emit(lines, (b) => b.linkSet(dev, { alias: want.alias! }));
-  if (Object.keys(o).length > 0) emit(lines, (b) => b.linkSet(dev, o));
-}
-
-function fixAddresses(lines: string[], view: NamespaceView, dev: string, want: string[], fresh: boolean): void {
-  const have = fresh ? [] : view.addresses.filter((a) => a.dev === dev && !a.cidr.startsWith('fe80:')).map((a) => a.cidr);
-  emit(lines, (b) => {
-    for (const c of have) if (!want.includes(c)) b.addrDel(dev, c);
-    for (const c of want) if (!have.includes(c)) b.addrAdd(dev, c, { nodad: c.includes(':') });
-  });
-}
-
-function ensureNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
-  const br = net.bridge!;
-  const link = k.host.links.find((l) => l.name === br);
-  const lines = step.lines(1);
-  const alias = net.adopted ? undefined : ownerAlias('network', net.id);
-  if (!link) {
-    emit(lines, (b) => b.linkAddBridge(br, { mtu: net.mtu }));
-    step.undo(undefined, `link del dev ${br}`);
-  }
-  fixLink(lines, br, link ?? { name: br, up: false, mtu: net.mtu }, { mtu: net.mtu, ...(alias ? { alias } : {}) });
-  fixAddresses(
-    lines,
-    k.host,
-    br,
-    cidrs([net.ipv4, net.ipv6], (f) => f.gateway),
-    !link,
-  );
-}
-
-function removeNetwork(net: NetworkRecord, k: KernelView, step: Step): void {
-  const br = net.bridge!;
-  const link = k.host.links.find((l) => l.name === br);
-  if (!link) return;
-  if (net.adopted) {
-    // An adopted bridge stays; only the gateway addresses netd added go.
-    fixAddresses(step.lines(0), k.host, br, [], false);
-    return;
-  }
-  step.lines(0).push(`link del dev ${br}`);
-}
-
-function ensureEndpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord, k: KernelView, step: Step): void {
-  const ref: NsKey = nsRef(sb.netns);
-  const view = k.sandboxes.get(ref) ?? EMPTY;
-  const veth = ep.hostVeth!;
-  const alias = ownerAlias('endpoint', ep.id);
-  let host = k.host.links.find((l) => l.name === veth);
-  let inner = view.links.find((l) => l.name === ep.interface);
-  if (host && !inner) {
-    // Half a pair (the peer moved or was renamed): start over.
-    step.lines(0).push(`link del dev ${veth}`);
-    host = undefined;
-  }
-  if (!host && inner) {
-    step.lines(0, ref).push(`link del dev ${ep.interface}`);
-    inner = undefined;
-  }
-  const hostLines = step.lines(1);
-  if (!host) {
-    emit(hostLines, (b) => b.linkAddVeth(veth, ep.interface, { mtu: net.mtu, peerMtu: net.mtu, peerNetns: ref, ...(ep.mac ? { peerMac: ep.mac } : {}) }));
-    step.undo(undefined, `link del dev ${veth}`);
-  }
-  fixLink(hostLines, veth, host ?? { name: veth, up: false, mtu: net.mtu }, { alias, master: net.bridge!, mtu: net.mtu });
-  const nsLines = step.lines(1 as Phase, ref);
-  fixLink(nsLines, ep.interface, inner ?? { name: ep.interface, up: false, mtu: net.mtu, ...(ep.mac ? { mac: ep.mac } : {}) }, {
+function bridgeWant(net: NetworkRecord): LinkWant {
+  const alias = ownerAlias('network', net.id);
+  return {
+    ns: undefined,
+    name: net.bridge!,
+    what: `bridge ${net.bridge}`,
+    kind: 'bridge',
     mtu: net.mtu,
-    ...(ep.mac ? { mac: ep.mac } : {}),
-    alias,
-  });
-  const want = [
+    addresses: cidrs([net.ipv4, net.ipv6], (f) => f.gateway),
+    // An adopted bridge keeps its name, its mark (none) and its own addresses.
+    exclusive: !net.adopted,
+    ...(net.adopted ? {} : { alias, owner: alias }),
+    ...(net.state === 'creating' ? { unmarkedIsMine: true } : {}),
+  };
+}
+
+function network(net: NetworkRecord): Expected[] {
+  if (!net.bridge) return [];
+  const want = bridgeWant(net);
+  return [{ type: 'link', want, create: { op: 'link-add', kind: 'bridge', name: want.name, mtu: net.mtu, ...(want.alias ? { alias: want.alias } : {}) } }];
+}
+
+function removeNetwork(net: NetworkRecord, k: KernelView): KernelOp[] {
+  const want = net.bridge ? bridgeWant(net) : undefined;
+  const link = want && k.host.links.find((l) => l.name === want.name);
+  if (!want || !link) return [];
+  // An adopted bridge stays; only the gateway addresses netd added go.
+  if (net.adopted) {
+    const present = new Set(k.host.addresses.filter((a) => a.dev === want.name).map((a) => a.cidr));
+    return want.addresses!.filter((c) => present.has(c)).map((cidr) => ({ op: 'addr-del', dev: want.name, cidr }));
+  }
+  return isMine(link, want) ? [{ op: 'link-del', name: want.name }] : [];
+}
+
+function endpointWants(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord): { host: LinkWant; peer: LinkWant } {
+  const ref = nsRef(sb.netns);
+  const alias = ownerAlias('endpoint', ep.id);
+  const mine = ep.state === 'creating' ? { unmarkedIsMine: true } : {};
+  const addresses = [
     ...(ep.ipv4 && net.ipv4 ? [`${ep.ipv4}/${prefixOf(net.ipv4.subnet)}`] : []),
     ...(ep.ipv6 && net.ipv6 ? [`${ep.ipv6}/${prefixOf(net.ipv6.subnet)}`] : []),
   ];
-  fixAddresses(nsLines, view, ep.interface, want, !inner);
+  return {
+    host: { ns: undefined, name: ep.hostVeth!, what: `veth ${ep.hostVeth}`, master: net.bridge!, mtu: net.mtu, alias, owner: alias, ...mine },
+    peer: {
+      ns: ref,
+      name: ep.interface,
+      what: `interface ${ep.interface} in ${ref}`,
+      mtu: net.mtu,
+      ...(ep.mac ? { mac: ep.mac } : {}),
+      alias,
+      owner: alias,
+      addresses,
+      exclusive: true,
+      ...mine,
+    },
+  };
 }
 
-function removeEndpoint(ep: EndpointRecord, _net: NetworkRecord, sb: SandboxRecord, k: KernelView, step: Step): void {
-  const veth = ep.hostVeth!;
-  if (k.host.links.some((l) => l.name === veth)) {
-    step.lines(0).push(`link del dev ${veth}`); // the peer goes with it
-    return;
-  }
-  const ref = nsRef(sb.netns);
-  const inner = k.sandboxes.get(ref)?.links.find((l) => l.name === ep.interface);
-  if (inner && inner.alias === ownerAlias('endpoint', ep.id)) step.lines(0, ref).push(`link del dev ${ep.interface}`);
+function endpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord): Expected[] {
+  if (!ep.hostVeth || !net.bridge || sb.hostNetwork) return [];
+  const { host, peer } = endpointWants(ep, net, sb);
+  const create: KernelOp = {
+    op: 'link-add',
+    kind: 'veth',
+    name: host.name,
+    mtu: net.mtu,
+    alias: host.alias!,
+    peer: { name: peer.name, ns: peer.ns!, mtu: net.mtu, ...(ep.mac ? { mac: ep.mac } : {}) },
+  };
+  return [{ type: 'pair', host, peer, create }];
 }
 
-export const bridgeDriver: Driver = { name: 'bridge', ensureNetwork, removeNetwork, ensureEndpoint, removeEndpoint };
+function removeEndpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord, k: KernelView): KernelOp[] {
+  if (!ep.hostVeth || sb.hostNetwork) return [];
+  const { host, peer } = endpointWants(ep, net, sb);
+  const h = k.host.links.find((l) => l.name === host.name);
+  if (h) return isMine(h, host) ? [{ op: 'link-del', name: host.name }] : []; // the peer goes with it
+  const inner = k.sandboxes.get(peer.ns!)?.links.find((l) => l.name === peer.name);
+  return inner && isMine(inner, peer) ? [{ op: 'link-del', name: peer.name, ns: peer.ns! }] : [];
+}
+
+export const bridgeDriver: Driver = { name: 'bridge', scope: 'local', network, removeNetwork, endpoint, removeEndpoint };

@@ -3,6 +3,7 @@ import { NetdError } from '../errors.js';
 import type { Driver } from './driver.js';
 import { bridgeDriver } from './bridge.js';
 import { hostDriver, nullDriver } from './simple.js';
+import { markedDriver } from './marked.js';
 
 export class DriverRegistry {
   private readonly drivers = new Map<string, Driver>();
@@ -16,11 +17,23 @@ export class DriverRegistry {
     return this.drivers.has(name) ? undefined : `unknown driver "${name}" (known: ${[...this.drivers.keys()].sort().join(', ')})`;
   }
 
+  find(name: string): Driver | undefined {
+    return this.drivers.get(name);
+  }
+
   get(name: string): Driver {
     const d = this.drivers.get(name);
     if (!d) throw new NetdError('invalid', this.problem(name)!);
     return d;
   }
+}
+
+/**
+ * The driver that removes a record's kernel objects: its own, or — for a record whose driver
+ * this netd does not know (written by another version) — the one that finds them by mark.
+ */
+export function removalDriver(registry: DriverRegistry, name: string): Driver {
+  return registry.find(name) ?? markedDriver;
 }
 
 /** The drivers of a single host: bridge, host and null. */

@@ -5,14 +5,13 @@
  */
 import type { Driver } from './driver.js';
 
-const nothing = (): void => {};
-
 export const hostDriver: Driver = {
   name: 'host',
-  ensureNetwork: nothing,
-  removeNetwork: nothing,
-  ensureEndpoint: nothing,
-  removeEndpoint: nothing,
+  scope: 'local',
+  network: () => [],
+  removeNetwork: () => [],
+  endpoint: () => [],
+  removeEndpoint: () => [],
 };
 
 export const nullDriver: Driver = { ...hostDriver, name: 'null' };

@@ -1,191 +1,122 @@
 /**
- * Many operations, one process: an `IpBatch` collects iproute2 lines and `runBatch` feeds
- * them to one `ip [-n NS] -batch -` (no -force: the first failing line stops the batch, and
- * the error names that line; the lines before it were applied). FDB entries belong to the
- * `bridge` tool, so they are collected apart and run after the ip lines, in a second process.
+ * Many operations, one process: an `IpBatch` collects typed ops (ops.ts) and `runOps` renders
+ * them for one `ip [-n NS] -batch -` (no -force: the first failing line stops the batch, and
+ * the error names that line and its op; the lines before it were applied). FDB entries belong
+ * to the `bridge` tool, so they are rendered apart and run after the ip lines, in a second
+ * process.
  */
 import { availableParallelism } from 'node:os';
 import { KernelError, type Runner } from './exec.js';
-import { checkCidr as cidr, checkIfName, checkInt, checkIp as ip, checkMac, checkWord } from './names.js';
-import { ipArgv, netnsArg, nsExecArgv, type NsRef } from './netns.js';
+import { ipArgv, nsExecArgv, type NsRef } from './netns.js';
+import { writeSysctl } from './sysctl.js';
+import { renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
 
-/** The rtnetlink protocol number on every route netd adds, so its routes can be told apart. */
-export const NETD_PROTO = 78;
-
-export interface LinkCommon {
-  mtu?: number;
-  mac?: string;
-  alias?: string;
-  up?: boolean;
-}
-
-export interface VethOptions extends LinkCommon {
+export type LinkCommon = LinkAttrs;
+export interface VethOptions extends LinkAttrs {
   /** Create the peer directly inside this namespace. */
   peerNetns?: NsRef;
   peerMac?: string;
   peerMtu?: number;
 }
+export type VxlanOptions = VxlanAttrs & LinkAttrs;
+export type LinkSetOptions = Omit<LinkChanges, 'rename'> & { name?: string };
+export type RouteSpec = RouteAttrs;
 
-export interface VxlanOptions {
-  vni: number;
-  port: number;
-  local?: string;
-  dev?: string;
-  learning?: boolean;
-  mtu?: number;
-  mac?: string;
-  alias?: string;
-  up?: boolean;
-}
-
-export interface LinkSetOptions {
-  /** A bridge name, or null for nomaster. */
-  master?: string | null;
-  up?: boolean;
-  mtu?: number;
-  mac?: string;
-  alias?: string;
-  /** Rename (the link must be down). */
-  name?: string;
-  netns?: NsRef;
-}
-
-export interface RouteSpec {
-  dst: string; // 'default' or a CIDR
-  via?: string;
-  dev?: string;
-  proto?: number;
-  metric?: number;
-  family?: 4 | 6;
-}
-
-function common(o: LinkCommon): string[] {
-  const w: string[] = [];
-  if (o.mtu !== undefined) w.push('mtu', String(checkInt(o.mtu, 68, 65535, 'mtu')));
-  if (o.mac !== undefined) w.push('address', checkMac(o.mac));
-  return w;
-}
-
-function aliasWords(o: { alias?: string }): string[] {
-  return o.alias !== undefined ? ['alias', checkWord(o.alias, 'alias')] : [];
-}
-
+/** A builder of ops for one namespace; each op is rendered once on the way in, so a bad name throws here. */
 export class IpBatch {
-  private readonly ip: string[] = [];
-  private readonly bridge: string[] = [];
+  private readonly queued: KernelOp[] = [];
 
-  private add(words: string[]): this {
-    this.ip.push(words.join(' '));
+  constructor(private readonly ns?: NsRef) {}
+
+  private add(op: KernelOp): this {
+    renderOp(op);
+    this.queued.push(op);
     return this;
-  }
-
-  /** `link add` ignores `alias`, so it is set by a second line. */
-  private create(name: string, o: LinkCommon, type: string[]): this {
-    this.add(['link', 'add', checkIfName(name), ...common(o), ...(o.up ? ['up'] : []), 'type', ...type]);
-    return o.alias !== undefined ? this.add(['link', 'set', 'dev', name, ...aliasWords(o)]) : this;
   }
 
   get size(): number {
-    return this.ip.length + this.bridge.length;
+    return this.queued.length;
+  }
+
+  ops(): KernelOp[] {
+    return [...this.queued];
   }
 
   lines(): string[] {
-    return [...this.ip];
+    return renderOps(this.queued, 'ip').lines;
   }
 
   bridgeLines(): string[] {
-    return [...this.bridge];
+    return renderOps(this.queued, 'bridge').lines;
   }
 
   netnsAdd(name: string): this {
-    return this.add(['netns', 'add', netnsArg(name)]);
+    return this.add({ op: 'netns-add', name });
   }
 
-  linkAddBridge(name: string, o: LinkCommon = {}): this {
-    return this.create(name, o, ['bridge']);
+  linkAddBridge(name: string, o: LinkAttrs = {}): this {
+    return this.add({ op: 'link-add', kind: 'bridge', name, ns: this.ns, ...o });
   }
 
   linkAddVeth(name: string, peer: string, o: VethOptions = {}): this {
-    const p: string[] = ['peer', 'name', checkIfName(peer, 'peer name')];
-    if (o.peerNetns !== undefined) p.push('netns', netnsArg(o.peerNetns));
-    if (o.peerMac !== undefined) p.push('address', checkMac(o.peerMac));
-    if (o.peerMtu !== undefined) p.push('mtu', String(checkInt(o.peerMtu, 68, 65535, 'mtu')));
-    return this.create(name, o, ['veth', ...p]);
+    const { peerNetns, peerMac, peerMtu, ...link } = o;
+    const p = { name: peer, ...(peerNetns !== undefined ? { ns: peerNetns } : {}), ...(peerMac ? { mac: peerMac } : {}), ...(peerMtu ? { mtu: peerMtu } : {}) };
+    return this.add({ op: 'link-add', kind: 'veth', name, ns: this.ns, peer: p, ...link });
   }
 
   linkAddVxlan(name: string, o: VxlanOptions): this {
-    const w = ['vxlan', 'id', String(checkInt(o.vni, 0, 16777215, 'vni')), 'dstport', String(checkInt(o.port, 1, 65535, 'port'))];
-    if (o.local !== undefined) w.push('local', ip(o.local, 'local address'));
-    if (o.dev !== undefined) w.push('dev', checkIfName(o.dev));
-    if (o.learning === false) w.push('nolearning');
-    return this.create(name, o, w);
+    const { vni, port, local, dev, learning, ...link } = o;
+    const vxlan = {
+      vni,
+      port,
+      ...(local !== undefined ? { local } : {}),
+      ...(dev !== undefined ? { dev } : {}),
+      ...(learning !== undefined ? { learning } : {}),
+    };
+    return this.add({ op: 'link-add', kind: 'vxlan', name, ns: this.ns, vxlan, ...link });
   }
 
   linkSet(name: string, o: LinkSetOptions): this {
-    const w = ['link', 'set', 'dev', checkIfName(name)];
-    if (o.master === null) w.push('nomaster');
-    else if (o.master !== undefined) w.push('master', checkIfName(o.master, 'bridge name'));
-    w.push(...common(o), ...aliasWords(o));
-    if (o.name !== undefined) w.push('name', checkIfName(o.name));
-    if (o.netns !== undefined) w.push('netns', netnsArg(o.netns));
-    if (o.up !== undefined) w.push(o.up ? 'up' : 'down');
-    return this.add(w);
+    const { name: rename, ...rest } = o;
+    return this.add({ op: 'link-set', name, ns: this.ns, ...rest, ...(rename !== undefined ? { rename } : {}) });
   }
 
   linkDel(name: string): this {
-    return this.add(['link', 'del', 'dev', checkIfName(name)]);
+    return this.add({ op: 'link-del', name, ns: this.ns });
   }
 
-  private addr(verb: string, dev: string, c: string, o: { nodad?: boolean }): this {
-    return this.add(['addr', verb, cidr(c, 'address'), 'dev', checkIfName(dev), ...(o.nodad ? ['nodad'] : [])]);
+  addrAdd(dev: string, cidr: string, o: { nodad?: boolean } = {}): this {
+    return this.add({ op: 'addr-add', dev, cidr, ns: this.ns, ...o });
   }
-  addrAdd(dev: string, c: string, o: { nodad?: boolean } = {}): this {
-    return this.addr('add', dev, c, o);
+  addrReplace(dev: string, cidr: string, o: { nodad?: boolean } = {}): this {
+    return this.add({ op: 'addr-replace', dev, cidr, ns: this.ns, ...o });
   }
-  addrReplace(dev: string, c: string, o: { nodad?: boolean } = {}): this {
-    return this.addr('replace', dev, c, o);
-  }
-  addrDel(dev: string, c: string): this {
-    return this.addr('del', dev, c, {});
+  addrDel(dev: string, cidr: string): this {
+    return this.add({ op: 'addr-del', dev, cidr, ns: this.ns });
   }
 
-  private route(verb: string, r: RouteSpec): this {
-    const v6 = r.family === 6 || (r.dst !== 'default' && r.dst.includes(':')) || (r.via?.includes(':') ?? false);
-    // Batch lines take no -6 flag, so a v6 default is spelled ::/0.
-    const dst = r.dst === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : cidr(r.dst, 'route destination');
-    const w = ['route', verb, dst];
-    if (r.via !== undefined) w.push('via', ip(r.via, 'gateway'));
-    if (r.dev !== undefined) w.push('dev', checkIfName(r.dev));
-    w.push('proto', String(checkInt(r.proto ?? NETD_PROTO, 0, 255, 'route protocol')));
-    if (r.metric !== undefined) w.push('metric', String(checkInt(r.metric, 0, 2 ** 32 - 1, 'metric')));
-    return this.add(w);
-  }
   routeAdd(r: RouteSpec): this {
-    return this.route('add', r);
+    return this.add({ op: 'route-add', ns: this.ns, ...r, proto: r.proto ?? 78 });
   }
   routeReplace(r: RouteSpec): this {
-    return this.route('replace', r);
+    return this.add({ op: 'route-replace', ns: this.ns, ...r, proto: r.proto ?? 78 });
   }
   routeDel(r: RouteSpec): this {
-    return this.route('del', r);
+    return this.add({ op: 'route-del', ns: this.ns, ...r, proto: r.proto ?? 78 });
   }
 
   neighReplace(dev: string, addr: string, mac: string): this {
-    return this.add(['neigh', 'replace', ip(addr, 'neighbour'), 'lladdr', checkMac(mac), 'dev', checkIfName(dev), 'nud', 'permanent']);
+    return this.add({ op: 'neigh-replace', dev, addr, mac, ns: this.ns });
   }
   neighDel(dev: string, addr: string): this {
-    return this.add(['neigh', 'del', ip(addr, 'neighbour'), 'dev', checkIfName(dev)]);
+    return this.add({ op: 'neigh-del', dev, addr, ns: this.ns });
   }
 
   fdbAppend(dev: string, mac: string, dst: string): this {
-    this.bridge.push(['fdb', 'append', checkMac(mac), 'dev', checkIfName(dev), 'dst', ip(dst, 'fdb destination'), 'self', 'permanent'].join(' '));
-    return this;
+    return this.add({ op: 'fdb-append', dev, mac, dst, ns: this.ns });
   }
   fdbDel(dev: string, mac: string, dst?: string): this {
-    const w = ['fdb', 'del', checkMac(mac), 'dev', checkIfName(dev)];
-    if (dst !== undefined) w.push('dst', ip(dst, 'fdb destination'));
-    this.bridge.push([...w, 'self'].join(' '));
-    return this;
+    return this.add({ op: 'fdb-del', dev, mac, ns: this.ns, ...(dst !== undefined ? { dst } : {}) });
   }
 }
 
@@ -204,17 +135,38 @@ export async function feed(runner: Runner, argv: string[], lines: string[]): Pro
 }
 
 /**
- * Runs raw batch lines in one namespace; with `force`, ip goes on past failing lines (for
- * best-effort undo). A failure is a KernelError naming the failed line (1-based `line`).
+ * Runs ops in one namespace (undefined: the host's): the ip lines in one process, then the
+ * FDB lines in a `bridge` one. With `force`, ip goes on past failing lines (for best-effort
+ * undo). A failure is a KernelError naming the failed line and `opIndex`, the index of its op
+ * in `ops` (the ops before it were applied).
  */
-export async function runLines(runner: Runner, ns: NsRef | undefined, lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
-  await feed(runner, ipArgv(ns, [...(opts.force ? ['-force'] : []), '-batch', '-']), [...lines]);
+export async function runOps(runner: Runner, ns: NsRef | undefined, ops: readonly KernelOp[], opts: { force?: boolean } = {}): Promise<void> {
+  for (const tool of ['ip', 'bridge'] as const) {
+    const { lines, opOf } = renderOps(ops, tool);
+    const argv =
+      tool === 'ip'
+        ? ipArgv(ns, [...(opts.force ? ['-force'] : []), '-batch', '-'])
+        : nsExecArgv(ns, ['bridge', ...(opts.force ? ['-force'] : []), '-batch', '-']);
+    try {
+      await feed(runner, argv, lines);
+    } catch (e) {
+      if (e instanceof KernelError && e.line !== undefined) throw e.at(opOf[e.line - 1]);
+      throw e;
+    }
+  }
+  for (const [i, op] of ops.entries()) {
+    if (op.op !== 'sysctl') continue;
+    try {
+      await writeSysctl(runner, ns, op.key, op.value);
+    } catch (e) {
+      if (!opts.force) throw e instanceof KernelError ? e.at(i) : e;
+    }
+  }
 }
 
 /** Runs a batch in one namespace (undefined: the current one); an empty batch spawns nothing. */
 export async function runBatch(runner: Runner, ns: NsRef | undefined, batch: IpBatch): Promise<void> {
-  await feed(runner, ipArgv(ns, ['-batch', '-']), batch.lines());
-  await feed(runner, nsExecArgv(ns, ['bridge', '-batch', '-']), batch.bridgeLines());
+  await runOps(runner, ns, batch.ops());
 }
 
 export const DEFAULT_PARALLEL = Math.max(4, Math.min(16, availableParallelism() * 2));

@@ -60,6 +60,8 @@ export interface KernelErrorInit {
   op?: string;
   /** 1-based number of the failed batch line; the lines before it were applied. */
   line?: number;
+  /** 0-based index of the failed op in the ops that were run. */
+  opIndex?: number;
   cause?: unknown;
 }
 
@@ -71,6 +73,7 @@ export class KernelError extends NetdError {
   readonly kind: KernelErrorKind;
   readonly op: string | undefined;
   readonly line: number | undefined;
+  readonly opIndex: number | undefined;
 
   constructor(init: KernelErrorInit) {
     const kind = init.kind ?? classifyStderr(init.stderr);
@@ -83,6 +86,23 @@ export class KernelError extends NetdError {
     this.kind = kind;
     this.op = init.op;
     this.line = init.line;
+    this.opIndex = init.opIndex;
+  }
+
+  /** The same error, pinned to the op it came from. */
+  at(opIndex: number | undefined): KernelError {
+    return opIndex === undefined ? this : new KernelError({ ...this.init(), opIndex, cause: this.cause });
+  }
+
+  private init(): KernelErrorInit {
+    return {
+      argv: this.argv,
+      stderr: this.stderr,
+      exitCode: this.exitCode,
+      kind: this.kind,
+      ...(this.op !== undefined ? { op: this.op } : {}),
+      ...(this.line !== undefined ? { line: this.line } : {}),
+    };
   }
 }
 

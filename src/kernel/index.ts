@@ -2,6 +2,7 @@
 export * from './exec.js';
 export * from './names.js';
 export * from './netns.js';
+export * from './ops.js';
 export * from './batch.js';
 export * from './sysctl.js';
 export * from './observe-ip.js';

@@ -25,30 +25,9 @@ import { isIP } from 'node:net';
 import { NetdError } from '../errors.js';
 import { checkCidr, checkIfName, checkInt, checkIp } from './names.js';
 
-export interface FirewallNetwork {
-  name: string;
-  id: string;
-  bridge: string;
-  subnets: { v4?: string; v6?: string };
-  masquerade: boolean;
-  internal: boolean;
-  icc: boolean;
-}
+import type { FirewallInput, FirewallNetwork, FirewallPort } from '../state/firewall.js';
 
-export interface FirewallPort {
-  network: string;
-  bridge: string;
-  containerAddress: string;
-  containerPort: number;
-  hostPort: number;
-  protocol: 'tcp' | 'udp' | 'sctp';
-  hostIp?: string;
-}
-
-export interface FirewallInput {
-  networks: FirewallNetwork[];
-  ports: FirewallPort[];
-}
+export type { FirewallInput, FirewallNetwork, FirewallPort } from '../state/firewall.js';
 
 export interface NftChain {
   name: string;

@@ -5,7 +5,8 @@
  * later rtnetlink implementation (one socket, IFLA_TARGET_NETNSID dumps).
  */
 import { KernelError, type Runner } from './exec.js';
-import { feed, mapPool, DEFAULT_PARALLEL, NETD_PROTO } from './batch.js';
+import { feed, mapPool, runOps, DEFAULT_PARALLEL } from './batch.js';
+import { NETD_PROTO, renderOps, type KernelOp } from './ops.js';
 import type { AddressView, LinkView, NamespaceView, RouteView } from '../state/view.js';
 import { readdir } from 'node:fs/promises';
 import { ipArgv, isPathRef, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
@@ -132,11 +133,22 @@ const VIEW_LINES = ['link show', 'addr show', 'route show table all'];
 const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
 
 /**
- * Runs batch lines in a namespace and reads the namespace back in the same process (the
- * view commands go last): what a write left behind, without a second process.
+ * Runs ops in a namespace and reads the namespace back in the same process (the view
+ * commands go last): what a write left behind, without a second process. A failure is pinned
+ * to its op (`opIndex`), as runOps does.
  */
-export async function runLinesAndView(runner: Runner, ns: NsRef, lines: readonly string[]): Promise<ObservedNamespace> {
-  return parseView(await feed(runner, ipArgv(ns, ['-details', '-json', '-batch', '-']), [...lines, ...VIEW_LINES]));
+export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
+  const { lines, opOf } = renderOps(ops, 'ip');
+  const bridge = ops.filter((o) => o.op.startsWith('fdb-'));
+  let out: string;
+  try {
+    out = await feed(runner, ipArgv(ns, ['-details', '-json', '-batch', '-']), [...lines, ...VIEW_LINES]);
+  } catch (e) {
+    if (e instanceof KernelError && e.line !== undefined && e.line <= lines.length) throw e.at(opOf[e.line - 1]);
+    throw e;
+  }
+  if (bridge.length > 0) await runOps(runner, ns, bridge);
+  return parseView(out);
 }
 const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
 

@@ -3,12 +3,12 @@
  * namespace of the reading process, so `nsenter --net=… sysctl` reads the right one.
  * `ensureSysctl` reads first and writes only on a difference: re-applying writes nothing.
  */
+import { readFile } from 'node:fs/promises';
 import { NetdError } from '../errors.js';
 import type { Runner } from './exec.js';
 import { nsExecArgv, type NsRef } from './netns.js';
 
-export const IP_FORWARD = 'net.ipv4.ip_forward';
-export const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
+export { IP_FORWARD, IPV6_FORWARDING } from '../state/derive.js';
 
 const KEY = /^[A-Za-z0-9_]+(?:[./][A-Za-z0-9_@:-]+)+$/;
 const VALUE = /^[A-Za-z0-9_.:-]+$/;
@@ -26,6 +26,17 @@ export async function readSysctl(runner: Runner, ns: NsRef | undefined, key: str
 export async function writeSysctl(runner: Runner, ns: NsRef | undefined, key: string, value: string): Promise<void> {
   check(key, value);
   await runner.run(nsExecArgv(ns, ['sysctl', '-q', '-w', `${key}=${value}`]), { write: true });
+}
+
+/** A sysctl of the namespace this process runs in, read from /proc/sys without a process; undefined when the key does not exist. */
+export async function readOwnSysctl(key: string): Promise<string | undefined> {
+  check(key);
+  try {
+    return (await readFile(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8')).trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 /** Sets a sysctl if it differs; true when it was changed. */

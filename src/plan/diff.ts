@@ -17,8 +17,11 @@
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
 import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
-import { defaultRoutes } from '../state/derive.js';
-import { endpointDrift, networkDrift, sandboxDrift } from './drift.js';
+import { endpointDrift, forwardingDrift, networkDrift, sandboxDrift, withoutMarked } from './drift.js';
+import { ownerAlias } from '../state/marks.js';
+import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
+import type { KernelOp } from '../kernel/ops.js';
+import { nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import { foreignObjects } from './foreign.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
@@ -110,13 +113,26 @@ export function byName<T extends { readonly id: string; readonly state: string }
   return { live, stale: records.filter((r) => live.get(name(r)) !== r) };
 }
 
-export const del = (kind: Change['kind'], name: string, id: string, reason: string): Change => ({ action: 'delete', kind, name, reasons: [reason], id });
+export const del = (kind: Change['kind'], name: string, id: string, reason: string, ops: readonly KernelOp[] = []): Change => ({
+  action: 'delete',
+  kind,
+  name,
+  reasons: [reason],
+  id,
+  ops,
+});
 
-/** The delete of a record whose kernel object is foreign says that the object stays. */
+/** The delete of a record whose kernel object is foreign deletes nothing in the kernel, and says that the object stays. */
 export const delKeeping = (c: Change, foreign: string | undefined): Change =>
-  foreign ? { ...c, reasons: [...c.reasons, `${foreign}: only the record is deleted`] } : c;
+  foreign ? { ...c, reasons: [...c.reasons, `${foreign}: only the record is deleted`], ops: [] } : c;
 
-export function diff(desired: DesiredState, recorded: RecordedState, kernel: KernelView, hostNameservers: readonly string[] = []): Plan {
+export function diff(
+  desired: DesiredState,
+  recorded: RecordedState,
+  kernel: KernelView,
+  hostNameservers: readonly string[] = [],
+  drivers: DriverRegistry = defaultDrivers(),
+): Plan {
   const deletes: Change[] = [];
   const changes: Change[] = [];
   const netById = new Map([...PREDEFINED, ...recorded.networks].map((n) => [n.id, n]));
@@ -146,13 +162,13 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update] });
+      changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [] });
       continue;
     }
     const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
-    const drift = sandboxDrift(r, kernel, mine);
+    const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift });
+    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update });
   }
 
@@ -173,16 +189,18 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [alien, ...d.update] });
+      changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [alien, ...d.update], ops: [] });
       continue;
     }
-    const drift = networkDrift(r, kernel);
+    const { reasons: drift, ops } = networkDrift(r, kernel, drivers);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update] });
+    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update], ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'network', name: n.name, reasons: d.update });
   }
 
-  const routes = new Map<string, ReturnType<typeof defaultRoutes>>();
+  const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
+  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || eps.stale.includes(e));
+  const after = withoutMarked(kernel, new Set(leaving.map((e) => ownerAlias('endpoint', e.id))));
   for (const a of desired.attachments) {
     const key = attachmentKey(a);
     const r = epRec.get(key);
@@ -200,33 +218,43 @@ export function diff(desired: DesiredState, recorded: RecordedState, kernel: Ker
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [alien, ...d.update] });
+      changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [alien, ...d.update], ops: [] });
       continue;
     }
     const net = netById.get(r.networkId);
     const sb = sbRec.get(r.container);
-    if (!routes.has(r.container)) routes.set(r.container, defaultRoutes(r.container, recorded.endpoints, netById));
-    const drift = net && sb ? endpointDrift(r, net, sb, kernel, routes.get(r.container)!) : ['its network or sandbox record is missing'];
+    const { reasons: drift, ops } =
+      net && sb ? endpointDrift(r, net, sb, after, drivers, recorded.endpoints, netById) : { reasons: ['its network or sandbox record is missing'], ops: [] };
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update] });
+    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops });
     else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update });
   }
 
-  const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
   const wantedContainers = new Set(desired.containers.map((c) => c.name));
   const interrupted = 'delete was interrupted';
+  const sbById = new Map(recorded.sandboxes.map((s) => [s.id, s]));
+  const endpointOps = (e: EndpointRecord): KernelOp[] => {
+    const net = netById.get(e.networkId);
+    const sb = sbById.get(e.sandboxId);
+    return net && sb ? removalDriver(drivers, net.driver).removeEndpoint(e, net, sb, kernel) : [];
+  };
+  const sandboxOps = (s: SandboxRecord): KernelOp[] =>
+    s.created && s.netns.kind === 'named' && kernel.netnsNames.has(s.netns.name) ? [{ op: 'netns-del', name: nsRef(s.netns) }] : [];
   for (const e of recorded.endpoints) {
-    if (!wantedAttachments.has(attachmentKey(e))) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, 'not declared'), foreign.get(e.id)));
-    else if (eps.stale.includes(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted), foreign.get(e.id)));
+    if (!wantedAttachments.has(attachmentKey(e)))
+      deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, 'not declared', endpointOps(e)), foreign.get(e.id)));
+    else if (eps.stale.includes(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)), foreign.get(e.id)));
   }
   for (const s of recorded.sandboxes) {
-    if (!wantedContainers.has(s.container)) deletes.push(delKeeping(del('container', s.container, s.id, 'not declared'), foreign.get(s.id)));
-    else if (sbs.stale.includes(s)) deletes.push(delKeeping(del('container', s.container, s.id, interrupted), foreign.get(s.id)));
+    if (!wantedContainers.has(s.container)) deletes.push(delKeeping(del('container', s.container, s.id, 'not declared', sandboxOps(s)), foreign.get(s.id)));
+    else if (sbs.stale.includes(s)) deletes.push(delKeeping(del('container', s.container, s.id, interrupted, sandboxOps(s)), foreign.get(s.id)));
   }
+  const networkOps = (n: NetworkRecord): KernelOp[] => removalDriver(drivers, n.driver).removeNetwork(n, kernel);
   for (const n of recorded.networks) {
-    if (!desiredNets.has(n.name)) deletes.push(delKeeping(del('network', n.name, n.id, 'not declared'), foreign.get(n.id)));
-    else if (nets.stale.includes(n)) deletes.push(delKeeping(del('network', n.name, n.id, interrupted), foreign.get(n.id)));
+    if (!desiredNets.has(n.name)) deletes.push(delKeeping(del('network', n.name, n.id, 'not declared', networkOps(n)), foreign.get(n.id)));
+    else if (nets.stale.includes(n)) deletes.push(delKeeping(del('network', n.name, n.id, interrupted, networkOps(n)), foreign.get(n.id)));
   }
+  changes.push(...forwardingDrift(recorded.networks, kernel));
   if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
   return { changes: [...deletes, ...changes] };
 }

@@ -1,85 +1,91 @@
 /**
- * Drift: how the kernel differs from what the records say netd built. One function per
- * object kind, each returning field-level reasons (empty: in sync). Pure.
+ * Drift: how the kernel differs from what the records say netd built. Each record's kernel
+ * objects are stated by its driver (or the sandbox rules) and compared by the one comparer,
+ * so the reasons printed here and the ops `apply` runs come from the same place. Pure.
  */
-import { ownerAlias } from '../state/marks.js';
+import { compare, opsOf, reasonsOf } from '../drivers/compare.js';
+import type { Expected } from '../drivers/expect.js';
+import type { DriverRegistry } from '../drivers/registry.js';
+import { routesExpected, sandboxExpected } from '../drivers/sandbox.js';
+import type { KernelOp } from '../kernel/ops.js';
+import { forwardingKeys, nsRef } from '../state/derive.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import { prefixOf } from '../state/prefix.js';
-import type { DefaultRoute } from '../state/derive.js';
-import type { KernelView, LinkView, NamespaceView } from './types.js';
+import type { KernelView, NamespaceView } from '../state/view.js';
+import type { Change } from './types.js';
 
-function linkReasons(what: string, link: LinkView | undefined, want: { kind?: string; master?: string; mtu?: number; mac?: string; alias?: string }): string[] {
-  if (!link) return [`${what} missing`];
-  const r: string[] = [];
-  if (want.kind && link.kind !== want.kind) r.push(`${what} is a ${link.kind ?? 'device'}, not a ${want.kind}`);
-  if (!link.up) r.push(`${what} down → up`);
-  if (want.master !== undefined && link.master !== want.master) r.push(`${what} master ${link.master ?? 'none'} → ${want.master}`);
-  if (want.mtu !== undefined && link.mtu !== want.mtu) r.push(`${what} mtu ${link.mtu} → ${want.mtu}`);
-  if (want.mac !== undefined && link.mac !== want.mac) r.push(`${what} mac ${link.mac} → ${want.mac}`);
-  if (want.alias !== undefined && link.alias !== want.alias) r.push(`${what} alias ${link.alias ?? 'none'} → ${want.alias}`);
-  return r;
+export interface Drift {
+  readonly reasons: string[];
+  readonly ops: KernelOp[];
 }
 
-/** Addresses wanted on a device versus present (IPv6 link-local addresses are the kernel's own). */
-function addressReasons(what: string, view: NamespaceView, dev: string, want: string[]): string[] {
-  const have = view.addresses.filter((a) => a.dev === dev && !a.cidr.startsWith('fe80:')).map((a) => a.cidr);
-  return [
-    ...want.filter((c) => !have.includes(c)).map((c) => `${what} address ${c} missing`),
-    ...have.filter((c) => !want.includes(c)).map((c) => `${what} address ${c} not declared`),
-  ];
+const NONE: Drift = { reasons: [], ops: [] };
+
+function drift(expected: readonly Expected[], k: KernelView): Drift {
+  const c = compare(expected, k);
+  return { reasons: [...new Set(reasonsOf(c))], ops: opsOf(c) };
 }
 
-export function networkDrift(net: NetworkRecord, k: KernelView): string[] {
-  if (!net.bridge) return [];
-  const what = `bridge ${net.bridge}`;
-  const link = k.host.links.find((l) => l.name === net.bridge);
-  const reasons = linkReasons(what, link, { kind: 'bridge', mtu: net.mtu, ...(net.adopted ? {} : { alias: ownerAlias('network', net.id) }) });
-  if (!link) return reasons;
-  const want = [net.ipv4, net.ipv6].filter((f) => f !== undefined).map((f) => `${f.gateway}/${prefixOf(f.subnet)}`);
-  return [...reasons, ...addressReasons(what, k.host, net.bridge, want)];
+export function networkDrift(net: NetworkRecord, k: KernelView, drivers: DriverRegistry): Drift {
+  const d = drivers.find(net.driver);
+  return d ? drift(d.network(net), k) : NONE;
 }
 
-export function sandboxDrift(sb: SandboxRecord, k: KernelView, files: ReadonlyMap<string, string>): string[] {
-  if (sb.hostNetwork) return [];
-  const ref = sb.netns.kind === 'named' ? sb.netns.name : sb.netns.path;
-  const view = k.sandboxes.get(ref);
-  if (view === null || view === undefined || (sb.netns.kind === 'named' && !k.netnsNames.has(sb.netns.name))) {
-    return [`namespace ${ref} missing`];
-  }
-  const reasons: string[] = [];
-  const lo = view.links.find((l) => l.name === 'lo');
-  if (lo && !lo.up) reasons.push(`loopback in ${ref} down → up`);
+export function sandboxDrift(sb: SandboxRecord, k: KernelView, files: ReadonlyMap<string, string>): Drift {
+  if (sb.hostNetwork) return NONE;
+  const d = drift(sandboxExpected(sb), k);
+  if (d.reasons.some((r) => r.startsWith('namespace '))) return d;
   for (const [path, want] of files) {
     const have = k.files.get(path);
     if (have === undefined) continue;
-    if (have === null) reasons.push(`${path} missing`);
-    else if (have !== want) reasons.push(`${path} differs`);
+    if (have === null) d.reasons.push(`${path} missing`);
+    else if (have !== want) d.reasons.push(`${path} differs`);
   }
-  return reasons;
+  return d;
 }
 
-export function endpointDrift(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord, k: KernelView, routes: readonly DefaultRoute[]): string[] {
-  if (!ep.hostVeth || !net.bridge || sb.hostNetwork) return [];
-  const ref = sb.netns.kind === 'named' ? sb.netns.name : sb.netns.path;
-  const view = k.sandboxes.get(ref);
-  if (!view) return [`namespace ${ref} missing`];
-  const host = k.host.links.find((l) => l.name === ep.hostVeth);
-  const reasons = linkReasons(`veth ${ep.hostVeth}`, host, { master: net.bridge, alias: ownerAlias('endpoint', ep.id) });
-  const inner = view.links.find((l) => l.name === ep.interface);
-  const what = `interface ${ep.interface} in ${ref}`;
-  reasons.push(...linkReasons(what, inner, { mtu: net.mtu, ...(ep.mac ? { mac: ep.mac } : {}) }));
-  if (inner) {
-    const want = [
-      ...(ep.ipv4 && net.ipv4 ? [`${ep.ipv4}/${prefixOf(net.ipv4.subnet)}`] : []),
-      ...(ep.ipv6 && net.ipv6 ? [`${ep.ipv6}/${prefixOf(net.ipv6.subnet)}`] : []),
-    ];
-    reasons.push(...addressReasons(what, view, ep.interface, want));
-  }
-  for (const r of routes.filter((r) => r.endpoint.id === ep.id)) {
-    const have = view.routes.find((x) => x.dst === 'default' && x.family === r.family);
-    if (!have || have.via !== r.gateway || have.dev !== ep.interface) {
-      reasons.push(`default route via ${r.gateway} dev ${ep.interface} in ${ref} missing`);
-    }
-  }
-  return reasons;
+export function endpointDrift(
+  ep: EndpointRecord,
+  net: NetworkRecord,
+  sb: SandboxRecord,
+  k: KernelView,
+  drivers: DriverRegistry,
+  endpoints: readonly EndpointRecord[],
+  networks: ReadonlyMap<string, NetworkRecord>,
+): Drift {
+  const d = drivers.find(net.driver);
+  if (!d || sb.hostNetwork) return NONE;
+  const view = k.sandboxes.get(nsRef(sb.netns));
+  const own = d.endpoint(ep, net, sb);
+  if (own.length === 0) return NONE;
+  if (!view) return { reasons: [`namespace ${nsRef(sb.netns)} missing`], ops: drift(own, k).ops };
+  const routes = routesExpected(sb, endpoints, networks, view).filter((r) => r.endpoint.id === ep.id);
+  return drift([...own, ...routes.map((r) => r.expected)], k);
+}
+
+/** A forwarding sysctl turned off cuts every container off the outside: a change of its own. */
+export function forwardingDrift(networks: readonly NetworkRecord[], k: KernelView): Change[] {
+  return forwardingKeys(networks).flatMap((key) => {
+    const have = k.sysctls?.get(key);
+    if (have === undefined || have === '1') return [];
+    return [{ action: 'repair', kind: 'sysctl', name: key, reasons: [`${key} ${have} → 1`], ops: [{ op: 'sysctl', key, value: '1' }] }];
+  });
+}
+
+/**
+ * The snapshot as it will be once the plan's deletes ran: links carrying the marks of records
+ * being deleted (and what hangs off them) are gone, so what replaces them is compared with
+ * what will be there, as the controller does.
+ */
+export function withoutMarked(k: KernelView, marks: ReadonlySet<string>): KernelView {
+  if (marks.size === 0) return k;
+  const strip = (v: NamespaceView): NamespaceView => {
+    const gone = new Set(v.links.filter((l) => l.alias !== undefined && marks.has(l.alias)).map((l) => l.name));
+    if (gone.size === 0) return v;
+    return {
+      links: v.links.filter((l) => !gone.has(l.name)),
+      addresses: v.addresses.filter((a) => !gone.has(a.dev)),
+      routes: v.routes.filter((r) => r.dev === undefined || !gone.has(r.dev)),
+    };
+  };
+  return { ...k, host: strip(k.host), sandboxes: new Map([...k.sandboxes].map(([ref, v]) => [ref, v ? strip(v) : v])) };
 }

@@ -2,15 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { relative } from 'node:path';
-import type { BatchRunner } from '../controller/executor.js';
+import type { OpRunner } from '../controller/executor.js';
 import type { HostOps } from '../controller/ports.js';
 import {
-  IP_FORWARD,
-  IPV6_FORWARDING,
   deleteTables,
   ensureSysctl,
-  runLines,
-  runLinesAndView,
+  runOps,
+  runOpsAndView,
   ipArgv,
   namespaceId,
   nsPath,
@@ -24,10 +22,10 @@ import {
 import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
 import { NETNS_ETC } from '../state/files.js';
 
-/** Batches through `ip [-n NS] [-force] -batch -` (a failure carries its 1-based `line`). */
-export const batchRunner = (runner: Runner): BatchRunner => ({
-  run: (ns, lines, opts) => runLines(runner, ns, lines, opts),
-  runAndView: (ns, lines) => runLinesAndView(runner, ns, lines),
+/** Ops rendered for `ip [-n NS] [-force] -batch -` (a failure carries its op's index). */
+export const opRunner = (runner: Runner): OpRunner => ({
+  run: (ns, ops, opts) => runOps(runner, ns, ops, opts),
+  runAndView: (ns, ops) => runOpsAndView(runner, ns, ops),
 });
 
 /** A file netd keeps under /etc/netns, as path components below it. */
@@ -63,7 +61,7 @@ async function linksLeft(runner: Runner, names: readonly string[], ms: number): 
 
 export function realHost(runner: Runner, nameservers: readonly string[]): HostOps {
   return {
-    batch: batchRunner(runner),
+    batch: opRunner(runner),
     nameservers,
     readFile: readNetnsFile,
     // Never through a symlink: a temporary file created exclusively, renamed over the target.
@@ -71,10 +69,10 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
     removeNetnsDir: (netns) => removeBelow(NETNS_ETC, netns),
     linksLeft: (names, ms) => linksLeft(runner, names, ms),
     namespaceId: (ref) => namespaceId(nsPath(ref)),
-    async ensureForwarding(ipv6) {
-      const v4 = await ensureSysctl(runner, undefined, IP_FORWARD, '1');
-      const v6 = ipv6 ? await ensureSysctl(runner, undefined, IPV6_FORWARDING, '1') : false;
-      return v4 || v6;
+    async ensureSysctls(keys) {
+      let changed = false;
+      for (const key of keys) if (await ensureSysctl(runner, undefined, key, '1')) changed = true;
+      return changed;
     },
     async syncFirewall(spec: FirewallInput) {
       const have = await observeRuleset(runner, undefined);

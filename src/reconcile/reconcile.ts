@@ -82,7 +82,7 @@ export async function apply(e: Engine, desired: DesiredState, planned?: Planned)
   // Verify: the host is read again, and every namespace this apply wrote to — most of them
   // were already read back by their own last batch, in the same process; a namespace it did
   // not write to cannot have changed because of it, so its earlier reading stands.
-  const touched = new Set(r.commit.steps.flatMap((s) => [...s.parts, ...s.undoParts].flatMap((part) => (part.ns === undefined ? [] : [part.ns]))));
+  const touched = new Set(r.commit.steps.flatMap((s) => s.namespaces()));
   const after = await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views });
   return { plan: p.plan, errors, failed: r.failed, otherFailures: r.unowned.length, remaining: after.plan.changes };
 }

@@ -8,7 +8,8 @@ import type { DesiredState } from '../desired/types.js';
 import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
 import { IpObserver, buildRuleset, diffRuleset, namespaceId, nsPath, observeRuleset, type Observer, type Runner } from '../kernel/index.js';
-import { firewallSpec, nsRef } from '../state/derive.js';
+import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
+import { readOwnSysctl } from '../kernel/sysctl.js';
 import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
@@ -107,7 +108,13 @@ export async function observeKernel(
     const ok = !netnsDirProblems.has(s.netns.name);
     for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, ok ? await readNetnsFile(path) : null);
   }
+  const sysctls = new Map<string, string>();
+  for (const key of forwardingKeys(recorded.networks)) {
+    const v = await readOwnSysctl(key);
+    if (v !== undefined) sysctls.set(key, v);
+  }
   return {
+    sysctls,
     netnsDirProblems,
     host: { links: os.links, addresses: os.addresses, routes: os.routes },
     netnsNames: new Set(os.namespaces.map((n) => n.name)),

@@ -3,9 +3,8 @@
  * the firewall input, and how a sandbox is addressed on a command line. Pure.
  */
 import type { NetnsRef } from '../desired/types.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
-import type { RecordedState } from '../plan/types.js';
-import type { FirewallInput } from '../kernel/nft-render.js';
+import type { EndpointRecord, NetworkRecord, RecordedState, SandboxRecord } from './records.js';
+import type { FirewallInput } from './firewall.js';
 
 /** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
 export const nsRef = (netns: NetnsRef): string => (netns.kind === 'named' ? netns.name : netns.path);
@@ -33,6 +32,16 @@ export function defaultRoutes(container: string, endpoints: readonly EndpointRec
     if (best) routes.push({ endpoint: best.e, gateway: (family === 4 ? best.net!.ipv4 : best.net!.ipv6)!.gateway, family });
   }
   return routes;
+}
+
+export const IP_FORWARD = 'net.ipv4.ip_forward';
+export const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
+
+/** The forwarding sysctls the records need: IPv4 (and IPv6) forwarding for every routed bridge network. */
+export function forwardingKeys(networks: readonly NetworkRecord[]): string[] {
+  const routed = networks.filter((n) => n.bridge && !n.internal && n.state !== 'deleting');
+  if (routed.length === 0) return [];
+  return [IP_FORWARD, ...(routed.some((n) => n.ipv6) ? [IPV6_FORWARDING] : [])];
 }
 
 /** The nft input for everything recorded and not being deleted: bridge networks and published ports. */

@@ -12,6 +12,7 @@
  * `state` records intent before kernel work (libnetwork's inDelete): a record in `creating`
  * or `deleting` after a crash tells the next run to finish or undo what was in flight.
  */
+import type { RouteView } from './view.js';
 import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName } from '../desired/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
@@ -84,6 +85,8 @@ export interface SandboxRecord {
   readonly dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
   /** The container is attached to a `host` network: it shares the host's namespace, netd builds none. */
   readonly hostNetwork?: boolean;
+  /** An adopted namespace's own default routes that netd's replaced (gatewayPriority > 0), per family: restored when netd's go. */
+  readonly savedRoutes?: { readonly 4?: RouteView; readonly 6?: RouteView };
   readonly state: LifeState;
 }
 
@@ -121,3 +124,13 @@ export const derivedBridgeName = (networkId: string): string => `nd-${networkId.
 
 /** Host side of an endpoint's veth pair: `nd<12 hex>`. */
 export const hostVethName = (endpointId: string): string => `nd${endpointId.slice(0, 12)}`;
+
+/** What the store says netd owns, with each record's revision (for compare-and-swap writes). */
+export interface RecordedState {
+  readonly networks: readonly NetworkRecord[];
+  readonly sandboxes: readonly SandboxRecord[];
+  readonly endpoints: readonly EndpointRecord[];
+  readonly allocations: readonly AllocationRecord[];
+  /** store key → modRevision of every record above. */
+  readonly revisions: ReadonlyMap<string, number>;
+}

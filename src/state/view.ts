@@ -71,6 +71,8 @@ export interface KernelView {
   readonly firewall: readonly string[];
   /** Sandbox namespaces (name or path) → the identity of their nsfs file, `<st_dev>:<st_ino>`; absent: not read. */
   readonly nsIds?: ReadonlyMap<string, string>;
+  /** Host sysctls netd depends on (net.ipv4.ip_forward, …) → their values; unset: not read. */
+  readonly sysctls?: ReadonlyMap<string, string>;
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }

@@ -3,6 +3,7 @@
  * intent before kernel work, undo on failure with the original error, libnetwork's delete
  * rules, predefined networks, batching of many steps into one batch per namespace.
  */
+import { renderOp } from '../../src/kernel/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetdError } from '../../src/errors.js';
@@ -53,10 +54,11 @@ async function setup(failOn?: RegExp): Promise<Fake> {
   const batches: Fake['batches'] = [];
   const host: HostOps = {
     batch: {
-      async run(ns, lines, opts) {
+      async run(ns, ops, opts) {
+        const lines = ops.map((o) => renderOp(o).join('\n'));
         batches.push({ ns, lines, force: opts?.force === true });
         const at = failOn && !opts?.force ? lines.findIndex((l) => failOn.test(l)) : -1;
-        if (at >= 0) throw Object.assign(new NetdError('conflict', `"${lines[at]}": RTNETLINK answers: File exists`), { line: at + 1 });
+        if (at >= 0) throw Object.assign(new NetdError('conflict', `"${lines[at]}": RTNETLINK answers: File exists`), { opIndex: at });
       },
     },
     nameservers: [],
@@ -64,7 +66,7 @@ async function setup(failOn?: RegExp): Promise<Fake> {
     writeFile: async () => undefined,
     removeNetnsDir: async () => undefined,
     linksLeft: async () => [],
-    ensureForwarding: async () => false,
+    ensureSysctls: async () => false,
     syncFirewall: async () => false,
   };
   const c = new Controller({
@@ -166,14 +168,14 @@ test('a retryable kernel error is retried with backoff, from the failing step on
   let busy = 2;
   let attempts = 0;
   const run = f.api.controller.deps.host.batch.run;
-  f.api.controller.deps.host.batch.run = async (ns, lines, o) => {
-    const at = lines.findIndex((l) => l.includes('type veth'));
+  f.api.controller.deps.host.batch.run = async (ns, ops, o) => {
+    const at = ops.findIndex((op) => op.op === 'link-add' && op.kind === 'veth');
     if (ns === undefined) attempts++;
     if (ns === undefined && at >= 0 && busy-- > 0) {
-      if (at > 0) await run(ns, lines.slice(0, at), o); // the lines before it were applied
-      throw Object.assign(new NetdError('retry', 'RTNETLINK answers: Device or resource busy'), { line: at + 1 });
+      if (at > 0) await run(ns, ops.slice(0, at), o); // the ops before it were applied
+      throw Object.assign(new NetdError('retry', 'RTNETLINK answers: Device or resource busy'), { opIndex: at });
     }
-    return run(ns, lines, o);
+    return run(ns, ops, o);
   };
   await buildAll(f);
   const host = f.batches.filter((b) => b.ns === undefined).map((b) => b.lines);

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelError } from '../../src/kernel/index.js';
-import { executeSteps, type BatchRunner } from '../../src/controller/executor.js';
+import { KernelError, renderOp } from '../../src/kernel/index.js';
+import { executeSteps, type OpRunner } from '../../src/controller/executor.js';
 import { Step, type NsKey } from '../../src/controller/step.js';
 
 /** ip's answer per failing line (matched by regex), or for the whole `ip -n NS` call. */
@@ -16,11 +16,12 @@ interface Failure {
   readonly stderr: string;
 }
 
-function runner(failures: Failure[]): { batch: BatchRunner; ran: string[] } {
+function runner(failures: Failure[]): { batch: OpRunner; ran: string[] } {
   const ran: string[] = [];
   const left = [...failures];
-  const batch: BatchRunner = {
-    async run(ns: NsKey, lines: readonly string[], opts) {
+  const batch: OpRunner = {
+    async run(ns: NsKey, ops, opts) {
+      const lines = ops.map((o) => renderOp(o).join('; '));
       const argv = ['ip', ...(ns ? ['-n', ns] : []), ...(opts?.force ? ['-force'] : []), '-batch', '-'];
       const whole = left.findIndex((f) => f.ns !== undefined && f.ns === ns);
       if (whole >= 0) throw new KernelError({ argv, stderr: left.splice(whole, 1)[0]!.stderr, exitCode: 1 });
@@ -28,7 +29,7 @@ function runner(failures: Failure[]): { batch: BatchRunner; ran: string[] } {
         const f = left.findIndex((x) => x.line?.test(l));
         if (f >= 0 && !opts?.force) {
           const { stderr } = left.splice(f, 1)[0]!;
-          throw new KernelError({ argv, stderr: `${stderr}\nCommand failed -:${i + 1}`, exitCode: 1, op: l, line: i + 1 });
+          throw new KernelError({ argv, stderr: `${stderr}\nCommand failed -:${i + 1}`, exitCode: 1, op: l, line: i + 1, opIndex: i });
         }
         ran.push(`${ns ?? 'host'}: ${l}`);
       }
@@ -91,12 +92,12 @@ const cases: Case[] = [
 /** web's veth and namespace, a network's bridge, and work inside api (addr/route del, then a fix). */
 function steps(): Step[] {
   const web = new Step('delete container "web"');
-  web.lines(0).push('link del dev ndgone', 'netns del web');
+  web.add({ op: 'link-del', name: 'ndgone' }, { op: 'netns-del', name: 'web' });
   const net = new Step('delete network "x"');
-  net.lines(0).push('link del dev br-x');
+  net.add({ op: 'link-del', name: 'br-x' });
   const api = new Step('fix api');
-  api.lines(0, 'api').push('addr del 10.0.0.9/24 dev eth0', 'route del default');
-  api.lines(1, 'api').push('link set dev eth0 up');
+  api.add({ op: 'addr-del', ns: 'api', dev: 'eth0', cidr: '10.0.0.9/24' }, { op: 'route-del', ns: 'api', dst: 'default' });
+  api.add({ op: 'link-set', ns: 'api', name: 'eth0', up: true });
   return [web, net, api];
 }
 

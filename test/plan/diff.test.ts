@@ -3,6 +3,7 @@
  * reasons out. The base fixture is in sync (no changes); each case edits the files, the
  * records or the kernel and names every change it expects, in order.
  */
+import type { KernelOp } from '../../src/kernel/ops.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diff } from '../../src/plan/diff.js';
@@ -67,7 +68,7 @@ function inside(ep: EndpointRecord): NamespaceView {
   return {
     links: [
       { name: 'lo', up: true, mtu: 65536 },
-      { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac! },
+      { name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: ep.mac!, alias: `netd:endpoint:${ep.id}` },
     ],
     addresses: [{ dev: 'eth0', cidr: `${ep.ipv4}/24` }],
     routes: [{ dst: 'default', via: '10.90.0.1', dev: 'eth0', family: 4 }],
@@ -129,6 +130,9 @@ async function run(f: Fixture): Promise<Change[]> {
   };
   return [...diff(r.state as DesiredState, recorded, kernel, []).changes];
 }
+
+/** The changes as reasons only (their ops are checked by the ops table below). */
+const reasons = (changes: Change[]): Change[] => changes.map(({ ops: _ops, ...c }) => c);
 
 const web = (f: Fixture): EndpointRecord => f.endpoints[0]!;
 const webView = (f: Fixture): NamespaceView => f.views.get('web')!;
@@ -236,7 +240,15 @@ const cases: Case[] = [
   {
     name: 'repair: a missing veth',
     edit: (f) => void (f.host.links = f.host.links.filter((l) => l.name !== web(f).hostVeth)),
-    want: (f) => [ch('repair', 'attachment', 'web/front', `veth ${web(f).hostVeth} missing`)],
+    want: (f) => [
+      ch(
+        'repair',
+        'attachment',
+        'web/front',
+        `veth ${web(f).hostVeth} missing`,
+        'default route via 10.90.0.1 dev eth0 in web rewritten (its interface is rebuilt)',
+      ),
+    ],
   },
   {
     name: 'repair: a bridge set down',
@@ -405,7 +417,14 @@ const cases: Case[] = [
     },
     want: [
       gone('attachment', 'web/front', 'd', 'delete was interrupted'),
-      ch('repair', 'attachment', 'web/front', 'create was interrupted', `veth nd${id('9').slice(0, 12)} missing`),
+      ch(
+        'repair',
+        'attachment',
+        'web/front',
+        'create was interrupted',
+        `veth nd${id('9').slice(0, 12)} missing`,
+        'default route via 10.90.0.1 dev eth0 in web missing',
+      ),
     ],
   },
   {
@@ -422,6 +441,63 @@ for (const tc of cases) {
   test(`diff: ${tc.name}`, async () => {
     const f = base();
     tc.edit(f);
-    assert.deepEqual(await run(f), typeof tc.want === 'function' ? tc.want(f) : tc.want);
+    assert.deepEqual(reasons(await run(f)), typeof tc.want === 'function' ? tc.want(f) : tc.want);
+  });
+}
+
+// ---- the ops of a change: what apply runs, derived by the same comparison as the reasons ----
+
+const opCases: { name: string; edit: (f: Fixture) => void; want: (f: Fixture) => { change: string; ops: KernelOp[] }[] }[] = [
+  {
+    name: 'a bridge set down is brought up, nothing else',
+    edit: (f) => hostLink(f, 'br-front', { up: false }),
+    want: () => [{ change: 'repair network front', ops: [{ op: 'link-set', name: 'br-front', up: true }] }],
+  },
+  {
+    name: 'a missing veth is built whole: pair, master, up, then its inside',
+    edit: (f) => {
+      f.host.links = f.host.links.filter((l) => l.name !== web(f).hostVeth);
+      setWebView(f, { links: webView(f).links.filter((l) => l.name !== 'eth0'), addresses: [], routes: [] });
+    },
+    want: (f) => {
+      const ep = web(f);
+      const alias = `netd:endpoint:${ep.id}`;
+      return [
+        {
+          change: 'repair attachment web/front',
+          ops: [
+            { op: 'link-add', kind: 'veth', name: ep.hostVeth!, mtu: 1500, alias, peer: { name: 'eth0', ns: 'web', mtu: 1500, mac: ep.mac! } },
+            { op: 'link-set', name: ep.hostVeth!, up: true, master: 'br-front' },
+            { op: 'link-set', name: 'eth0', ns: 'web', up: true, alias },
+            { op: 'addr-add', dev: 'eth0', cidr: '10.90.0.10/24', ns: 'web' },
+            { op: 'route-replace', ns: 'web', dst: 'default', family: 4, via: '10.90.0.1', dev: 'eth0', proto: 78 },
+          ],
+        },
+      ];
+    },
+  },
+  {
+    name: 'an undeclared container: its veth, then its namespace',
+    edit: (f) => {
+      f.yaml = f.yaml.replace('  - { container: api, network: front }\n', '').replace('  api: {}\n', '');
+    },
+    want: (f) => [
+      { change: 'delete attachment api/front', ops: [{ op: 'link-del', name: f.endpoints[1]!.hostVeth! }] },
+      { change: 'delete container api', ops: [{ op: 'netns-del', name: 'api' }] },
+    ],
+  },
+  {
+    name: "a bridge that is not netd's is reported and gets no ops",
+    edit: (f) => hostLink(f, 'br-front', { alias: undefined }),
+    want: () => [{ change: 'repair network front', ops: [] }],
+  },
+];
+
+for (const tc of opCases) {
+  test(`diff ops: ${tc.name}`, async () => {
+    const f = base();
+    tc.edit(f);
+    const got = (await run(f)).filter((c) => c.ops !== undefined).map((c) => ({ change: `${c.action} ${c.kind} ${c.name}`, ops: c.ops }));
+    assert.deepEqual(got, tc.want(f));
   });
 }

@@ -26,7 +26,13 @@ const tryIp = (...args: string[]): void => {
   }
 };
 
-/** The semantics the lead's driver/comparer rewrite brings; until then these fail (see the report). */
+/**
+ * Adopt semantics the driver/comparer rewrite does not bring yet (node:test runs them; their
+ * failures do not fail the run): an existing unmarked interface under the declared name is
+ * still deleted, and the admin's default route is not given back (the snapshot forgets the
+ * routes through a removed interface before the routes are compared; a deleted container's
+ * sandbox is skipped).
+ */
 const LEAD = { todo: 'adopt semantics: lead' } as const;
 
 /**
@@ -104,44 +110,46 @@ test("adopt: a declared interface that exists in the adopted namespace and is no
   }),
 );
 
-test(
-  "adopt: netd's interface joins the adopted namespace beside the admin's, its default route stays; pruning leaves the namespace as it was",
-  { skip, ...LEAD },
-  () =>
-    withAdopted(async (host, admin) => {
-      const before = { host: admin.host(), ns: admin.ns() };
-      const r = await host.apply(ADOPTED(', interface: eth1'));
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      const during = admin.ns();
-      assert.ok(
-        during.addresses.some((a) => (a as { ifname?: string }).ifname === 'eth1'),
-        "netd's eth1 is there",
-      );
-      assert.deepEqual(defaults(during), defaults(before.ns), "the admin's default route is not replaced (gatewayPriority 0)");
-      const d = await host.diff(ADOPTED(', interface: eth1'));
-      assert.equal(d.code, 0, `the admin's route is not drift:\n${d.stdout}`);
-      const pruned = await host.apply(WITHOUT_X);
-      assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
-      assert.deepEqual({ host: admin.host(), ns: admin.ns() }, before, 'only what netd added went');
-    }),
-);
-
-test("adopt: a gatewayPriority that asks for the default route replaces the admin's, which comes back when the attachment goes", { skip, ...LEAD }, () =>
+test("adopt: netd's interface joins the adopted namespace beside the admin's, its default route stays; pruning leaves the namespace as it was", { skip }, () =>
   withAdopted(async (host, admin) => {
     const before = { host: admin.host(), ns: admin.ns() };
-    const r = await host.apply(ADOPTED(', interface: eth1, gatewayPriority: 10'));
+    const r = await host.apply(ADOPTED(', interface: eth1'));
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const route = defaults(admin.ns()) as { gateway?: string; dev?: string }[];
-    assert.deepEqual(
-      route.map((x) => [x.gateway, x.dev]),
-      [['10.94.0.1', 'eth1']],
-      "netd's default route",
+    const during = admin.ns();
+    assert.ok(
+      during.addresses.some((a) => (a as { ifname?: string }).ifname === 'eth1'),
+      "netd's eth1 is there",
     );
+    assert.deepEqual(defaults(during), defaults(before.ns), "the admin's default route is not replaced (gatewayPriority 0)");
+    const d = await host.diff(ADOPTED(', interface: eth1'));
+    assert.equal(d.code, 0, `the admin's route is not drift:\n${d.stdout}`);
     const pruned = await host.apply(WITHOUT_X);
     assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
-    assert.deepEqual({ host: admin.host(), ns: admin.ns() }, before, "the admin's default route is restored exactly");
+    assert.deepEqual({ host: admin.host(), ns: admin.ns() }, before, 'only what netd added went');
   }),
 );
+
+for (const tc of [
+  { goes: 'the attachment goes (the container stays)', file: `${WITHOUT_X}containers:\n  x: { netns: adp, adopt: true }\n` },
+  { goes: 'the container goes', file: WITHOUT_X },
+]) {
+  test(`adopt: a gatewayPriority that asks for the default route replaces the admin's, which comes back when ${tc.goes}`, { skip, ...LEAD }, () =>
+    withAdopted(async (host, admin) => {
+      const before = { host: admin.host(), ns: admin.ns() };
+      const r = await host.apply(ADOPTED(', interface: eth1, gatewayPriority: 10'));
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const route = defaults(admin.ns()) as { gateway?: string; dev?: string }[];
+      assert.deepEqual(
+        route.map((x) => [x.gateway, x.dev]),
+        [['10.94.0.1', 'eth1']],
+        "netd's default route",
+      );
+      const pruned = await host.apply(tc.file);
+      assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+      assert.deepEqual({ host: admin.host(), ns: admin.ns() }, before, "the admin's default route is restored exactly");
+    }),
+  );
+}
 
 test(
   'adopt: an adopted namespace replaced under its name is not the one netd adopted: diff reports it, apply refuses, prune forgets it and leaves it',
@@ -183,7 +191,7 @@ attachments:
 const bridgeAddresses = (): unknown[] => (picture(undefined, ['br-adp']).addresses as { addr_info: unknown[] }[]).flatMap((a) => a.addr_info);
 
 for (const via of ['prune', 'delete -f'] as const) {
-  test(`adopt: an adopted bridge keeps its own address on apply and on ${via}`, { skip, ...LEAD }, async () => {
+  test(`adopt: an adopted bridge keeps its own address on apply and on ${via}`, { skip }, async () => {
     const host = new TestHost();
     try {
       ip('link', 'add', 'br-adp', 'type', 'bridge');

@@ -429,7 +429,11 @@ test('on a host with no state yet, an unowned bridge is refused before the state
 test("a recorded namespace name now bound to the host's namespace is never entered nor deleted", { skip }, async () => {
   const yaml = plus('pfr: {}');
   assert.equal((await host.apply(yaml)).code, 0);
+  const veths = (): string[] => json<{ ifname: string }>('ip', '-j', 'link', 'show', 'type', 'veth').map((l) => l.ifname);
+  const before = veths();
   sh('ip', 'netns', 'del', 'pfr');
+  // The veth of a deleted namespace goes a little after `netns del` returns: wait, so the snapshot below is stable.
+  for (let i = 0; i < 200 && veths().length >= before.length; i++) await new Promise((r) => setTimeout(r, 10));
   sh('ip', 'netns', 'attach', 'pfr', String(process.pid));
   try {
     const was = await snapshot();

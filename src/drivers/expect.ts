@@ -1,0 +1,46 @@
+/**
+ * What a record implies in the kernel, stated purely (STYLE.md 14): drivers and the sandbox
+ * and route rules return these; one comparer (compare.ts) turns them and a snapshot into ops
+ * and the reasons printed for them, for `diff` and `apply` alike.
+ */
+import type { KernelOp } from '../kernel/ops.js';
+import type { NsKey } from './work.js';
+
+export interface LinkWant {
+  /** The namespace the link lives in; undefined: the host's. */
+  readonly ns: NsKey;
+  readonly name: string;
+  /** How reasons name it: `bridge br-web`, `veth nd1a2b…`, `interface eth0 in web`. */
+  readonly what: string;
+  readonly kind?: string;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly master?: string;
+  readonly alias?: string;
+  /**
+   * The mark that proves netd made the link (its ifalias). A link by this name without it
+   * is not netd's: reported, never changed or deleted. Unset: no check (an adopted bridge,
+   * the loopback).
+   */
+  readonly owner?: string;
+  /**
+   * The record is still `creating`: a link by this name without any mark is netd's own,
+   * created by the run a crash interrupted before it could mark it (the mark is set by a
+   * second line, after `link add`). It is marked now instead of being called foreign.
+   */
+  readonly unmarkedIsMine?: boolean;
+  /** Addresses the link carries (address/prefix); unset: not managed. */
+  readonly addresses?: readonly string[];
+  /** Whether addresses that are not wanted are removed (netd's own links; never an adopted bridge's). */
+  readonly exclusive?: boolean;
+}
+
+export type Expected =
+  /** One link; `create` makes it when missing (none: it must exist, as the loopback). */
+  | { readonly type: 'link'; readonly want: LinkWant; readonly create?: KernelOp }
+  /** A veth pair: both ends exist or neither (half a pair is removed and the pair made again). */
+  | { readonly type: 'pair'; readonly host: LinkWant; readonly peer: LinkWant; readonly create: KernelOp }
+  /** A namespace; `name` set: netd creates it when missing (else a missing one is a problem). */
+  | { readonly type: 'namespace'; readonly ref: string; readonly name?: string }
+  /** A default route in a namespace; `rewrite`: replace it even if it looks right (its link was rebuilt). */
+  | { readonly type: 'route'; readonly ns: string; readonly family: 4 | 6; readonly via: string; readonly dev: string; readonly rewrite?: boolean };
