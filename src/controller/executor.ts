@@ -47,7 +47,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function blocked(step: Step): boolean {
   const dep = step.deps.find((d) => !d.ok);
-  if (dep && step.ok) step.error = new Error(`skipped: ${dep.label} failed`);
+  if (dep && step.ok) {
+    step.error = new Error(`skipped: ${dep.label} failed`);
+    step.skippedBy = dep;
+  }
   return !step.ok;
 }
 

@@ -33,6 +33,8 @@ export class Step {
   /** Steps that must succeed first; if one fails, this one is skipped. */
   readonly deps: Step[] = [];
   error?: unknown;
+  /** The failed dependency that kept this step from running (its error says "skipped"). */
+  skippedBy?: Step;
   /** /etc/netns/<name> to remove once the step succeeded (a deleted sandbox's files). */
   removeDir?: string;
 
