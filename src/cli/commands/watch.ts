@@ -15,7 +15,7 @@ function stopSignal(ctx: Context): AbortSignal {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s]',
+  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s] [-o json]',
   options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, resync: { type: 'string' } },
   writes: true,
   async run(ctx) {
