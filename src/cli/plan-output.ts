@@ -1,5 +1,6 @@
 /** Printing a plan: a colored human diff, or JSON for machines. */
 import type { Change, Plan } from '../plan/types.js';
+import type { Totals } from '../reconcile/apply-report.js';
 import type { Context } from './context.js';
 
 const SIGN: Record<Change['action'], [string, string]> = {
@@ -28,18 +29,14 @@ export function printPlan(ctx: Context, plan: Plan): void {
   for (const c of plan.changes) for (const line of formatChange(c, ctx.outColor)) ctx.out(line);
 }
 
-const PAST: Record<Change['action'], string> = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted', repair: 'repaired' };
-
 /**
  * What happened, not what was planned: `2 created, 0 deleted, 1 failed` when one of three
  * creates failed. Actions that did not occur are left out, but created/deleted/failed always
- * show. `failed` holds the changes that did not happen; `others` counts failures of no change.
+ * show.
  */
-export function summary(changes: readonly Change[], failed: ReadonlySet<Change> = new Set(), others = 0): string {
-  const counts = new Map<string, number>();
-  for (const c of changes) if (!failed.has(c)) counts.set(PAST[c.action], (counts.get(PAST[c.action]) ?? 0) + 1);
-  const parts = ['created', 'updated', 'replaced', 'repaired', 'deleted']
-    .filter((k) => counts.has(k) || k === 'created' || k === 'deleted')
-    .map((k) => `${counts.get(k) ?? 0} ${k}`);
-  return [...parts, `${failed.size + others} failed`].join(', ');
+export function summary(t: Totals): string {
+  const parts = (['created', 'updated', 'replaced', 'repaired', 'deleted'] as const)
+    .filter((k) => t[k] > 0 || k === 'created' || k === 'deleted')
+    .map((k) => `${t[k]} ${k}`);
+  return [...parts, `${t.failed} failed`].join(', ');
 }

@@ -45,7 +45,7 @@ function blocked(step: Step): boolean {
   const dep = step.deps.find((d) => !d.ok);
   if (dep && step.ok) {
     step.error = new Error(`skipped: ${dep.label} failed`);
-    step.skipped = true;
+    step.skippedBy = dep;
   }
   return !step.ok;
 }
@@ -162,7 +162,7 @@ export interface Executed {
 export async function executeSteps(runner: OpRunner, steps: readonly Step[], o: ExecuteOptions = {}): Promise<Executed> {
   const views = new Map<string, NamespaceView>();
   for (const phase of PHASES) await runPhase(runner, steps, phase, o, views);
-  const failed = steps.filter((s) => blocked(s) && !(s.follows && s.skipped));
+  const failed = steps.filter((s) => blocked(s) && !(s.follows && s.skippedBy));
   for (const s of [...failed].reverse()) {
     await runUndo(runner, s, o);
     // Its undo may have changed its namespaces after they were read back.

@@ -19,8 +19,8 @@ export class Step extends Work {
   error?: unknown;
   /** The op the step failed at, when the kernel said which. */
   failedOp?: KernelOp;
-  /** Set when a dependency failed and this step did not run. */
-  skipped?: boolean;
+  /** The failed dependency that kept this step from running (its error says "skipped"). */
+  skippedBy?: Step;
   /** Work that only follows others (a container's default route): skipped, it is no failure of its own. */
   follows?: boolean;
   /** /etc/netns/<name> to remove once the step succeeded (a deleted sandbox's files). */

@@ -66,6 +66,9 @@ function removeNetwork(net: NetworkRecord, k: KernelView): KernelOp[] {
 function endpointWants(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord): { host: LinkWant; peer: LinkWant } {
   const ref = nsRef(sb.netns);
   const alias = ownerAlias('endpoint', ep.id);
+  // Only the host side, whose name comes from the record's random id: an unmarked interface
+  // inside the sandbox may be the admin's (an adopted namespace's eth0); the comparer proves
+  // the peer by its partner's ifindex instead.
   const mine = ep.state === 'creating' ? { unmarkedIsMine: true } : {};
   const addresses = [
     ...(ep.ipv4 && net.ipv4 ? [`${ep.ipv4}/${prefixOf(net.ipv4.subnet)}`] : []),
@@ -83,7 +86,6 @@ function endpointWants(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord
       owner: alias,
       addresses,
       exclusive: true,
-      ...mine,
     },
   };
 }

@@ -166,7 +166,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
     const p = find(peer.ns, peer.name);
     // The peer gets its mark in its namespace's batch, after the pair was made: a peer without
     // a mark whose other end is netd's (by ifindex) is what a crash in between left.
-    const half = h !== undefined && p !== undefined && p.alias === undefined && h.alias === host.owner && p.index !== undefined && h.peerIndex === p.index;
+    const half = h !== undefined && p !== undefined && p.alias === undefined && isMine(h, host) && p.index !== undefined && h.peerIndex === p.index;
     const foreign = [h && foreignLink(h, host), p && !half && foreignLink(p, peer)].filter((x): x is string => !!x);
     if (foreign.length > 0) {
       problems.push(...foreign);

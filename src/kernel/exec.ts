@@ -146,17 +146,42 @@ export class ExecRunner implements Runner {
   }
 }
 
+/**
+ * What kind of kernel call argv is: the program, its leading options and, for `ip` and `nft`,
+ * the object or verb, without names, paths or values: `ip -batch`, `ip -json route`,
+ * `nft -j list`, `sysctl -q -w`. `nsenter --net=PATH` and `ip -n NS` are left out (the same
+ * call in any namespace is the same kind).
+ */
+export function callKind(argv: readonly string[]): string {
+  const a = argv[0] === 'nsenter' && argv[1]?.startsWith('--net=') ? argv.slice(2) : argv;
+  const kind: string[] = [a[0] ?? ''];
+  for (let i = 1; i < a.length; i++) {
+    const w = a[i]!;
+    if (a[0] === 'ip' && w === '-n') i++;
+    else if (w.startsWith('-') && w !== '-') kind.push(w);
+    else {
+      if (/^[a-z]+$/.test(w) && (a[0] === 'ip' || a[0] === 'nft')) kind.push(w);
+      break;
+    }
+  }
+  return kind.join(' ');
+}
+
 /** Counts what passes through another runner: re-applying an unchanged state must add no writes. */
 export class CountingRunner implements Runner {
   calls = 0;
   writes = 0;
   readonly log: { argv: string[]; write: boolean }[] = [];
+  /** Processes spawned, by callKind. */
+  readonly byKind = new Map<string, number>();
   constructor(private readonly inner: Runner) {}
 
   run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     this.calls++;
     if (opts.write) this.writes++;
     this.log.push({ argv, write: opts.write === true });
+    const kind = callKind(argv);
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
     return this.inner.run(argv, opts);
   }
 
@@ -164,5 +189,6 @@ export class CountingRunner implements Runner {
     this.calls = 0;
     this.writes = 0;
     this.log.length = 0;
+    this.byKind.clear();
   }
 }

@@ -6,5 +6,4 @@ export * from './ops.js';
 export * from './batch.js';
 export * from './sysctl.js';
 export * from './observe-ip.js';
-export * from './ensure.js';
 export * from './nft.js';

@@ -157,19 +157,19 @@ export function diff(
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
     const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'container', name: c.name, reasons: alien ? [alien, ...d.replace] : d.replace });
+      changes.push({ action: 'replace', kind: 'container', name: c.name, reasons: alien ? [alien, ...d.replace] : d.replace, id: r.id });
       renewed.add(`container/${c.name}`);
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [] });
+      changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
     const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
     const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops });
-    else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update });
+    if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops, id: r.id });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update, id: r.id });
   }
 
   for (const n of desired.networks) {
@@ -184,18 +184,18 @@ export function diff(
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
     const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'network', name: n.name, reasons: alien ? [alien, ...d.replace] : d.replace });
+      changes.push({ action: 'replace', kind: 'network', name: n.name, reasons: alien ? [alien, ...d.replace] : d.replace, id: r.id });
       renewed.add(`network/${n.name}`);
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [alien, ...d.update], ops: [] });
+      changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
     const { reasons: drift, ops } = networkDrift(r, kernel, drivers);
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update], ops });
-    else if (d.update.length) changes.push({ action: 'update', kind: 'network', name: n.name, reasons: d.update });
+    if (drift.length) changes.push({ action: 'repair', kind: 'network', name: n.name, reasons: [...drift, ...d.update], ops, id: r.id });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'network', name: n.name, reasons: d.update, id: r.id });
   }
 
   const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
@@ -214,11 +214,11 @@ export function diff(
     if (r.state === 'deleting') d.replace.push('delete was interrupted');
     const alien = foreign.get(r.id);
     if (d.replace.length) {
-      changes.push({ action: 'replace', kind: 'attachment', name: key, reasons: alien ? [alien, ...d.replace] : d.replace });
+      changes.push({ action: 'replace', kind: 'attachment', name: key, reasons: alien ? [alien, ...d.replace] : d.replace, id: r.id });
       continue;
     }
     if (alien) {
-      changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [alien, ...d.update], ops: [] });
+      changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
     const net = netById.get(r.networkId);
@@ -226,8 +226,8 @@ export function diff(
     const { reasons: drift, ops } =
       net && sb ? endpointDrift(r, net, sb, after, drivers, recorded.endpoints, netById) : { reasons: ['its network or sandbox record is missing'], ops: [] };
     if (r.state === 'creating') drift.unshift('create was interrupted');
-    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops });
-    else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update });
+    if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops, id: r.id });
+    else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update, id: r.id });
   }
 
   const wantedContainers = new Set(desired.containers.map((c) => c.name));

@@ -18,7 +18,7 @@ export interface Change {
   readonly name: string;
   /** Field-level reasons, e.g. `bridge mtu 1450 → 1500`, `veth nd1a2b3c4d5e6f missing`. */
   readonly reasons: readonly string[];
-  /** A delete's record: a name can have two (an interrupted replace leaves the old one `deleting`). */
+  /** The record the change acts on (none for a create): a name can have two (an interrupted replace leaves the old one `deleting`). */
   readonly id?: string;
   /**
    * The kernel ops of a repair or a delete, as the comparer (or the driver's removal) derived

@@ -3,7 +3,6 @@
  * (controller, one transaction) → verify (observe and diff again: what is still different is
  * an error). `netd apply`, `netd diff` and `netd watch` are thin callers of this.
  */
-import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
@@ -15,7 +14,7 @@ import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
 import { diff } from '../plan/diff.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
-import { executePlan } from './run-plan.js';
+import { executePlan, type ExecuteResult } from './run-plan.js';
 import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
 import { realHost } from './real-host.js';
 
@@ -36,10 +35,22 @@ export interface Planned {
   readonly nameservers: readonly string[];
 }
 
-export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Planned> {
+export type Observed = Omit<Planned, 'plan'>;
+
+/** What the store records and the kernel shows (reads only). */
+export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Observed> {
   const recorded = await loadRecorded(e.store);
   const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer, reuse), hostNameservers()]);
-  return { plan: diff(desired, recorded, kernel, nameservers), recorded, kernel, nameservers };
+  return { recorded, kernel, nameservers };
+}
+
+/** The plan from an observation (pure). */
+export function planFrom(desired: DesiredState, o: Observed): Planned {
+  return { plan: diff(desired, o.recorded, o.kernel, o.nameservers), ...o };
+}
+
+export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Planned> {
+  return planFrom(desired, await observe(e, desired, reuse));
 }
 
 /** A controller on the real host over the snapshot that was planned against, records loaded. */
@@ -58,31 +69,34 @@ export async function newController(e: Engine, desired: DesiredState, p: Planned
   return c;
 }
 
+/** Executes a plan: every change in one controller transaction. */
+export async function execute(e: Engine, desired: DesiredState, p: Planned): Promise<ExecuteResult> {
+  return executePlan(await newController(e, desired, p), desired, p.plan);
+}
+
+/**
+ * What is still different after executing (empty when converged). The host is read again, and
+ * every namespace this apply wrote to — most of them were already read back by their own last
+ * batch, in the same process; a namespace it did not write to cannot have changed because of
+ * it, so its earlier reading stands.
+ */
+export async function verify(e: Engine, desired: DesiredState, p: Planned, r: ExecuteResult): Promise<readonly Change[]> {
+  const touched = new Set(r.commit.steps.flatMap((s) => s.namespaces()));
+  return (await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views })).plan.changes;
+}
+
 export interface ApplyResult {
   readonly plan: Plan;
-  /** One line per object that could not be converged: `create endpoint "web/front": …`. */
-  readonly errors: readonly string[];
-  /** The planned changes that did not happen. */
-  readonly failed: ReadonlySet<Change>;
-  /** Failures of no single change (a container's default route). */
-  readonly otherFailures: number;
+  /** undefined: the plan was empty, nothing ran. */
+  readonly executed?: ExecuteResult;
   /** What still differs after executing (verify); empty when converged. */
   readonly remaining: readonly Change[];
 }
 
+/** Execute and verify, without pre-flight (`applyOnce` is the whole pass). */
 export async function apply(e: Engine, desired: DesiredState, planned?: Planned): Promise<ApplyResult> {
   const p = planned ?? (await planChanges(e, desired));
-  if (p.plan.changes.length === 0) return { plan: p.plan, errors: [], failed: new Set(), otherFailures: 0, remaining: [] };
-  const c = await newController(e, desired, p);
-  const r = await executePlan(c, desired, p.plan);
-  const errors = [
-    ...r.failures.map((f) => `${f.change.action} ${f.change.kind} "${f.change.name}": ${f.message}`),
-    ...r.commit.failed.map((s) => `${s.label}: ${messageOf(s.error)}`),
-  ];
-  // Verify: the host is read again, and every namespace this apply wrote to — most of them
-  // were already read back by their own last batch, in the same process; a namespace it did
-  // not write to cannot have changed because of it, so its earlier reading stands.
-  const touched = new Set(r.commit.steps.flatMap((s) => s.namespaces()));
-  const after = await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views });
-  return { plan: p.plan, errors, failed: r.failed, otherFailures: r.unowned.length, remaining: after.plan.changes };
+  if (p.plan.changes.length === 0) return { plan: p.plan, remaining: [] };
+  const executed = await execute(e, desired, p);
+  return { plan: p.plan, executed, remaining: await verify(e, desired, p, executed) };
 }

@@ -17,7 +17,17 @@ import { messageOf } from '../errors.js';
 
 export interface ChangeFailure {
   readonly change: Change;
+  /** What queueing it threw (a NetdError, a SkippedChange or anything else). */
+  readonly error: unknown;
   readonly message: string;
+}
+
+/** A change not attempted because one it needs could not be queued; `cause` is what that threw. */
+export class SkippedChange extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'SkippedChange';
+  }
 }
 
 export interface ExecuteResult {
@@ -28,6 +38,8 @@ export interface ExecuteResult {
   readonly failed: ReadonlySet<Change>;
   /** Failed steps that belong to no single change (a container's default route). */
   readonly unowned: readonly Step[];
+  /** The change each failed step was queued for. */
+  readonly owners: ReadonlyMap<Step, Change>;
 }
 
 /**
@@ -43,7 +55,7 @@ export async function queueEach(c: Controller, changes: readonly Change[], queue
     try {
       await queue(ch);
     } catch (e) {
-      failures.push({ change: ch, message: messageOf(e) });
+      failures.push({ change: ch, error: e, message: messageOf(e) });
     }
     // Steps are only ever appended (a dropped one is spliced out): the new ones are at the end.
     for (let i = tx.steps.length - 1; i >= 0 && !owner.has(tx.steps[i]!); i--) owner.set(tx.steps[i]!, ch);
@@ -51,12 +63,17 @@ export async function queueEach(c: Controller, changes: readonly Change[], queue
   const commit = await c.commit();
   const failed = new Set(failures.map((f) => f.change));
   const unowned: Step[] = [];
+  const owners = new Map<Step, Change>();
   for (const s of commit.failed) {
     const ch = owner.get(s);
-    if (ch) failed.add(ch);
-    else unowned.push(s);
+    if (!ch) {
+      unowned.push(s);
+      continue;
+    }
+    failed.add(ch);
+    owners.set(s, ch);
   }
-  return { commit, failures, failed, unowned };
+  return { commit, failures, failed, unowned, owners };
 }
 
 export async function executePlan(c: Controller, desired: DesiredState, plan: Plan): Promise<ExecuteResult> {
@@ -64,7 +81,17 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
   const containers = new Map(desired.containers.map((x) => [x.name, x]));
   const attachments = new Map(desired.attachments.map((a) => [attachmentKey(a), a]));
   const onHost = hostNetworkContainers(desired);
-  return queueEach(c, plan.changes, queue);
+  // What queueing a change threw, by `kind name`: an attachment whose container or network
+  // could not be queued is skipped with that as its cause.
+  const thrown = new Map<string, unknown>();
+  return queueEach(c, plan.changes, async (ch) => {
+    try {
+      await queue(ch);
+    } catch (e) {
+      thrown.set(`${ch.kind} ${ch.name}`, e);
+      throw e;
+    }
+  });
 
   async function queue(ch: Change): Promise<void> {
     const [container, network] = ch.name.split('/') as [string, string];
@@ -92,7 +119,11 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
       if (d && (ch.action === 'create' || ch.action === 'replace')) {
         const net = findNetwork(c, d.network);
         const sb = c.sandboxOf(d.container);
-        if (!net || !sb) throw new Error(`create endpoint "${ch.name}": its ${net ? 'container' : 'network'} could not be created`);
+        if (!net || !sb) {
+          const what = net ? 'container' : 'network';
+          const cause = thrown.get(net ? `container ${d.container}` : `network ${d.network}`);
+          throw new SkippedChange(`create endpoint "${ch.name}": its ${what} could not be created`, cause);
+        }
         await join(c, await createEndpoint(c, net, d, sb), sb);
       }
       if (rec && d && ch.action === 'update') await updateEndpoint(c, rec, d);

@@ -14,15 +14,17 @@ import {
   IP_FORWARD,
   addNamespace,
   deleteNamespace,
-  ensureBridge,
   ensureSysctl,
-  ensureVeth,
-  ensureVxlan,
   listNamespaces,
   namespaceExists,
-  readLink,
+  isRemoval,
   runBatch,
+  runOps,
+  type Runner,
 } from '../../src/kernel/index.js';
+import { compare, opsOf, reasonsOf, type Comparison } from '../../src/drivers/compare.js';
+import type { Expected, LinkWant } from '../../src/drivers/expect.js';
+import type { KernelView } from '../../src/state/view.js';
 import { isOwned, ownerAlias, parseOwner } from '../../src/state/marks.js';
 
 const runner = new ExecRunner();
@@ -53,34 +55,92 @@ test('namespace: add, exists, observe, delete', { skip }, async () => {
   await assert.rejects(deleteNamespace(runner, '/proc/1/ns/net'), /never created or deleted/);
 });
 
-test('bridge: ensure creates, re-ensure writes nothing, a different mtu is a conflict', { skip }, async () => {
-  const c = new CountingRunner(runner);
+/** The kernel as the comparer sees it, for these namespaces. */
+async function snapshot(namespaces: string[]): Promise<KernelView> {
+  const st = await new IpObserver(runner).observe({ namespaces });
+  return { host: st, netnsNames: new Set(st.namespaces.map((n) => n.name)), sandboxes: st.views, files: new Map(), firewall: [] };
+}
+
+/** Compares and runs the ops the way the executor does: removals, then the rest; the host's first, then each namespace's. */
+async function converge(expected: Expected[], namespaces: string[], r: Runner = runner): Promise<Comparison> {
+  const cmp = compare(expected, await snapshot(namespaces));
+  const ops = opsOf(cmp);
+  for (const removal of [true, false]) {
+    const phase = ops.filter((o) => isRemoval(o) === removal);
+    for (const ns of [undefined, ...new Set(phase.map((o) => o.ns).filter((n) => n !== undefined))]) {
+      await runOps(
+        r,
+        ns,
+        phase.filter((o) => o.ns === ns),
+      );
+    }
+  }
+  return cmp;
+}
+
+test('comparer on a real bridge: creates, then in sync with no writes; a changed mtu is fixed; an unmarked bridge is foreign', { skip }, async () => {
   const alias = ownerAlias('network', 'abc123');
-  const first = await ensureBridge(c, undefined, 'kt-br', { mtu: 1400, alias, up: true });
-  assert.equal(first.created, true);
-  assert.deepEqual([first.link.kind, first.link.mtu, first.link.alias, first.link.up], ['bridge', 1400, alias, true]);
-  c.reset();
-  assert.equal((await ensureBridge(c, undefined, 'kt-br', { mtu: 1400, alias })).created, false);
-  assert.equal(c.writes, 0);
-  await assert.rejects(ensureBridge(c, undefined, 'kt-br', { mtu: 1500, alias }), { code: 'conflict', message: 'bridge "kt-br": mtu 1400, want 1500' });
-  await runBatch(runner, undefined, new IpBatch().linkDel('kt-br'));
-  assert.equal(await readLink(runner, undefined, 'kt-br'), undefined);
+  const want: LinkWant = {
+    ns: undefined,
+    name: 'kt-br',
+    what: 'bridge kt-br',
+    kind: 'bridge',
+    mtu: 1400,
+    alias,
+    owner: alias,
+    addresses: ['10.77.1.1/24'],
+    exclusive: true,
+  };
+  const bridge: Expected = { type: 'link', want, create: { op: 'link-add', kind: 'bridge', name: 'kt-br', mtu: 1400, alias } };
+  assert.deepEqual(reasonsOf(await converge([bridge], [])), ['bridge kt-br missing']);
+  const c = new CountingRunner(runner);
+  assert.deepEqual(reasonsOf(await converge([bridge], [], c)), []);
+  assert.equal(c.writes, 0, 'in sync: nothing written');
+  await runOps(runner, undefined, [{ op: 'link-set', name: 'kt-br', mtu: 1500 }]);
+  assert.deepEqual(reasonsOf(await converge([bridge], [])), ['bridge kt-br mtu 1500 → 1400']);
+  assert.deepEqual(reasonsOf(compare([bridge], await snapshot([]))), []);
+  await runOps(runner, undefined, [{ op: 'link-add', kind: 'bridge', name: 'kt-plain' }]);
+  const foreign = compare([{ ...bridge, want: { ...want, name: 'kt-plain', what: 'bridge kt-plain' } }], await snapshot([]));
+  assert.deepEqual([foreign.problems, opsOf(foreign)], [["bridge kt-plain exists and is not netd's (no netd mark)"], []]);
+  await runOps(runner, undefined, [
+    { op: 'link-del', name: 'kt-br' },
+    { op: 'link-del', name: 'kt-plain' },
+  ]);
 });
 
-test('veth: the peer lands in the namespace, with its partner checked', { skip }, async () => {
+test('comparer on a real veth pair: the peer lands in the namespace, marked, addressed, and the pair is in sync after', { skip }, async () => {
   await addNamespace(runner, 'kt-b');
   await runBatch(runner, undefined, new IpBatch().linkAddBridge('kt-br', { up: true }));
-  const opts = { peerNetns: 'kt-b', peerMtu: 1450, mtu: 1450, alias: ownerAlias('endpoint', 'e1') };
-  const v = await ensureVeth(runner, undefined, 'kt-v0', 'eth0', opts);
-  assert.equal(v.created, true);
-  await runBatch(runner, undefined, new IpBatch().linkSet('kt-v0', { master: 'kt-br', up: true }));
+  const alias = ownerAlias('endpoint', 'e1');
+  const host: LinkWant = { ns: undefined, name: 'kt-v0', what: 'veth kt-v0', master: 'kt-br', mtu: 1450, alias, owner: alias };
+  const peer: LinkWant = {
+    ns: 'kt-b',
+    name: 'eth0',
+    what: 'interface eth0 in kt-b',
+    mtu: 1450,
+    alias,
+    owner: alias,
+    addresses: ['10.77.2.2/24'],
+    exclusive: true,
+  };
+  const pair: Expected = {
+    type: 'pair',
+    host,
+    peer,
+    create: { op: 'link-add', kind: 'veth', name: 'kt-v0', mtu: 1450, alias, peer: { name: 'eth0', ns: 'kt-b', mtu: 1450 } },
+  };
+  assert.equal((await converge([pair], ['kt-b'])).rebuilt, true);
   const st = await new IpObserver(runner).observe({ namespaces: ['kt-b'] });
-  const host = st.links.find((l) => l.name === 'kt-v0')!;
-  const peer = st.views.get('kt-b')!.links.find((l) => l.name === 'eth0')!;
-  assert.deepEqual([host.kind, host.master, host.peerIndex, peer.peerIndex, peer.mtu], ['veth', 'kt-br', peer.index, host.index, 1450]);
-  assert.equal(typeof host.peerNetnsId, 'number');
-  assert.equal((await ensureVeth(runner, undefined, 'kt-v0', 'eth0', opts)).created, false);
-  await assert.rejects(ensureVeth(runner, undefined, 'kt-v0', 'eth1', opts), { code: 'conflict', message: /peer "eth1" not found in namespace "kt-b"/ });
+  const h = st.links.find((l) => l.name === 'kt-v0')!;
+  const p = st.views.get('kt-b')!.links.find((l) => l.name === 'eth0')!;
+  assert.deepEqual([h.kind, h.master, h.peerIndex, p.peerIndex, p.mtu, p.alias, p.up], ['veth', 'kt-br', p.index, h.index, 1450, alias, true]);
+  assert.equal(typeof h.peerNetnsId, 'number');
+  assert.ok(st.views.get('kt-b')!.addresses.some((a) => a.dev === 'eth0' && a.cidr === '10.77.2.2/24'));
+  assert.deepEqual(reasonsOf(compare([pair], await snapshot(['kt-b']))), []);
+  // An address nobody declared on netd's interface is removed; the pair is not rebuilt for it.
+  await runOps(runner, 'kt-b', [{ op: 'addr-add', ns: 'kt-b', dev: 'eth0', cidr: '10.77.2.9/24' }]);
+  const extra = await converge([pair], ['kt-b']);
+  assert.deepEqual([reasonsOf(extra), extra.rebuilt], [['interface eth0 in kt-b address 10.77.2.9/24 not declared'], false]);
   await runBatch(runner, undefined, new IpBatch().linkDel('kt-v0').linkDel('kt-br'));
   assert.deepEqual(
     ((await new IpObserver(runner).view('kt-b'))?.links ?? []).map((l) => l.name),
@@ -89,14 +149,20 @@ test('veth: the peer lands in the namespace, with its partner checked', { skip }
   await deleteNamespace(runner, 'kt-b');
 });
 
-test('vxlan carries its VNI and port; a different VNI is a conflict', { skip }, async () => {
-  const o = { vni: 4242, port: 8472, local: '127.0.0.1', learning: false, alias: ownerAlias('overlay', 'o1') };
-  const v = await ensureVxlan(runner, undefined, 'kt-vx', o);
-  assert.deepEqual(v.link.vxlan, { vni: 4242, port: 8472, local: '127.0.0.1', learning: false });
-  await assert.rejects(ensureVxlan(runner, undefined, 'kt-vx', { ...o, vni: 1 }), { code: 'conflict', message: 'vxlan "kt-vx": vni 4242, want 1' });
-  // FDB lines run after the ip lines of a batch, so the delete is a batch of its own.
-  await runBatch(runner, undefined, new IpBatch().fdbAppend('kt-vx', '02:00:00:00:00:01', '192.0.2.9'));
-  await runBatch(runner, undefined, new IpBatch().linkDel('kt-vx'));
+test('vxlan ops carry the VNI and port; FDB entries go through bridge -batch', { skip }, async () => {
+  const alias = ownerAlias('overlay', 'o1');
+  const vx: Expected = {
+    type: 'link',
+    want: { ns: undefined, name: 'kt-vx', what: 'vxlan kt-vx', kind: 'vxlan', alias, owner: alias },
+    create: { op: 'link-add', kind: 'vxlan', name: 'kt-vx', alias, vxlan: { vni: 4242, port: 8472, local: '127.0.0.1', learning: false } },
+  };
+  await converge([vx], []);
+  const link = (await new IpObserver(runner).observe({ namespaces: [] })).links.find((l) => l.name === 'kt-vx')!;
+  assert.deepEqual(link.vxlan, { vni: 4242, port: 8472, local: '127.0.0.1', learning: false });
+  assert.deepEqual(reasonsOf(compare([vx], await snapshot([]))), []);
+  // FDB ops run after the ip ops of a batch, so the delete is a batch of its own.
+  await runOps(runner, undefined, [{ op: 'fdb-append', dev: 'kt-vx', mac: '02:00:00:00:00:01', dst: '192.0.2.9' }]);
+  await runOps(runner, undefined, [{ op: 'link-del', name: 'kt-vx' }]);
 });
 
 test('an unowned link is reported unowned', { skip }, async () => {

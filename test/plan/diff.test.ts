@@ -132,7 +132,7 @@ async function run(f: Fixture): Promise<Change[]> {
 }
 
 /** The changes as reasons only (their ops are checked by the ops table below). */
-const reasons = (changes: Change[]): Change[] => changes.map(({ ops: _ops, ...c }) => c);
+const reasons = (changes: Change[]): Change[] => changes.map(({ ops: _ops, id, ...c }) => (c.action === 'delete' ? { ...c, id: id! } : c));
 
 const web = (f: Fixture): EndpointRecord => f.endpoints[0]!;
 const webView = (f: Fixture): NamespaceView => f.views.get('web')!;

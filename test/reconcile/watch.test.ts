@@ -60,5 +60,10 @@ test('watch: start, file change, drift repair at resync, invalid file, stop', { 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /host bits set/);
   assert.match(r.stderr, /the files were refused \(above\); nothing was changed/);
+  // One summary line per pass that changed something; passes in sync say nothing.
+  assert.match(r.stderr, /netd watch \(start\): 3 created, 0 deleted, 0 failed \(\d+ ms\)/);
+  assert.match(r.stderr, /netd watch \(change\): 2 created, 0 deleted, 0 failed \(\d+ ms\)/);
+  assert.match(r.stderr, /netd watch \(resync\): 0 created, 1 repaired, 0 deleted, 0 failed \(\d+ ms\)/);
+  assert.doesNotMatch(r.stderr, /netd watch \(\w+\): 0 created, 0 deleted, 0 failed/);
   await host.teardown();
 });

@@ -1,21 +1,8 @@
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
-import {
-  driverPreflight,
-  foreignPreflight,
-  hostPreflight,
-  objectPreflight,
-  namespacePreflight,
-  nsIdentity,
-  poolPreflight,
-  recordedNamespacePreflight,
-  sharedNamespacePreflight,
-} from '../../reconcile/preflight.js';
-import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
+import { applyOnce } from '../../reconcile/apply-once.js';
+import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
-import { DB_FILE } from '../../store/sqlite.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
@@ -23,13 +10,16 @@ import { formatChange, printPlan, summary } from '../plan-output.js';
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--lock-timeout 60s]',
+  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--lock-timeout 60s] [-o json]',
   options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, 'dry-run': { type: 'boolean' } },
   writes: true,
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
-    return applyOnce(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false });
+    const report = await applyPass(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false });
+    const code = renderApply(ctx, report);
+    if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
+    return code;
   },
 };
 
@@ -40,47 +30,53 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
   return EXIT.error;
 }
 
-/** One apply: pre-flight, plan (printed), execute, verify, summary; the exit code. `watch` repeats it. */
-export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<number> {
-  const runner = new ExecRunner();
-  const host = [
-    ...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })),
-    ...driverPreflight(desired),
-    ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
-    ...(await sharedNamespacePreflight(desired)),
-  ];
-  if (host.length > 0) return refuse(ctx, host);
-  const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
-    const planned = await planChanges(e, desired);
-    return {
-      planned,
-      problems: [...objectPreflight(desired, planned), ...foreignPreflight(planned), ...(await poolPreflight(runner, e.store, desired, planned))],
-    };
-  };
-  // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
-  if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
-    const early = await withEngine(ctx, { lock: false }, async (e) => (await objects(e)).problems);
-    if (early.length > 0) return refuse(ctx, early);
+/**
+ * One apply pass on this host's state dir; the plan is printed (as a human diff) before
+ * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
+ */
+export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<ApplyReport> {
+  const tty = ctx.io.isTTY === true;
+  return applyOnce(
+    desired,
+    {
+      stateDir: ctx.stateDir,
+      runner: new ExecRunner(),
+      open: (opts, fn) => withEngine(ctx, opts, fn),
+      onPlan: (plan) => {
+        const n = plan.changes.length;
+        if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);
+        if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
+      },
+      ...(tty
+        ? {
+            progress: (phase: number, done: number, total: number) =>
+              ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`),
+          }
+        : {}),
+    },
+    { dryRun: o.dryRun },
+  );
+}
+
+/** The line of a failure: the step that failed, or the change whose queueing threw. */
+function failureLine(r: ApplyReport, f: FailureReport): string {
+  const c = f.change === undefined ? undefined : r.plan[f.change];
+  const what = f.step ?? (c ? `${c.action} ${c.kind} "${c.name}"` : 'apply');
+  return `${what}: ${f.message}`;
+}
+
+/**
+ * Prints on stderr what happened (the refusal, each error, what is still different, the
+ * summary line, prefixed with `label` when given); the exit code.
+ */
+export function renderApply(ctx: Context, r: ApplyReport, label?: string): number {
+  if (r.outcome === 'refused') return refuse(ctx, r.refused);
+  if (r.outcome === 'in-sync' || r.outcome === 'dry-run') return EXIT.ok;
+  for (const f of r.failures) ctx.err(`error: ${escapeControls(failureLine(r, f))}`);
+  if (r.remaining.length > 0) {
+    ctx.err('still different after apply:');
+    for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);
   }
-  return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
-    const { planned, problems: found } = await objects(e);
-    const problems = [...found, ...(await recordedNamespacePreflight(planned.recorded))];
-    if (problems.length > 0) return refuse(ctx, problems);
-    if (planned.plan.changes.length > 0 || !o.quietInSync) printPlan(ctx, planned.plan);
-    if (o.dryRun || planned.plan.changes.length === 0) return EXIT.ok;
-    const n = planned.plan.changes.length;
-    if (ctx.io.isTTY) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
-    const progress = ctx.io.isTTY
-      ? (phase: number, done: number, total: number) =>
-          ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`)
-      : undefined;
-    const r = await apply(progress ? { ...e, progress } : e, desired, planned);
-    for (const m of r.errors) ctx.err(`error: ${escapeControls(m)}`);
-    if (r.remaining.length > 0) {
-      ctx.err('still different after apply:');
-      for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);
-    }
-    ctx.err(summary(planned.plan.changes, r.failed, r.otherFailures));
-    return r.errors.length === 0 && r.remaining.length === 0 ? EXIT.ok : EXIT.error;
-  });
+  ctx.err(label === undefined ? summary(r.totals) : `${label}: ${summary(r.totals)} (${Math.round(r.phases.reduce((n, p) => n + p.ms, 0))} ms)`);
+  return r.outcome === 'applied' ? EXIT.ok : EXIT.error;
 }

@@ -7,6 +7,7 @@ import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
 import { refuse } from './apply.js';
+import { tally } from '../../reconcile/apply-report.js';
 
 export const deleteCommand: Command = {
   name: 'delete',
@@ -29,7 +30,7 @@ export const deleteCommand: Command = {
       }
       printPlan(ctx, { changes: r.changes });
       for (const m of r.errors) ctx.err(`error: ${escapeControls(m)}`);
-      ctx.err(summary(r.changes, r.failed, r.otherFailures));
+      ctx.err(summary(tally(r.changes, r.failed, r.otherFailures)));
       return r.errors.length === 0 ? EXIT.ok : EXIT.error;
     });
   },

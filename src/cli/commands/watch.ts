@@ -2,7 +2,7 @@ import { EXIT, escapeControls, messageOf } from '../../errors.js';
 import { watchLoop } from '../../reconcile/watch.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration } from '../engine.js';
-import { applyOnce } from './apply.js';
+import { applyPass, renderApply } from './apply.js';
 
 /** SIGINT/SIGTERM stop the daemon after the pass in flight. */
 function stopSignal(ctx: Context): AbortSignal {
@@ -15,7 +15,7 @@ function stopSignal(ctx: Context): AbortSignal {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s]',
+  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s] [-o json]',
   options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, resync: { type: 'string' } },
   writes: true,
   async run(ctx) {
@@ -35,7 +35,10 @@ export const watchCommand: Command = {
           // the last applied state stays.
           const desired = await ctx.loadDesiredState();
           if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files were refused (above); nothing was changed`);
-          const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true });
+          const report = await applyPass(ctx, desired, { dryRun: false, quietInSync: true });
+          // A pass that changed or tried to change something says so in one line: the summary.
+          const code = renderApply(ctx, report, `netd watch (${why})`);
+          if (ctx.output === 'json' && report.outcome !== 'in-sync') ctx.out(JSON.stringify(report));
           if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
         } catch (e) {
           ctx.err(`netd watch (${why}): ${escapeControls(messageOf(e))}`);

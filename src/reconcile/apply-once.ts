@@ -1,0 +1,121 @@
+/**
+ * One apply pass: pre-flight, observe, plan, execute, verify, returned as an ApplyReport.
+ * `netd apply` renders the report, `netd watch` repeats the pass and logs each report; this
+ * module prints nothing. Refusals are outcomes, not exceptions; what cannot be reported as a
+ * refusal or a failed change (the lock timing out, the store changing underneath) is thrown.
+ */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { CountingRunner, type Runner } from '../kernel/index.js';
+import type { ExecuteOptions } from '../controller/executor.js';
+import type { DesiredState } from '../desired/types.js';
+import type { Change, Plan } from '../plan/types.js';
+import { DB_FILE } from '../store/sqlite.js';
+import {
+  driverPreflight,
+  foreignPreflight,
+  hostPreflight,
+  namespacePreflight,
+  nsIdentity,
+  objectPreflight,
+  poolPreflight,
+  recordedNamespacePreflight,
+  sharedNamespacePreflight,
+} from './preflight.js';
+import { execute, observe, planFrom, verify, type Engine, type Planned } from './reconcile.js';
+import { PhaseClock, changeReports, kernelCalls, tally, type ApplyOutcome, type ApplyReport, type ChangeReport, type FailureReport } from './apply-report.js';
+
+/** Runs fn on an engine over the state dir's store: locked (created if need be) to write, read-only otherwise. */
+export type OpenEngine = <T>(opts: { lock: boolean }, fn: (e: Engine) => Promise<T>) => Promise<T>;
+
+export interface ApplyDeps {
+  readonly stateDir: string;
+  /** For pre-flight; each engine brings its own. */
+  readonly runner: Runner;
+  readonly open: OpenEngine;
+  /** Called with the plan before anything is changed (not when refused): the CLI shows it then. */
+  readonly onPlan?: (plan: Plan) => void;
+  /** Progress of the kernel work, for a terminal. */
+  readonly progress?: ExecuteOptions['progress'];
+  /** Pre-flight of the host itself (tools, privileges, state dir); tests replace it. */
+  readonly hostChecks?: (runner: Runner, stateDir: string, opts: { writes: boolean }) => Promise<string[]>;
+}
+
+export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dryRun: boolean }): Promise<ApplyReport> {
+  const clock = new PhaseClock();
+  const counted: CountingRunner[] = [];
+  const count = (r: Runner): CountingRunner => {
+    const c = new CountingRunner(r);
+    counted.push(c);
+    return c;
+  };
+  const runner = count(deps.runner);
+  const report = (outcome: ApplyOutcome, r: Partial<Omit<ApplyReport, 'outcome' | 'phases' | 'kernel'>> = {}): ApplyReport => {
+    const plan = r.plan ?? [];
+    return {
+      outcome,
+      refused: r.refused ?? [],
+      plan,
+      changes: r.changes ?? [],
+      failures: r.failures ?? [],
+      remaining: r.remaining ?? [],
+      phases: clock.phases(),
+      kernel: kernelCalls(counted),
+      totals: r.totals ?? tally([], new Set(), 0),
+    };
+  };
+
+  const host = await clock.time('preflight', async () => [
+    ...(await (deps.hostChecks ?? hostPreflight)(runner, deps.stateDir, { writes: !o.dryRun })),
+    ...driverPreflight(desired),
+    ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
+    ...(await sharedNamespacePreflight(desired)),
+  ]);
+  if (host.length > 0) return report('refused', { refused: host });
+
+  const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
+    const observed = await clock.time('observe', () => observe(e, desired));
+    const planned = await clock.time('plan', () => planFrom(desired, observed));
+    const problems = await clock.time('preflight', async () => [
+      ...objectPreflight(desired, planned),
+      ...foreignPreflight(planned),
+      ...(await poolPreflight(runner, e.store, desired, planned)),
+    ]);
+    return { planned, problems };
+  };
+  const engine = (e: Engine): Engine => ({ ...e, runner: count(e.runner), ...(deps.progress ? { progress: deps.progress } : {}) });
+
+  // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
+  if (!o.dryRun && !lstatSync(join(deps.stateDir, DB_FILE), { throwIfNoEntry: false })) {
+    const early = await deps.open({ lock: false }, async (e) => objects(engine(e)));
+    if (early.problems.length > 0) return report('refused', { refused: early.problems, plan: early.planned.plan.changes });
+  }
+  const opening = performance.now();
+  return deps.open({ lock: !o.dryRun }, async (opened) => {
+    if (!o.dryRun) clock.add('lock', performance.now() - opening);
+    const e = engine(opened);
+    const { planned, problems: found } = await objects(e);
+    const plan = planned.plan.changes;
+    const problems = [...found, ...(await clock.time('preflight', () => recordedNamespacePreflight(planned.recorded)))];
+    if (problems.length > 0) return report('refused', { refused: problems, plan });
+    deps.onPlan?.(planned.plan);
+    if (plan.length === 0) return report('in-sync');
+    if (o.dryRun) return report('dry-run', { plan });
+    const executed = await clock.time('execute', () => execute(e, desired, planned));
+    const remaining = await clock.time('verify', () => verify(e, desired, planned, executed));
+    const { changes, failures } = changeReports(plan, executed);
+    return report(failures.length === 0 && remaining.length === 0 ? 'applied' : 'failed', {
+      plan,
+      changes,
+      failures,
+      remaining,
+      totals: totalsOf(plan, changes, failures),
+    });
+  });
+}
+
+function totalsOf(plan: readonly Change[], changes: readonly ChangeReport[], failures: readonly FailureReport[]): ApplyReport['totals'] {
+  const failed = new Set(plan.filter((_, i) => changes[i]?.outcome !== 'done'));
+  const others = failures.filter((f) => f.change === undefined).length;
+  return tally(plan, failed, others, changes.filter((c) => c.outcome === 'skipped').length);
+}
