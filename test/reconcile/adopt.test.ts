@@ -27,11 +27,10 @@ const tryIp = (...args: string[]): void => {
 };
 
 /**
- * Adopt semantics the driver/comparer rewrite does not bring yet (node:test runs them; their
- * failures do not fail the run): an existing unmarked interface under the declared name is
- * still deleted, and the admin's default route is not given back (the snapshot forgets the
- * routes through a removed interface before the routes are compared; a deleted container's
- * sandbox is skipped).
+ * Adopt semantics not there yet (node:test runs these; their failures do not fail the run):
+ * the admin's default route is not given back. The controller's snapshot forgets the routes
+ * through an interface it removes before the default routes are compared, so netd's route
+ * looks gone and nothing is restored; and a deleted container's sandbox is skipped.
  */
 const LEAD = { todo: 'adopt semantics: lead' } as const;
 
@@ -99,7 +98,7 @@ async function withAdopted(body: (host: TestHost, admin: ReturnType<typeof admin
 
 const defaults = (p: Picture): unknown[] => p.routes.filter((r) => (r as { dst?: string }).dst === 'default');
 
-test("adopt: a declared interface that exists in the adopted namespace and is not netd's is an error naming it; nothing in it changes", { skip, ...LEAD }, () =>
+test("adopt: a declared interface that exists in the adopted namespace and is not netd's is an error naming it; nothing in it changes", { skip }, () =>
   withAdopted(async (host, admin) => {
     const before = { host: admin.host(), ns: admin.ns() };
     const r = await host.apply(ADOPTED(''));
