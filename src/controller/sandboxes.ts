@@ -9,7 +9,7 @@ import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/re
 import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import { sandboxExpected } from '../drivers/sandbox.js';
-import type { Step } from './step.js';
+import { Step } from './step.js';
 
 function ensureKernel(c: Controller, sb: SandboxRecord, step: Step): void {
   c.ensure(step, `container "${sb.container}"`, sandboxExpected(sb), 'not-found');
@@ -37,8 +37,9 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
     ...(hostNetwork ? { hostNetwork } : {}),
     state: 'creating',
   };
-  const step = tx.step(`create container "${d.name}"`);
+  const step = new Step(`create container "${d.name}"`);
   ensureKernel(c, rec, step);
+  tx.steps.push(step);
   c.setSandbox(tx, rec);
   step.done.push({ type: 'put', key: sandboxKey(rec.id), value: { ...rec, state: 'ready' } });
   step.failed.push({ type: 'delete', key: sandboxKey(rec.id) });
