@@ -1,9 +1,11 @@
 /** What the converging commands share: the store, the runner, the state-dir lock. */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { NetdError } from '../errors.js';
 import { ExecRunner } from '../kernel/index.js';
 import { openStoreForReading } from '../store/health.js';
 import { acquireStateLock } from '../store/lock.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { DB_FILE, openSqliteStore } from '../store/sqlite.js';
 import type { Engine } from '../reconcile/reconcile.js';
 import { loadRecorded } from '../reconcile/snapshot.js';
 import type { RecordedState } from '../plan/types.js';
@@ -46,6 +48,15 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
     await store.close();
     lock?.release();
   }
+}
+
+/**
+ * With no state yet, taking the lock creates the state dir: a mutating command that may refuse
+ * runs its checks on a read-only store first, so that a refusal leaves no trace. [] otherwise.
+ */
+export async function problemsBeforeState(ctx: Context, check: (e: Engine) => Promise<readonly string[]>): Promise<readonly string[]> {
+  if (lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) return [];
+  return withEngine(ctx, { lock: false }, check);
 }
 
 /** The store records, read without the lock and without the kernel (get, inspect, export, graph). */

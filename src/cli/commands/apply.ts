@@ -1,5 +1,3 @@
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import {
@@ -13,22 +11,23 @@ import {
   sharedNamespacePreflight,
 } from '../../reconcile/preflight.js';
 import { apply, planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
+import { foreignTableProblems, lostProblem } from '../../reconcile/lost.js';
 import type { DesiredState } from '../../desired/types.js';
-import { DB_FILE } from '../../store/sqlite.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
-import { LOCK_OPTION, withEngine } from '../engine.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
+import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--lock-timeout 60s]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, 'dry-run': { type: 'boolean' } },
+  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--force] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, 'dry-run': { type: 'boolean' } },
+  flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
-    return applyOnce(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false });
+    return applyOnce(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false, force: ctx.values.force === true });
   },
 };
 
@@ -40,7 +39,7 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
 }
 
 /** One apply: pre-flight, plan (printed), execute, verify, summary; the exit code. `watch` repeats it. */
-export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<number> {
+export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean; force: boolean }): Promise<number> {
   const runner = new ExecRunner();
   const host = [
     ...(await hostPreflight(runner, ctx.stateDir, { writes: !o.dryRun })),
@@ -51,13 +50,14 @@ export async function applyOnce(ctx: Context, desired: DesiredState, o: { dryRun
   if (host.length > 0) return refuse(ctx, host);
   const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
     const planned = await planChanges(e, desired);
-    return { planned, problems: [...objectPreflight(desired, planned), ...(await poolPreflight(runner, e.store, desired, planned))] };
+    // A lost store makes every existing object look foreign: that one problem says it all.
+    const lost = lostProblem(ctx.stateDir, planned, o.force);
+    if (lost) return { planned, problems: [lost] };
+    const owned = [...foreignTableProblems(planned.kernel), ...objectPreflight(desired, planned)];
+    return { planned, problems: [...owned, ...(await poolPreflight(runner, e.store, desired, planned))] };
   };
-  // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
-  if (!o.dryRun && !lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) {
-    const early = await withEngine(ctx, { lock: false }, async (e) => (await objects(e)).problems);
-    if (early.length > 0) return refuse(ctx, early);
-  }
+  const early = o.dryRun ? [] : await problemsBeforeState(ctx, async (e) => (await objects(e)).problems);
+  if (early.length > 0) return refuse(ctx, early);
   return withEngine(ctx, { lock: !o.dryRun }, async (e) => {
     const { planned, problems: found } = await objects(e);
     const problems = [...found, ...(await recordedNamespacePreflight(planned.recorded))];

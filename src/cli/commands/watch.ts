@@ -1,6 +1,6 @@
 import { EXIT, escapeControls, messageOf } from '../../errors.js';
 import { watchLoop } from '../../reconcile/watch.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration } from '../engine.js';
 import { applyOnce } from './apply.js';
 
@@ -15,8 +15,9 @@ function stopSignal(ctx: Context): AbortSignal {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, resync: { type: 'string' } },
+  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--force] [--lock-timeout 60s]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, resync: { type: 'string' } },
+  flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
     if (ctx.files.length === 0 || ctx.files.includes('-')) {
@@ -35,7 +36,7 @@ export const watchCommand: Command = {
           // the last applied state stays.
           const desired = await ctx.loadDesiredState();
           if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files were refused (above); nothing was changed`);
-          const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true });
+          const code = await applyOnce(ctx, desired, { dryRun: false, quietInSync: true, force: ctx.values.force === true });
           if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
         } catch (e) {
           ctx.err(`netd watch (${why}): ${escapeControls(messageOf(e))}`);
