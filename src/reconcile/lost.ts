@@ -5,8 +5,8 @@
  *   foreign tables  a netd-named nft table without netd's marker is an admin's: netd never
  *                   loads its rules over it nor deletes it;
  *   lost store      no records, yet kernel objects carry netd's mark (links with a `netd:`
- *                   alias in the host or a declared namespace, marked tables): the store was
- *                   lost or emptied. Acting on it would build a second bridge for a subnet and
+ *                   alias in the host or a declared namespace, and then marked tables too):
+ *                   the store was lost or emptied. Acting on it would build a second bridge for a subnet and
  *                   drop the rules the still-running containers depend on, so the command
  *                   refuses until `netd recover` rebuilds the records, or `--force`.
  */
@@ -20,20 +20,28 @@ export interface Observed {
   readonly kernel: KernelView;
 }
 
+/** Links carrying a `netd:` alias, in the host and every observed namespace. */
+function markedLinks(kernel: KernelView): number {
+  const views = [kernel.host, ...[...kernel.sandboxes.values()].filter((v) => v !== null)];
+  return views.flatMap((v) => v.links).filter(isOwned).length;
+}
+
 /** Links carrying a `netd:` alias (host and every observed namespace) and netd-marked tables. */
 export function markedObjects(kernel: KernelView): number {
-  const views = [kernel.host, ...[...kernel.sandboxes.values()].filter((v) => v !== null)];
-  const links = views.flatMap((v) => v.links).filter(isOwned).length;
-  return links + (kernel.nftTables ?? []).filter((t) => t.marked).length;
+  return markedLinks(kernel) + (kernel.nftTables ?? []).filter((t) => t.marked).length;
 }
 
 export const hasRecords = (r: RecordedState): boolean => r.networks.length + r.sandboxes.length + r.endpoints.length + r.allocations.length > 0;
 
-/** `the state in DIR was lost: N kernel objects carry netd's mark`, or undefined. Cheap: only counts when there are no records. */
+/**
+ * `the state in DIR was lost: N kernel objects carry netd's mark`, or undefined. Cheap: only
+ * counts when there are no records. Marked tables alone are not a lost state: they are what a
+ * delete killed before its last step leaves, and nothing running depends on them (their rules
+ * name bridges, and no netd bridge or veth is left); they count once links carry a mark.
+ */
 export function lostState(stateDir: string, p: Observed): string | undefined {
-  if (hasRecords(p.recorded)) return undefined;
+  if (hasRecords(p.recorded) || markedLinks(p.kernel) === 0) return undefined;
   const n = markedObjects(p.kernel);
-  if (n === 0) return undefined;
   return `the state in ${stateDir} was lost: ${n} kernel object${n === 1 ? ' carries' : 's carry'} netd's mark`;
 }
 

@@ -39,13 +39,11 @@ const sh = (...argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), 
 
 /**
  * The kernel's own clock is left out: bridge timers, a new bridge's operstate turning UP, and
- * IPv6 duplicate address detection finishing on the link-local addresses (their `tentative`
- * flag, then their local route).
+ * IPv6 duplicate address detection finishing on the link-local addresses (their `tentative` flag).
  */
 const settled = (json: string): string =>
   JSON.stringify(JSON.parse(json), (k, v: unknown) => {
-    if (k.endsWith('_timer') || k === 'tentative' || k === 'operstate') return undefined;
-    return Array.isArray(v) ? v.filter((r: { type?: string; dst?: string }) => !(r?.type === 'local' && r.dst?.startsWith('fe80:'))) : v;
+    return k.endsWith('_timer') || k === 'tentative' || k === 'operstate' ? undefined : v;
   });
 
 /** Everything netd could have changed: links, addresses and routes everywhere, the ruleset, the namespaces. */
@@ -55,7 +53,8 @@ function kernel(): Record<string, string> {
     const n = ns === undefined ? [] : ['-n', ns];
     out[`${ns ?? 'host'} links`] = settled(sh('ip', ...n, '-d', '-j', 'link', 'show'));
     out[`${ns ?? 'host'} addresses`] = settled(sh('ip', ...n, '-j', 'address', 'show'));
-    out[`${ns ?? 'host'} routes`] = settled(sh('ip', ...n, '-j', 'route', 'show', 'table', 'all'));
+    // IPv4 only: the IPv6 routes the kernel adds as duplicate address detection ends are its own.
+    out[`${ns ?? 'host'} routes`] = settled(sh('ip', ...n, '-4', '-j', 'route', 'show', 'table', 'all'));
   }
   return out;
 }

@@ -264,16 +264,23 @@ const lostCases: { name: string; recorded: RecordedState; kernel: KernelView; wa
   },
   { name: 'no records and nothing marked: a new host', recorded: none, kernel: { ...kernelOf([], [], []), nftTables: [] }, want: undefined },
   {
-    name: 'an unmarked (admin) table does not count; one marked one does',
+    name: 'marked tables alone (what a delete killed before its firewall sync leaves): not lost',
+    recorded: none,
+    kernel: kernelOf([], [], []),
+    want: undefined,
+  },
+  {
+    name: 'an unmarked (admin) table does not count; a marked link and a marked table do',
     recorded: none,
     kernel: {
       ...kernelOf([], [], []),
+      host: { links: [{ name: 'nd111111111111', up: true, alias: ownerAlias('endpoint', id('1')) }], addresses: [], routes: [] },
       nftTables: [
         { family: 'inet', name: 'netd', marked: false },
         { family: 'bridge', name: 'netd', marked: true },
       ],
     },
-    want: "the state in /s was lost: 1 kernel object carries netd's mark",
+    want: "the state in /s was lost: 2 kernel objects carry netd's mark",
   },
 ];
 
