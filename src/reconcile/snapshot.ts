@@ -53,11 +53,6 @@ export function firewallDriftOf(fw: ObservedRuleset, recorded: Pick<RecordedStat
     : diffRuleset(buildRuleset(spec), fw);
 }
 
-/** How netd's nft tables differ from what the records render; [] when in sync. */
-export async function firewallDrift(runner: Runner, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): Promise<string[]> {
-  return firewallDriftOf(await observeRuleset(runner, undefined), recorded);
-}
-
 /**
  * An earlier snapshot and the namespaces written since: the others need not be read again
  * (verify after apply reads only the namespaces the apply wrote to).

@@ -71,6 +71,17 @@ async function refusesAll(prune: boolean): Promise<void> {
 
 test('no state yet: an admin table inet netd is reported and never touched', { skip }, async () => {
   await refusesAll(false);
+  const doctor = JSON.parse((await host.cli(['doctor', '-o', 'json'])).stdout) as { name: string; status: string; detail: string; fix?: string }[];
+  assert.deepEqual(
+    doctor.find((c) => c.name === 'firewall'),
+    {
+      group: 'leaks',
+      name: 'firewall',
+      status: 'problem',
+      detail: FOREIGN,
+      fix: 'nft delete table inet netd (or rename it)',
+    },
+  );
   assert.deepEqual(readdirSync('/run/netns'), []);
 });
 

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { tcpRoundTrip } from '../helpers/traffic.js';
 import { TestHost } from '../helpers/netd.js';
+import { Readable, Writable } from 'node:stream';
 import { DB_FILE } from '../../src/store/sqlite.js';
+import { run } from '../../src/cli/run.js';
 
 // front: declared subnet and bridge; back: subnet from the pools, derived bridge name (matched
 // by its attachments); d: on the null network, no kernel object at all.
@@ -102,10 +104,36 @@ test('a lost store: apply, apply --dry-run and delete refuse (exit 1) and change
   }
 });
 
-test('a lost store: diff says so and exits 2', { skip }, async () => {
+test('a lost store: diff says so and exits 2; doctor advises recover, not deleting links', { skip }, async () => {
   const r = await host.cli(['diff', '-f', file]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, lostMessage());
+  const doctor = JSON.parse((await host.cli(['doctor', '-o', 'json'])).stdout) as { name: string; status: string; detail: string; fix?: string }[];
+  const links = doctor.filter((c) => c.name === 'links');
+  assert.deepEqual(
+    links.map((c) => [c.status, c.fix]),
+    [['problem', 'netd recover -f PATH...']],
+  );
+  assert.match(links[0]!.detail, /10 link\(s\) carry a netd alias, but the store records nothing: the state was lost/);
+});
+
+test('a lost store: a watch pass refuses too and changes nothing', { skip }, async () => {
+  const before = kernel();
+  const ac = new AbortController();
+  let err = '';
+  const stderr = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      err += chunk.toString();
+      if (err.includes('netd watch (start)')) ac.abort(); // the first pass is over
+      cb();
+    },
+  });
+  const stdout = new Writable({ write: (_c, _e, cb) => cb() });
+  const code = await run(['watch', '-f', file, '--state-dir', host.stateDir], { stdout, stderr, stdin: Readable.from([]), env: {}, signal: ac.signal });
+  assert.equal(code, 0, err);
+  assert.match(err, lostMessage());
+  assert.match(err, /netd watch \(start\): apply did not converge \(exit 1\)/);
+  assert.deepEqual(kernel(), before);
 });
 
 test('recover rebuilds the records: diff is clean and traffic still flows', { skip }, async () => {
