@@ -19,7 +19,7 @@ import type { Change, RecordedState } from '../plan/types.js';
 import { del } from '../plan/diff.js';
 import { byteOrder } from '../state/derive.js';
 import { queueEach } from './run-plan.js';
-import { newController, planChanges, type Engine } from './reconcile.js';
+import { newController, planChanges, type Engine, type Planned } from './reconcile.js';
 
 export interface DeleteSelection {
   /** Ordered: attachments, containers, networks. */
@@ -78,8 +78,8 @@ export interface DeleteResult {
 }
 
 /** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
-export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean } = {}): Promise<DeleteResult> {
-  const planned = await planChanges(e, desired);
+export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean; planned?: Planned } = {}): Promise<DeleteResult> {
+  const planned = opts.planned ?? (await planChanges(e, desired));
   const { changes, foreign } = selectDeletes(desired, planned.recorded, opts.force);
   if (foreign.size > 0 && !opts.force) {
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);

@@ -3,6 +3,9 @@
  * told apart from an admin's (and found again after a lost store). A link carries the ifalias
  * `netd:<kind>:<id>`; nft tables carry a comment naming netd.
  */
+
+/** The comment netd gives each of its nft tables: a netd-named table without it is an admin's. */
+export const TABLE_MARK = 'netd: managed by netd, do not edit';
 const OWNER = /^netd:([a-z][a-z0-9-]*):([A-Za-z0-9_.-]+)$/;
 
 /** The ifalias that marks a link as netd's: `netd:<kind>:<id>`. */
