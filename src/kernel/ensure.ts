@@ -9,12 +9,12 @@ import { KernelError, type Runner } from './exec.js';
 import { IpBatch, runBatch, type LinkCommon, type VethOptions, type VxlanOptions } from './batch.js';
 import { ipArgv, type NsRef } from './netns.js';
 import { checkIfName } from './names.js';
-import { parseLink, type ObservedLink } from './observe-ip.js';
+import { parseLink, type IpLinkJson, type ObservedLink } from './observe-ip.js';
 
 export async function readLink(runner: Runner, ns: NsRef | undefined, name: string): Promise<ObservedLink | undefined> {
   try {
     const { stdout } = await runner.run(ipArgv(ns, ['-details', '-json', 'link', 'show', 'dev', checkIfName(name)]));
-    const rows = JSON.parse(stdout) as Record<string, unknown>[];
+    const rows = JSON.parse(stdout) as IpLinkJson[];
     return rows[0] ? parseLink(rows[0]) : undefined;
   } catch (e) {
     if (e instanceof KernelError && e.kind === 'not-found') return undefined;
@@ -31,12 +31,13 @@ export interface WantedLink {
   vxlan?: { vni?: number; port?: number; local?: string; learning?: boolean };
 }
 
-const show = (v: unknown): string => (v === undefined || v === null ? 'none' : typeof v === 'string' ? `"${v}"` : String(v));
+type Shown = string | number | boolean | null | undefined;
+const show = (v: Shown): string => (v === undefined || v === null ? 'none' : typeof v === 'string' ? `"${v}"` : String(v));
 
 /** Every field where `have` differs from `want`, as `field have, want wanted`. */
 export function fieldDifferences(have: ObservedLink, want: WantedLink): string[] {
   const d: string[] = [];
-  const cmp = (field: string, h: unknown, w: unknown): void => {
+  const cmp = (field: string, h: Shown, w: Shown): void => {
     if (w !== undefined && h !== w) d.push(`${field} ${show(h)}, want ${show(w)}`);
   };
   cmp('kind', have.kind, want.kind);
@@ -83,7 +84,7 @@ async function ensure(runner: Runner, ns: NsRef | undefined, label: string, name
 
 export function ensureBridge(runner: Runner, ns: NsRef | undefined, name: string, o: LinkCommon = {}): Promise<Ensured> {
   const want: WantedLink = { kind: 'bridge', mtu: o.mtu, mac: o.mac, alias: o.alias };
-  return ensure(runner, ns, 'bridge', name, new IpBatch().linkAddBridge(name, o), async (h) => fieldDifferences(h, want));
+  return ensure(runner, ns, 'bridge', name, new IpBatch().linkAddBridge(name, o), (h) => Promise.resolve(fieldDifferences(h, want)));
 }
 
 export function ensureVxlan(runner: Runner, ns: NsRef | undefined, name: string, o: VxlanOptions): Promise<Ensured> {
@@ -94,7 +95,7 @@ export function ensureVxlan(runner: Runner, ns: NsRef | undefined, name: string,
     alias: o.alias,
     vxlan: { vni: o.vni, port: o.port, local: o.local, learning: o.learning ?? true },
   };
-  return ensure(runner, ns, 'vxlan', name, new IpBatch().linkAddVxlan(name, o), async (h) => fieldDifferences(h, want));
+  return ensure(runner, ns, 'vxlan', name, new IpBatch().linkAddVxlan(name, o), (h) => Promise.resolve(fieldDifferences(h, want)));
 }
 
 /**
