@@ -87,10 +87,11 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   await c.autoCommit(auto);
 }
 
-export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
+export function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
   const { net, sb } = parts(c, ep);
   const step = tx.step(`leave endpoint "${owner(ep)}"`);
   step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
+  return Promise.resolve();
 }
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
@@ -107,7 +108,7 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
     const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
     const mine = inner?.alias === ownerAlias('endpoint', ep.id);
     const paired = mine && ep.hostVeth !== undefined && c.kernel.host.links.some((l) => l.name === ep.hostVeth);
-    if (paired) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth! }]);
+    if (paired) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth }]);
     if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
     if (mine || !inner?.alias?.startsWith('netd:')) c.forget(c.sandboxRef(sb), [ep.interface]);
   }
