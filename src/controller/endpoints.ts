@@ -108,10 +108,11 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   await c.autoCommit(auto);
 }
 
-export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
+export function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
   const { net, sb } = parts(c, ep);
   const step = tx.step(`leave endpoint "${owner(ep)}"`);
   step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
+  return Promise.resolve();
 }
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {

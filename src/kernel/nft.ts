@@ -67,10 +67,27 @@ export interface ObservedRuleset {
   tables: ObservedTable[];
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/** The parts of `nft -j` output netd reads; a chain's type and prio come with its hook. */
+interface NftChain {
+  family: string;
+  table: string;
+  name: string;
+  type: string;
+  hook?: string;
+  prio: number;
+  policy?: string;
+}
+interface NftJson {
+  nftables: {
+    table?: { comment?: unknown };
+    chain?: NftChain;
+    rule?: { chain: string; handle: number; comment?: unknown };
+  }[];
+}
+
 /** A table from `nft -j list table`; `comment` from the text listing (newer nft puts it in the JSON too). */
 export function parseNftJson(family: string, name: string, stdout: string, comment?: string): ObservedTable {
-  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+  const items = (JSON.parse(stdout) as NftJson).nftables;
   const chains = new Map<string, ObservedChain>();
   const marked = comment === TABLE_MARK || items.some((it) => it.table?.comment === TABLE_MARK);
   for (const it of items) {
@@ -172,10 +189,10 @@ export interface BaseChain {
 }
 
 export function parseBaseChains(stdout: string): BaseChain[] {
-  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+  const items = (JSON.parse(stdout) as NftJson).nftables;
   return items
     .map((it) => it.chain)
-    .filter((c) => c && c.hook !== undefined)
+    .filter((c): c is NftChain & { hook: string } => c?.hook !== undefined)
     .map((c) => ({ family: c.family, table: c.table, chain: c.name, type: c.type, hook: c.hook, priority: c.prio, policy: c.policy ?? 'accept' }));
 }
 

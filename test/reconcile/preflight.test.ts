@@ -307,7 +307,7 @@ test('doctor without nft: "install nftables" once, and no wrong advice', { skip 
   }
 });
 
-test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, async () => {
+test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'netd-nonroot-'));
   chmodSync(dir, 0o755);
   const file = join(dir, 'in.yaml');
@@ -396,7 +396,7 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
     { netns: '{ adopt: true }', id: 'not-netns', want: /\/run\/netns\/c is not a network namespace/ },
   ];
   for (const t of table) {
-    const got = await namespacePreflight(await desired(t.netns), async () => t.id);
+    const got = await namespacePreflight(await desired(t.netns), () => Promise.resolve(t.id));
     const what = `${t.netns} is ${JSON.stringify(t.id)}`;
     if (t.want) assert.match(got.join('\n'), t.want, what);
     else assert.deepEqual(got, [], what);
