@@ -67,12 +67,7 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
     addr[family === 4 ? 'ipv4' : 'ipv6'] = r.address;
   }
   const rec: EndpointRecord = {
-    id,
-    networkId: net.id,
-    network: net.name,
-    container: a.container,
-    sandboxId: sb.id,
-    interface: a.interface,
+    ...probe,
     ...(bridged ? { hostVeth: hostVethName(id), mac: a.mac ?? derivedMac(addr.ipv4, id) } : {}),
     ...addr,
     aliases: a.aliases,

@@ -5,7 +5,7 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../desired/types.js';
-import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../state/records.js';
+import { derivedBridgeName, networkKey, networkRecordOf, PREDEFINED, type NetworkRecord } from '../state/records.js';
 import { ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
 import { Step } from './step.js';
@@ -25,22 +25,8 @@ function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
     cfg ? ipam.familyRecord(cfg, cfg.subnet ?? (auto ? ipam.chooseSubnet(d.name) : '')) : undefined;
   const ipv4 = family(d.ipv4, true);
   const ipv6 = family(d.ipv6, false);
-  return {
-    id,
-    name: d.name,
-    driver: d.driver,
-    ...(d.driver === 'bridge' ? { bridge: d.bridge ?? derivedBridgeName(id) } : {}),
-    ...(ipv4 ? { ipv4 } : {}),
-    ...(ipv6 ? { ipv6 } : {}),
-    mtu: d.mtu,
-    internal: d.internal,
-    masquerade: d.masquerade,
-    icc: d.icc,
-    labels: d.labels,
-    adopted: false,
-    ...(d.overlay ? { overlay: d.overlay } : {}),
-    state: 'creating',
-  };
+  const bridge = d.driver === 'bridge' ? (d.bridge ?? derivedBridgeName(id)) : undefined;
+  return networkRecordOf(d, { id, ...(bridge ? { bridge } : {}), ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), adopted: false, state: 'creating' });
 }
 
 /** Refuses to take over a bridge netd does not own, unless declared `adopt: true`. */

@@ -24,6 +24,7 @@ import {
   endpointKey,
   hostVethName,
   networkKey,
+  networkRecordOf,
   sandboxKey,
   type AllocationRecord,
   type EndpointRecord,
@@ -122,21 +123,7 @@ function networkRecord(d: DesiredNetwork, host: NamespaceView, bridge: LinkView 
   };
   const [ipv4, ipv6] = [family(d.ipv4, 4), family(d.ipv6, 6)];
   const adopted = bridge !== undefined && markOf(bridge, 'network') === undefined;
-  return {
-    id,
-    name: d.name,
-    driver: d.driver,
-    ...(bridge ? { bridge: bridge.name } : {}),
-    ...(ipv4 ? { ipv4 } : {}),
-    ...(ipv6 ? { ipv6 } : {}),
-    mtu: d.mtu,
-    internal: d.internal,
-    masquerade: d.masquerade,
-    icc: d.icc,
-    labels: d.labels,
-    adopted,
-    state: 'ready',
-  };
+  return networkRecordOf(d, { id, ...(bridge ? { bridge: bridge.name } : {}), ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), adopted, state: 'ready' });
 }
 
 function endpointRecord(
