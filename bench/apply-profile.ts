@@ -40,7 +40,7 @@ function timedStore(store: Store): Store {
   return new Proxy(store, {
     get(target, prop, recv) {
       const v = Reflect.get(target, prop, recv) as unknown;
-      if (typeof v !== 'function' || prop === 'watch') return typeof v === 'function' ? v.bind(target) : v;
+      if (typeof v !== 'function' || prop === 'watch') return typeof v === 'function' ? (v.bind(target) as unknown) : v;
       return async (...a: unknown[]) => {
         const t0 = performance.now();
         try {

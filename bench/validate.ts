@@ -27,7 +27,7 @@ function generate(): string {
   return `${out.join('\n')}\n`;
 }
 
-async function time(label: string, runs: number, f: () => Promise<unknown> | unknown): Promise<number> {
+async function time(label: string, runs: number, f: () => unknown): Promise<number> {
   await f(); // warm-up
   const t0 = performance.now();
   for (let i = 0; i < runs; i++) await f();

@@ -55,6 +55,8 @@ export interface Command {
   positionals?: string;
   /** The formats -o accepts for this command, default first; undefined: OUTPUT_FORMATS. */
   outputs?: readonly OutputFormat[];
+  /** Flag descriptions of this command that differ from the shared ones (help.ts). */
+  flagHelp?: Readonly<Record<string, string>>;
   /** Changes the host: a thrown 'invalid' error may come after kernel work, so it exits 1, never 65. */
   writes?: boolean;
   run(ctx: Context): Promise<number>;
@@ -64,6 +66,10 @@ export const FILE_OPTION = { file: { type: 'string', short: 'f', multiple: true 
 
 /** A command that offers it refuses an input that declares nothing (exit 65) unless it is given. */
 export const ALLOW_EMPTY_OPTION = { 'allow-empty': { type: 'boolean' } } as const;
+
+/** Proceed although the store was lost (reconcile/lost.ts). */
+export const LOST_FORCE_OPTION = { force: { type: 'boolean' } } as const;
+export const LOST_FORCE_HELP = { force: "proceed although the state was lost (kernel objects carry netd's mark the store does not know)" };
 
 export const GLOBAL_OPTIONS = {
   'state-dir': { type: 'string' },

@@ -1,9 +1,12 @@
 /** What the converging commands share: the store, the runner, the state-dir lock. */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { NetdError } from '../errors.js';
 import { ExecRunner } from '../kernel/index.js';
 import { openStoreForReading } from '../store/health.js';
-import { acquireStateLock } from '../store/lock.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { LOCK_FILE, PID_FILE, acquireStateLock } from '../store/lock.js';
+import { DB_FILE, dbCompanions, openSqliteStore } from '../store/sqlite.js';
+import { refuseSymlinks } from '../store/statedir.js';
 import type { Engine } from '../reconcile/reconcile.js';
 import { loadRecorded } from '../reconcile/snapshot.js';
 import type { RecordedState } from '../plan/types.js';
@@ -46,6 +49,19 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
     await store.close();
     lock?.release();
   }
+}
+
+/**
+ * With no state yet, taking the lock creates the state dir: a mutating command that may refuse
+ * runs its checks on a read-only store first, so that a refusal leaves no trace. [] otherwise.
+ */
+export async function problemsBeforeState(ctx: Context, check: (e: Engine) => Promise<readonly string[]>): Promise<readonly string[]> {
+  if (lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) return [];
+  // What the lock and the store would refuse, they refuse first: the state dir is the user's to fix.
+  const db = join(ctx.stateDir, DB_FILE);
+  const lock = join(ctx.stateDir, LOCK_FILE);
+  refuseSymlinks([lock, `${lock}-journal`, join(ctx.stateDir, PID_FILE), ...dbCompanions(db)], 'write');
+  return withEngine(ctx, { lock: false }, check);
 }
 
 /** The store records, read without the lock and without the kernel (get, inspect, export, graph). */

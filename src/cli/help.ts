@@ -18,7 +18,8 @@ const FLAG_HELP: Record<string, string> = {
   'dry-run': 'print the plan and change nothing',
   'allow-empty': 'accept an input that declares nothing: everything netd owns is then pruned',
   'lock-timeout': 'how long to wait for the state-dir lock (default 60s)',
-  force: 'also delete attachments of undeclared containers on the deleted networks',
+  force:
+    "also delete attachments of undeclared containers on the deleted networks, and proceed although the state was lost (kernel objects carry netd's mark the store does not know)",
   resync: 'apply at least this often, repairing drift (default 60s)',
 };
 
@@ -39,13 +40,13 @@ export function globalHelp(): string {
   ].join('\n');
 }
 
-function optionLine(name: string, o: NonNullable<ParseArgsConfig['options']>[string]): string {
+function optionLine(name: string, o: NonNullable<ParseArgsConfig['options']>[string], help: string | undefined): string {
   const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`;
-  return FLAG_HELP[name] ? `  ${flag.padEnd(30)} ${FLAG_HELP[name]}` : `  ${flag}`;
+  return help ? `  ${flag.padEnd(30)} ${help}` : `  ${flag}`;
 }
 
 export function commandHelp(c: Command): string {
-  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o));
+  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o, c.flagHelp?.[n] ?? FLAG_HELP[n]));
   return [
     `usage: ${c.usage}`,
     '',

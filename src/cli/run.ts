@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT, NetdError, escapeControls, exitCodeFor, messageOf } from '../errors.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { createLogger, LOG_LEVELS } from '../log.js';
 import { loadDesiredState } from '../desired/validate.js';
 import { didYouMean } from '../desired/suggest.js';
 import { commandNames, findCommand } from './commands/index.js';
@@ -48,7 +48,7 @@ function flagError(e: unknown, c: Command): string {
   return messageOf(e).replace(/^Option/, 'flag');
 }
 
-function pick<T extends string>(v: unknown, allowed: readonly T[], flag: string, dflt: T): T {
+function pick<T extends string>(v: Context['values'][string], allowed: readonly T[], flag: string, dflt: T): T {
   if (v === undefined) return dflt;
   if (!allowed.includes(v as T)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${String(v)}"`);
   return v as T;
@@ -83,7 +83,7 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
     values,
     positionals,
     io,
-    log: createLogger(pick(values['log-level'], LOG_LEVELS, '--log-level', 'warn' as LogLevel), io.stderr),
+    log: createLogger(pick(values['log-level'], LOG_LEVELS, '--log-level', 'warn'), io.stderr),
     color: colour(io.isTTY, values, env),
     outColor: colour(io.stdoutTTY, values, env),
     output: pick<OutputFormat>(values.output, cmd.outputs ?? OUTPUT_FORMATS, '-o', cmd.outputs?.[0] ?? 'table'),

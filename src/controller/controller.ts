@@ -278,11 +278,14 @@ export class Controller {
    */
   private routeSteps(tx: Tx): void {
     for (const sb of this.sandboxes.values()) {
-      if (sb.hostNetwork || sb.state === 'deleting' || tx.doomed.has(sb.id)) continue;
+      // A namespace netd deletes takes its routes along; an adopted one being let go still
+      // gets its own default route back.
+      const leaving = sb.state === 'deleting' || tx.doomed.has(sb.id);
+      if (sb.hostNetwork || (leaving && sb.created)) continue;
       if (foreignNamespace(sb, this.kernel, [...this.sandboxes.values()])) continue; // not netd's to route
       const ns = nsRef(sb.netns);
       const view = this.kernel.sandboxes.get(ns);
-      const live = [...this.endpoints.values()].filter((e) => !tx.doomed.has(e.id));
+      const live = leaving ? [] : [...this.endpoints.values()].filter((e) => !tx.doomed.has(e.id));
       const wanted = routesExpected(sb, live, this.networks, view, (id) => tx.rebuilt.has(id));
       const step = new Step(`default route of container "${sb.container}"`);
       step.follows = true;
@@ -297,11 +300,13 @@ export class Controller {
       const saved = { ...sb.savedRoutes };
       for (const w of wanted) if (w.replaces && !saved[w.expected.family]) saved[w.expected.family] = w.replaces;
       for (const family of [4, 6] as const) {
+        if (wanted.some((w) => w.expected.family === family)) continue;
+        // No attachment gives this family a route any more (a route through a link deleted
+        // in this transaction is already out of view).
         const have = defaultRoute(view, family);
-        if (wanted.some((w) => w.expected.family === family) || !have || !isNetdRoute(have)) continue;
         const back = saved[family];
-        if (back) step.add({ op: 'route-replace', ns, dst: 'default', family, ...routeFields(back) });
-        else if (sb.created) step.add({ op: 'route-del', ns, dst: 'default', family });
+        if (back && (!have || isNetdRoute(have))) step.add({ op: 'route-replace', ns, dst: 'default', family, ...routeFields(back) });
+        else if (have && isNetdRoute(have) && sb.created) step.add({ op: 'route-del', ns, dst: 'default', family });
         delete saved[family];
       }
       if (!step.kernel) continue;
@@ -311,7 +316,7 @@ export class Controller {
         const dep = tx.byId.get(id);
         if (dep) step.deps.push(dep);
       }
-      if (JSON.stringify(saved) !== JSON.stringify(sb.savedRoutes ?? {})) {
+      if (!leaving && JSON.stringify(saved) !== JSON.stringify(sb.savedRoutes ?? {})) {
         // Recorded before the route is replaced: a crash in between must not lose the admin's.
         const { savedRoutes: _old, ...rest } = sb;
         const next: SandboxRecord = Object.keys(saved).length > 0 ? { ...rest, savedRoutes: saved } : rest;
@@ -375,13 +380,19 @@ export class Controller {
     return nsRef(sb.netns);
   }
 
+  /** Compares expectations with the snapshot; what netd may not change is an error for `what`. */
+  check(what: string, expected: readonly Expected[], code: 'conflict' | 'not-found' = 'conflict'): Comparison {
+    const cmp = compare(expected, this.kernel);
+    if (cmp.problems.length > 0) throw new NetdError(code, `${what}: ${cmp.problems.join('; ')}`);
+    return cmp;
+  }
+
   /**
    * Queues what makes the kernel match these expectations (compared with the snapshot) into a
    * step, with the undo of what it creates; what netd may not change is an error for `what`.
    */
   ensure(step: Step, what: string, expected: readonly Expected[], code: 'conflict' | 'not-found' = 'conflict'): Comparison {
-    const cmp = compare(expected, this.kernel);
-    if (cmp.problems.length > 0) throw new NetdError(code, `${what}: ${cmp.problems.join('; ')}`);
+    const cmp = this.check(what, expected, code);
     step.add(...opsOf(cmp));
     step.undo(...cmp.undo);
     return cmp;

@@ -40,6 +40,23 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
     throw new NetdError('conflict', `create endpoint "${owner(a)}": it exists`);
   const { tx, auto } = c.current();
   const id = newId();
+  // What is in the way (an interface of that name the admin made) is refused before an
+  // address is taken or a record written.
+  const driver = c.deps.drivers.get(net.driver);
+  const bridged = net.driver === 'bridge';
+  const probe = {
+    id,
+    networkId: net.id,
+    network: net.name,
+    container: a.container,
+    sandboxId: sb.id,
+    interface: a.interface,
+    aliases: [],
+    gatewayPriority: 0,
+    ports: [],
+  };
+  const shape: EndpointRecord = { ...probe, ...(bridged ? { hostVeth: hostVethName(id) } : {}), state: 'ready' };
+  if (!sb.hostNetwork) c.check(`create endpoint "${owner(a)}"`, driver.endpoint(shape, net, sb));
   const addr: { ipv4?: string; ipv6?: string } = {};
   for (const family of [4, 6] as const) {
     if (!(family === 4 ? net.ipv4 : net.ipv6)) continue;
@@ -49,14 +66,8 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
     tx.conditions.push(...r.conditions);
     addr[family === 4 ? 'ipv4' : 'ipv6'] = r.address;
   }
-  const bridged = net.driver === 'bridge';
   const rec: EndpointRecord = {
-    id,
-    networkId: net.id,
-    network: net.name,
-    container: a.container,
-    sandboxId: sb.id,
-    interface: a.interface,
+    ...probe,
     ...(bridged ? { hostVeth: hostVethName(id), mac: a.mac ?? derivedMac(addr.ipv4, id) } : {}),
     ...addr,
     aliases: a.aliases,
@@ -79,7 +90,12 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
     const dep = tx.byId.get(id);
     if (dep) step.deps.push(dep);
   }
-  if (!sb.hostNetwork && c.ensure(step, step.label, c.deps.drivers.get(net.driver).endpoint(ep, net, sb)).rebuilt) tx.rebuilt.add(ep.id);
+  if (!sb.hostNetwork && c.ensure(step, step.label, c.deps.drivers.get(net.driver).endpoint(ep, net, sb)).rebuilt) {
+    tx.rebuilt.add(ep.id);
+    // A rebuild is a create again: a crash between `link add` and its mark must leave a
+    // record that says so, or the unmarked veth would look like someone else's.
+    if (ep.state === 'ready') c.setEndpoint(tx, { ...ep, state: 'creating' });
+  }
   tx.byId.set(ep.id, step);
   const ready: EndpointRecord = { ...ep, sandboxId: sb.id, state: 'ready' };
   step.done.push({ type: 'put', key: endpointKey(ep.id), value: ready });
@@ -87,10 +103,11 @@ export async function join(c: Controller, ep: EndpointRecord, sb: SandboxRecord)
   await c.autoCommit(auto);
 }
 
-export async function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
+export function leave(c: Controller, ep: EndpointRecord, tx: Tx = c.current().tx): Promise<void> {
   const { net, sb } = parts(c, ep);
   const step = tx.step(`leave endpoint "${owner(ep)}"`);
   step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
+  return Promise.resolve();
 }
 
 export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise<void> {
@@ -106,11 +123,15 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
     step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
     // The interface name is shared with a replacement: one carrying its mark is not this one's.
     const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
-    const mine = inner?.alias === ownerAlias('endpoint', ep.id);
-    const paired = mine && ep.hostVeth !== undefined && c.kernel.host.links.some((l) => l.name === ep.hostVeth);
-    if (paired) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth! }]);
+    const host = ep.hostVeth === undefined ? undefined : c.kernel.host.links.find((l) => l.name === ep.hostVeth);
+    const mark = ownerAlias('endpoint', ep.id);
+    const mine = inner?.alias === mark;
+    // An unmarked peer of netd's own host veth (a crash before its mark) goes with it too; any
+    // other interface of that name (an adopted namespace's own) stays, and stays in view.
+    const partner = inner !== undefined && inner.alias === undefined && host?.alias === mark && host.peerIndex === inner.index;
+    if (mine && host) tx.leaving.set(sb.id, [...(tx.leaving.get(sb.id) ?? []), { step, hostVeth: ep.hostVeth! }]);
     if (ep.hostVeth) c.forget(undefined, [ep.hostVeth]);
-    if (mine || !inner?.alias?.startsWith('netd:')) c.forget(c.sandboxRef(sb), [ep.interface]);
+    if (mine || partner) c.forget(c.sandboxRef(sb), [ep.interface]);
   }
   // Released in the intent txn, so that a replacement in this same transaction may take the
   // same address: the old veth goes in phase 0, before the new one is built in phase 1.

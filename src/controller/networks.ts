@@ -5,9 +5,10 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../desired/types.js';
-import { derivedBridgeName, networkKey, PREDEFINED, type NetworkRecord } from '../state/records.js';
+import { derivedBridgeName, networkKey, networkRecordOf, PREDEFINED, type NetworkRecord } from '../state/records.js';
 import { foreignBridge, ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
+import { Step } from './step.js';
 import { deleteEndpoint, repairEndpoint } from './endpoints.js';
 import { removalDriver } from '../drivers/registry.js';
 
@@ -24,22 +25,8 @@ function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
     cfg ? ipam.familyRecord(cfg, cfg.subnet ?? (auto ? ipam.chooseSubnet(d.name) : '')) : undefined;
   const ipv4 = family(d.ipv4, true);
   const ipv6 = family(d.ipv6, false);
-  return {
-    id,
-    name: d.name,
-    driver: d.driver,
-    ...(d.driver === 'bridge' ? { bridge: d.bridge ?? derivedBridgeName(id) } : {}),
-    ...(ipv4 ? { ipv4 } : {}),
-    ...(ipv6 ? { ipv6 } : {}),
-    mtu: d.mtu,
-    internal: d.internal,
-    masquerade: d.masquerade,
-    icc: d.icc,
-    labels: d.labels,
-    adopted: false,
-    ...(d.overlay ? { overlay: d.overlay } : {}),
-    state: 'creating',
-  };
+  const bridge = d.driver === 'bridge' ? (d.bridge ?? derivedBridgeName(id)) : undefined;
+  return networkRecordOf(d, { id, ...(bridge ? { bridge } : {}), ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), adopted: false, state: 'creating' });
 }
 
 /** Refuses to take over a bridge netd does not own, unless declared `adopt: true`. */
@@ -61,11 +48,14 @@ export async function newNetwork(c: Controller, d: DesiredNetwork): Promise<Netw
   if (isPredefined(d.name)) throw new NetdError('conflict', `create network "${d.name}": a predefined network has that name`);
   if (c.networkByName(d.name)?.state !== 'deleting' && c.networkByName(d.name)) throw new NetdError('conflict', `create network "${d.name}": it exists`);
   const { tx, auto } = c.current();
+  // The driver is resolved, and the kernel compared, before anything is written.
+  const driver = c.deps.drivers.get(d.driver);
   const rec = checkBridge(c, d, record(c, d, newId()));
+  const step = new Step(`create network "${d.name}"`);
+  c.ensure(step, step.label, driver.network(rec));
+  tx.steps.push(step);
   c.setNetwork(tx, rec);
   c.deps.ipam.noteNetwork(rec);
-  const step = tx.step(`create network "${d.name}"`);
-  c.ensure(step, `create network "${d.name}"`, c.deps.drivers.get(rec.driver).network(rec));
   step.done.push({ type: 'put', key: networkKey(rec.id), value: { ...rec, state: 'ready' } });
   step.failed.push({ type: 'delete', key: networkKey(rec.id) });
   tx.byId.set(rec.id, step);
@@ -125,9 +115,10 @@ export async function updateNetwork(c: Controller, rec: NetworkRecord, d: Desire
 export async function repairNetwork(c: Controller, rec: NetworkRecord, endpoints = false): Promise<void> {
   const { tx, auto } = c.current();
   const ready = { ...rec, state: 'ready' as const };
-  if (rec.state !== 'ready') c.setNetwork(tx, rec);
   const step = tx.step(`repair network "${rec.name}"`);
-  c.ensure(step, `repair network "${rec.name}"`, c.deps.drivers.get(rec.driver).network(rec));
+  const rebuilt = c.ensure(step, `repair network "${rec.name}"`, c.deps.drivers.get(rec.driver).network(rec)).rebuilt;
+  // A rebuilt bridge is a create again (see join).
+  if (rec.state !== 'ready' || rebuilt) c.setNetwork(tx, rebuilt && rec.state === 'ready' ? { ...rec, state: 'creating' } : rec);
   step.done.push({ type: 'put', key: networkKey(rec.id), value: ready });
   tx.byId.set(rec.id, step);
   if (endpoints) {

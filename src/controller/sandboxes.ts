@@ -10,7 +10,7 @@ import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import { sandboxExpected } from '../drivers/sandbox.js';
 import { opsOf } from '../drivers/compare.js';
-import type { Step } from './step.js';
+import { Step } from './step.js';
 import { foreignNamespace } from '../state/marks.js';
 
 /** Queues what the sandbox's namespace lacks; true when that is the namespace itself (a new identity). */
@@ -48,8 +48,9 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
     ...(hostNetwork ? { hostNetwork } : {}),
     state: 'creating',
   };
-  const step = tx.step(`create container "${d.name}"`);
+  const step = new Step(`create container "${d.name}"`);
   ensureKernel(c, rec, step);
+  tx.steps.push(step);
   c.setSandbox(tx, rec);
   step.done.push({ type: 'put', key: sandboxKey(rec.id), value: { ...rec, state: 'ready' } });
   step.failed.push({ type: 'delete', key: sandboxKey(rec.id) });

@@ -101,7 +101,7 @@ function keyErrors(file: string, doc: Document, lines: LineCounter): SpecError[]
           continue;
         }
         // As yaml's toJS names it: a null key is "".
-        const value = isScalar(node) ? node.value : null;
+        const value = isScalar(node) ? (node.value as string | number | boolean | null) : null; // all the 1.2 core schema yields
         const k = value === null || value === undefined ? '' : String(value);
         if (!seen.has(k)) seen.add(k);
         else out.push(at(file, lines, offset, `duplicate key ${JSON.stringify(k)}`));

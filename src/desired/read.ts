@@ -77,7 +77,7 @@ export async function readStdin(s: NodeJS.ReadableStream | string | undefined): 
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of s) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
     chunks.push(b);
     n += b.length;
     if (n > MAX_FILE_BYTES) break; // it is refused anyway: stop reading

@@ -27,7 +27,7 @@ function pairOf(doc: Document, map: Node, key: PathSeg): Pair | undefined {
     index = new Map();
     for (const p of map.items) {
       const k = isAlias(p.key) ? p.key.resolve(doc) : p.key; // `*k: …` names the key `&k` marks
-      if (isScalar(k) && !index.has(String(k.value))) index.set(String(k.value), p as Pair);
+      if (isScalar(k) && !index.has(String(k.value))) index.set(String(k.value), p);
     }
     indexes.set(map, index);
   }
@@ -36,7 +36,7 @@ function pairOf(doc: Document, map: Node, key: PathSeg): Pair | undefined {
 
 /** The node at path (or the deepest existing ancestor); on: 'key' picks a map key instead of its value. */
 function nodeAt(src: LoadedDoc, path: readonly PathSeg[], on: 'value' | 'key'): Node | undefined {
-  let node = src.doc.contents as Node | null;
+  let node = src.doc.contents;
   if (!node) return undefined;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;

@@ -174,7 +174,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
     }
     if (h && p) {
       existing(h, host);
-      existing(p, peer);
+      existing(p, half ? { ...peer, unmarkedIsMine: true } : peer);
       return;
     }
     // Half a pair (the peer moved, was renamed or its namespace went): start over.

@@ -19,10 +19,13 @@
  *
  * Each rule carries `comment "netd:<hash of chain and rule text>"`: that is how the
  * observer recognises its rules without re-canonicalising nft's JSON (see diffRuleset).
+ * Each table carries `comment "<TABLE_MARK>"`: a table of one of these names without it is
+ * an admin's, which netd never loads over nor deletes.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { NetdError } from '../errors.js';
+import { TABLE_MARK } from '../state/marks.js';
 import { checkCidr, checkIfName, checkInt, checkIp } from './names.js';
 
 import type { FirewallInput, FirewallNetwork, FirewallPort } from '../state/firewall.js';
@@ -132,7 +135,7 @@ export function ruleId(t: { family: string; name: string }, chain: string, rule:
 }
 
 function renderTable(t: NftTable): string[] {
-  const out = [`add table ${t.family} ${t.name}`, `delete table ${t.family} ${t.name}`, `table ${t.family} ${t.name} {`];
+  const out = [`add table ${t.family} ${t.name}`, `delete table ${t.family} ${t.name}`, `table ${t.family} ${t.name} {`, `\tcomment ${q(TABLE_MARK)}`];
   for (const c of t.chains) {
     out.push(`\tchain ${c.name} {`);
     if (c.base) out.push(`\t\ttype ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy accept;`);

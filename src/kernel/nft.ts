@@ -2,8 +2,10 @@
  * Applying and observing netd's nftables tables (rendering: nft-render.ts). Apply is one
  * `nft -f -` transaction: the ruleset is either the old one or the new one. Observation
  * reads `nft -j list table` for each netd table and recognises rules by their comment, so
- * an unchanged re-apply diffs to nothing and the caller can skip the write.
+ * an unchanged re-apply diffs to nothing and the caller can skip the write. Whether a table
+ * carries netd's marker comes from `nft list table`: nft 1.0.6's JSON omits table comments.
  */
+import { TABLE_MARK } from '../state/marks.js';
 import { KernelError, type Runner } from './exec.js';
 import { nsExecArgv, type NsRef } from './netns.js';
 import { buildRuleset, renderRuleset, ruleId, NETD_TABLES, type FirewallInput, type Ruleset } from './nft-render.js';
@@ -42,7 +44,22 @@ export interface ObservedChain {
 export interface ObservedTable {
   family: string;
   name: string;
+  /** The table carries netd's marker comment: without it, the table is an admin's. */
+  marked: boolean;
   chains: ObservedChain[];
+}
+
+/** Why netd leaves a netd-named table alone: it lacks netd's marker. */
+export const foreignTable = (t: { family: string; name: string }): string => `table ${t.family} ${t.name} exists and is not netd's (no netd marker)`;
+
+/** The pre-flight problem a foreign table is: what it is, that nothing changes, and the fix. */
+export const foreignTableProblem = (t: { family: string; name: string }): string =>
+  `${foreignTable(t)}: netd will not load its rules over it nor delete it; delete or rename it (nft delete table ${t.family} ${t.name}), then run netd again`;
+
+/** The comment `nft list table` prints on the line after the table's header, if any. */
+export function parseTableComment(text: string): string | undefined {
+  const m = /^table \S+ \S+ \{\n\tcomment "((?:[^"\\]|\\.)*)"$/m.exec(text);
+  return m?.[1];
 }
 
 /** netd's tables as the kernel has them; a table that does not exist is absent. */
@@ -50,10 +67,29 @@ export interface ObservedRuleset {
   tables: ObservedTable[];
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export function parseNftJson(family: string, name: string, stdout: string): ObservedTable {
-  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+/** The parts of `nft -j` output netd reads; a chain's type and prio come with its hook. */
+interface NftChain {
+  family: string;
+  table: string;
+  name: string;
+  type: string;
+  hook?: string;
+  prio: number;
+  policy?: string;
+}
+interface NftJson {
+  nftables: {
+    table?: { comment?: unknown };
+    chain?: NftChain;
+    rule?: { chain: string; handle: number; comment?: unknown };
+  }[];
+}
+
+/** A table from `nft -j list table`; `comment` from the text listing (newer nft puts it in the JSON too). */
+export function parseNftJson(family: string, name: string, stdout: string, comment?: string): ObservedTable {
+  const items = (JSON.parse(stdout) as NftJson).nftables;
   const chains = new Map<string, ObservedChain>();
+  const marked = comment === TABLE_MARK || items.some((it) => it.table?.comment === TABLE_MARK);
   for (const it of items) {
     const c = it.chain;
     if (!c) continue;
@@ -68,15 +104,15 @@ export function parseNftJson(family: string, name: string, stdout: string): Obse
     if (typeof r.comment === 'string') rule.comment = r.comment;
     chains.get(r.chain)?.rules.push(rule);
   }
-  return { family, name, chains: [...chains.values()] };
+  return { family, name, marked, chains: [...chains.values()] };
 }
 
 export async function observeRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
   const tables = await Promise.all(
     NETD_TABLES.map(async (t) => {
       try {
-        const { stdout } = await runner.run(nsExecArgv(ns, ['nft', '-j', 'list', 'table', t.family, t.name]));
-        return parseNftJson(t.family, t.name, stdout);
+        const [json, text] = await Promise.all(['-j', '-t'].map((flag) => runner.run(nsExecArgv(ns, ['nft', flag, 'list', 'table', t.family, t.name]))));
+        return parseNftJson(t.family, t.name, json!.stdout, parseTableComment(text!.stdout));
       } catch (e) {
         if (e instanceof KernelError && e.kind === 'not-found') return undefined;
         throw e;
@@ -94,6 +130,10 @@ export function diffRuleset(want: Ruleset, have: ObservedRuleset): string[] {
     const ht = have.tables.find((h) => h.family === t.family && h.name === t.name);
     if (!ht) {
       out.push(`${label}: missing`);
+      continue;
+    }
+    if (!ht.marked) {
+      out.push(foreignTable(t));
       continue;
     }
     for (const c of t.chains) {
@@ -149,10 +189,10 @@ export interface BaseChain {
 }
 
 export function parseBaseChains(stdout: string): BaseChain[] {
-  const items = (JSON.parse(stdout) as { nftables: Record<string, any>[] }).nftables;
+  const items = (JSON.parse(stdout) as NftJson).nftables;
   return items
     .map((it) => it.chain)
-    .filter((c) => c && c.hook !== undefined)
+    .filter((c): c is NftChain & { hook: string } => c?.hook !== undefined)
     .map((c) => ({ family: c.family, table: c.table, chain: c.name, type: c.type, hook: c.hook, priority: c.prio, policy: c.policy ?? 'accept' }));
 }
 

@@ -157,7 +157,10 @@ export async function removeBelow(base: string, name: string): Promise<void> {
   if (!root) return;
   try {
     const entry = at(root, name);
-    const st = await lstat(entry).catch((e: unknown) => (errno(e) === 'ENOENT' ? null : Promise.reject(e)));
+    const st = await lstat(entry).catch((e: unknown) => {
+      if (errno(e) === 'ENOENT') return null;
+      throw e;
+    });
     if (!st) return;
     if (!st.isDirectory()) return await unlink(entry);
     const dir = await openDir(entry, shown);

@@ -49,13 +49,50 @@ export interface Observer {
 
 // ---- parsing `ip -json -details` ----------------------------------------------------------
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = Record<string, any>;
+/** The fields netd reads from the rows of `ip -json -details link/addr/route/netns show`. */
+export interface IpLinkJson {
+  ifname: string;
+  ifindex: number;
+  mtu: number;
+  address?: string;
+  flags?: string[];
+  operstate?: string;
+  master?: string;
+  ifalias?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  linkinfo?: { info_kind?: string; info_data?: IpVxlanJson };
+}
+export interface IpVxlanJson {
+  id: number;
+  port: number;
+  learning?: boolean;
+  local?: string;
+  link?: string;
+}
+export interface IpAddrJson {
+  ifname: string;
+  addr_info?: { local: string; prefixlen: number; family: string; scope?: string }[];
+}
+export interface IpRouteJson {
+  dst: string;
+  type?: string;
+  gateway?: string;
+  pref?: string;
+  protocol?: string | number;
+  table?: string;
+  dev?: string;
+  metric?: number;
+}
+interface IpNetnsJson {
+  name: string;
+  id?: number;
+}
 
-export function parseLink(j: Json): ObservedLink {
-  const info = (j.linkinfo ?? {}) as Json;
+export function parseLink(j: IpLinkJson): ObservedLink {
+  const info: NonNullable<IpLinkJson['linkinfo']> = j.linkinfo ?? {};
   const kind: string = info.info_kind ?? 'device';
-  const d = (info.info_data ?? {}) as Json;
+  const d = (info.info_data ?? {}) as IpVxlanJson;
   return {
     name: j.ifname,
     index: j.ifindex,
@@ -82,10 +119,10 @@ export function parseLink(j: Json): ObservedLink {
   };
 }
 
-export function parseAddresses(rows: Json[]): ObservedAddress[] {
+export function parseAddresses(rows: IpAddrJson[]): ObservedAddress[] {
   return rows.flatMap((r) =>
-    ((r.addr_info ?? []) as Json[]).map((a) => ({
-      dev: r.ifname as string,
+    (r.addr_info ?? []).map((a) => ({
+      dev: r.ifname,
       cidr: `${a.local}/${a.prefixlen}`,
       family: a.family === 'inet6' ? (6 as const) : (4 as const),
       scope: a.scope ?? 'global',
@@ -93,8 +130,8 @@ export function parseAddresses(rows: Json[]): ObservedAddress[] {
   );
 }
 
-export function parseRoute(j: Json, proto?: string): ObservedRoute {
-  const raw = j.dst as string;
+export function parseRoute(j: IpRouteJson, proto?: string): ObservedRoute {
+  const raw = j.dst;
   const family = raw.includes(':') || String(j.gateway ?? '').includes(':') || j.pref !== undefined ? 6 : 4;
   return {
     dst: raw === '0.0.0.0/0' || raw === '::/0' ? 'default' : raw,
@@ -108,15 +145,15 @@ export function parseRoute(j: Json, proto?: string): ObservedRoute {
 }
 
 /** `ip -json -batch` prints one JSON array per command, one per line. */
-export function splitJsonLines(stdout: string): Json[][] {
+export function splitJsonLines(stdout: string): unknown[][] {
   return stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Json[]);
+    .map((l) => JSON.parse(l) as unknown[]);
 }
 
 export function parseView(stdout: string, proto?: string): ObservedNamespace {
-  const [links = [], addrs = [], routes = []] = splitJsonLines(stdout);
+  const [links = [], addrs = [], routes = []] = splitJsonLines(stdout) as [IpLinkJson[]?, IpAddrJson[]?, IpRouteJson[]?];
   return {
     links: links.map(parseLink).sort((a, b) => a.index - b.index),
     addresses: parseAddresses(addrs),
@@ -180,10 +217,8 @@ export class IpObserver implements Observer {
   private async host(): Promise<Omit<ObservedState, 'views'>> {
     const { stdout } = await this.runner.run(ipArgv(undefined, ['-details', '-json', '-batch', '-']), { input: HOST_CMDS });
     const view = parseView(stdout, String(NETD_PROTO));
-    const netns = splitJsonLines(stdout)[3] ?? [];
-    const namespaces = netns
-      .map((n) => (n.id === undefined ? { name: n.name as string } : { name: n.name as string, id: n.id as number }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const netns = (splitJsonLines(stdout)[3] ?? []) as IpNetnsJson[];
+    const namespaces = netns.map((n) => (n.id === undefined ? { name: n.name } : { name: n.name, id: n.id })).sort((a, b) => a.name.localeCompare(b.name));
     return { ...view, namespaces };
   }
 

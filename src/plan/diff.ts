@@ -28,7 +28,13 @@ import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 const show = (v: unknown): string =>
-  v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  v === undefined
+    ? 'none'
+    : Array.isArray(v)
+      ? `[${v.join(', ')}]`
+      : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+        ? String(v)
+        : JSON.stringify(v);
 const field = (name: string, from: unknown, to: unknown): string => `${name} ${show(from)} → ${show(to)}`;
 
 /** Reasons that need a new kernel object (replace) and reasons a record update covers. */

@@ -23,6 +23,7 @@ import {
   sharedNamespacePreflight,
 } from './preflight.js';
 import { execute, observe, planFrom, verify, type Engine, type Planned } from './reconcile.js';
+import { foreignTableProblems, lostProblem } from './lost.js';
 import { PhaseClock, changeReports, kernelCalls, tally, type ApplyOutcome, type ApplyReport, type ChangeReport, type FailureReport } from './apply-report.js';
 
 /** Runs fn on an engine over the state dir's store: locked (created if need be) to write, read-only otherwise. */
@@ -37,11 +38,16 @@ export interface ApplyDeps {
   readonly onPlan?: (plan: Plan) => void;
   /** Progress of the kernel work, for a terminal. */
   readonly progress?: ExecuteOptions['progress'];
+  /**
+   * With no state yet: runs the object checks on a read-only store, refusing first what the
+   * lock and the store would refuse (the CLI's problemsBeforeState); default: deps.open.
+   */
+  readonly beforeState?: (check: (e: Engine) => Promise<readonly string[]>) => Promise<readonly string[]>;
   /** Pre-flight of the host itself (tools, privileges, state dir); tests replace it. */
   readonly hostChecks?: (runner: Runner, stateDir: string, opts: { writes: boolean }) => Promise<string[]>;
 }
 
-export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dryRun: boolean }): Promise<ApplyReport> {
+export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dryRun: boolean; force?: boolean }): Promise<ApplyReport> {
   const clock = new PhaseClock();
   const counted: CountingRunner[] = [];
   const count = (r: Runner): CountingRunner => {
@@ -76,7 +82,11 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
   const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
     const observed = await clock.time('observe', () => observe(e, desired));
     const planned = await clock.time('plan', () => planFrom(desired, observed));
+    // A lost store makes every existing object look foreign: that one problem says it all.
+    const lost = lostProblem(deps.stateDir, planned, o.force === true);
+    if (lost) return { planned, problems: [lost] };
     const problems = await clock.time('preflight', async () => [
+      ...foreignTableProblems(planned.kernel),
       ...objectPreflight(desired, planned),
       ...foreignPreflight(planned),
       ...(await poolPreflight(runner, e.store, desired, planned)),
@@ -87,8 +97,14 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
 
   // With no state yet, taking the lock creates the state dir: check the objects on a read-only plan first.
   if (!o.dryRun && !lstatSync(join(deps.stateDir, DB_FILE), { throwIfNoEntry: false })) {
-    const early = await deps.open({ lock: false }, async (e) => objects(engine(e)));
-    if (early.problems.length > 0) return report('refused', { refused: early.problems, plan: early.planned.plan.changes });
+    let plan: Change[] = [];
+    const check = async (e: Engine): Promise<string[]> => {
+      const r = await objects(engine(e));
+      plan = [...r.planned.plan.changes];
+      return r.problems;
+    };
+    const early = await (deps.beforeState ? deps.beforeState(check) : deps.open({ lock: false }, check));
+    if (early.length > 0) return report('refused', { refused: [...early], plan });
   }
   const opening = performance.now();
   return deps.open({ lock: !o.dryRun }, async (opened) => {

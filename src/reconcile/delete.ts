@@ -20,7 +20,7 @@ import { del, delKeeping } from '../plan/diff.js';
 import { foreignObjects } from '../plan/foreign.js';
 import { byteOrder } from '../state/derive.js';
 import { queueEach } from './run-plan.js';
-import { newController, planChanges, type Engine } from './reconcile.js';
+import { newController, planChanges, type Engine, type Planned } from './reconcile.js';
 
 export interface DeleteSelection {
   /** Ordered: attachments, containers, networks. */
@@ -79,8 +79,8 @@ export interface DeleteResult {
 }
 
 /** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
-export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean } = {}): Promise<DeleteResult> {
-  const planned = await planChanges(e, desired);
+export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean; planned?: Planned } = {}): Promise<DeleteResult> {
+  const planned = opts.planned ?? (await planChanges(e, desired));
   const { changes: selected, foreign } = selectDeletes(desired, planned.recorded, opts.force);
   // A record whose kernel object is not netd's goes alone (the controller leaves the object): say so.
   const notNetds = new Map(foreignObjects(planned.recorded, planned.kernel).map((f) => [f.id, f.message]));

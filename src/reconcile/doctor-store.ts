@@ -5,13 +5,14 @@
  */
 import { escapeControls, isNetdError, messageOf } from '../errors.js';
 import { parseOwner } from '../state/marks.js';
-import { DEFAULT_PARALLEL, IpObserver, mapPool, type ObservedLink, type ObservedState, type Runner } from '../kernel/index.js';
+import { DEFAULT_PARALLEL, IpObserver, foreignTable, mapPool, observeRuleset, type ObservedLink, type ObservedState, type Runner } from '../kernel/index.js';
 import { nsRef } from '../state/derive.js';
 import type { RecordedState } from '../plan/types.js';
 import { inspectSqliteStore, type StoreInspection } from '../store/health.js';
 import { allocationKey } from '../state/records.js';
 import { attempt, ok, problem, type Check } from './doctor-checks.js';
-import { firewallDrift, loadRecorded } from './snapshot.js';
+import { firewallDriftOf, loadRecorded } from './snapshot.js';
+import { hasRecords } from './lost.js';
 
 const EMPTY: RecordedState = { networks: [], sandboxes: [], endpoints: [], allocations: [], revisions: new Map() };
 
@@ -115,6 +116,9 @@ function linkLeaks(os: ObservedState, recorded: RecordedState): Check[] {
   };
   scan(undefined, os.links);
   for (const [ns, v] of os.views) if (v) scan(ns, v.links);
+  // No records at all: the store was lost (lost.ts), and deleting the links would cut off running containers.
+  if (out.length > 0 && !hasRecords(recorded))
+    return [problem('leaks', 'links', `${owned} link(s) carry a netd alias, but the store records nothing: the state was lost`, 'netd recover -f PATH...')];
   return out.length > 0 ? out : [ok('leaks', 'links', `${owned} link(s) carry a netd alias, all recorded`)];
 }
 
@@ -142,7 +146,16 @@ function orphanAllocations(recorded: RecordedState): Check[] {
 }
 
 async function firewall(runner: Runner, recorded: RecordedState, applyHint: string): Promise<Check> {
-  const drift = await firewallDrift(runner, recorded);
+  const fw = await observeRuleset(runner, undefined);
+  const foreign = fw.tables.filter((t) => !t.marked);
+  if (foreign.length > 0)
+    return problem(
+      'leaks',
+      'firewall',
+      foreign.map(foreignTable).join('; '),
+      foreign.map((t) => `nft delete table ${t.family} ${t.name} (or rename it)`).join('; '),
+    );
+  const drift = firewallDriftOf(fw, recorded);
   if (drift.length === 0) return ok('leaks', 'firewall', "netd's nft tables match the records");
   const more = drift.length > 3 ? ` (and ${drift.length - 3} more)` : '';
   return problem('leaks', 'firewall', `netd's nft tables differ from the records: ${drift.slice(0, 3).join('; ')}${more}`, applyHint);

@@ -16,11 +16,13 @@ import {
   applyRuleset,
   buildRuleset,
   diffRuleset,
+  foreignTableProblem,
   type FirewallInput,
   type Runner,
 } from '../kernel/index.js';
 import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
 import { NETNS_ETC } from '../state/files.js';
+import { NetdError } from '../errors.js';
 
 /** Ops rendered for `ip [-n NS] [-force] -batch -` (a failure carries its op's index). */
 export const opRunner = (runner: Runner): OpRunner => ({
@@ -76,6 +78,9 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
     },
     async syncFirewall(spec: FirewallInput) {
       const have = await observeRuleset(runner, undefined);
+      // Pre-flight refused already; this holds for a table created since: an admin's is never replaced.
+      const foreign = have.tables.filter((t) => !t.marked);
+      if (foreign.length > 0) throw new NetdError('conflict', foreign.map(foreignTableProblem).join('; '));
       if (spec.networks.length === 0) {
         if (have.tables.length === 0) return false;
         await deleteTables(runner, undefined);

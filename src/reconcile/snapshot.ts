@@ -7,7 +7,18 @@
 import type { DesiredState } from '../desired/types.js';
 import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
-import { IpObserver, buildRuleset, diffRuleset, namespaceId, nsPath, observeRuleset, type Observer, type Runner } from '../kernel/index.js';
+import {
+  IpObserver,
+  buildRuleset,
+  diffRuleset,
+  foreignTable,
+  namespaceId,
+  nsPath,
+  observeRuleset,
+  type ObservedRuleset,
+  type Observer,
+  type Runner,
+} from '../kernel/index.js';
 import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
 import { readOwnSysctl } from '../kernel/sysctl.js';
 import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
@@ -46,12 +57,11 @@ function namespacesOf(desired: DesiredState, recorded: RecordedState): string[] 
   return [...refs].sort();
 }
 
-/** How netd's nft tables differ from what the records render; [] when in sync. */
-export async function firewallDrift(runner: Runner, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): Promise<string[]> {
-  const fw = await observeRuleset(runner, undefined);
+/** How the observed nft tables differ from what the records render; [] when in sync. Pure. */
+export function firewallDriftOf(fw: ObservedRuleset, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): string[] {
   const spec = firewallSpec(recorded.networks, recorded.endpoints);
   return spec.networks.length === 0
-    ? fw.tables.map((t) => `table ${t.family} ${t.name} exists but no network is recorded`)
+    ? fw.tables.map((t) => (t.marked ? `table ${t.family} ${t.name} exists but no network is recorded` : foreignTable(t)))
     : diffRuleset(buildRuleset(spec), fw);
 }
 
@@ -80,7 +90,7 @@ export async function observeKernel(
     if (fresh) kept.set(ns, fresh);
     else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
   }
-  const [os, firewall] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), firewallDrift(runner, recorded)]);
+  const [os, fw] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), observeRuleset(runner, undefined)]);
   // A /etc/netns/<ns> netd cannot write (a symlink, not a directory) is observed, not thrown:
   // pre-flight refuses apply before it changes anything, and diff shows its files missing.
   const onHost = hostNetworkContainers(desired);
@@ -121,6 +131,7 @@ export async function observeKernel(
     nsIds,
     sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v])]),
     files,
-    firewall,
+    firewall: firewallDriftOf(fw, recorded),
+    nftTables: fw.tables.map((t) => ({ family: t.family, name: t.name, marked: t.marked })),
   };
 }

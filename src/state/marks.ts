@@ -14,6 +14,8 @@ import { nsRef } from './derive.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
 import type { KernelView } from './view.js';
 
+/** The comment netd gives each of its nft tables: a netd-named table without it is an admin's. */
+export const TABLE_MARK = 'netd: managed by netd, do not edit';
 const OWNER = /^netd:([a-z][a-z0-9-]*):([A-Za-z0-9_.-]+)$/;
 
 /** The ifalias that marks a link as netd's: `netd:<kind>:<id>`. */

@@ -13,7 +13,7 @@
  * or `deleting` after a crash tells the next run to finish or undo what was in flight.
  */
 import type { RouteView } from './view.js';
-import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName } from '../desired/types.js';
+import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName, type DesiredNetwork } from '../desired/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
 export const NETWORKS = `${KEY_ROOT}networks/`;
@@ -133,4 +133,27 @@ export interface RecordedState {
   readonly allocations: readonly AllocationRecord[];
   /** store key → modRevision of every record above. */
   readonly revisions: ReadonlyMap<string, number>;
+}
+
+/** A network record from its declaration and what netd chose or found for it (ids, subnets, bridge). */
+export function networkRecordOf(
+  d: DesiredNetwork,
+  o: { id: string; bridge?: string; ipv4?: FamilyRecord; ipv6?: FamilyRecord; adopted: boolean; state: LifeState },
+): NetworkRecord {
+  return {
+    id: o.id,
+    name: d.name,
+    driver: d.driver,
+    ...(o.bridge !== undefined ? { bridge: o.bridge } : {}),
+    ...(o.ipv4 ? { ipv4: o.ipv4 } : {}),
+    ...(o.ipv6 ? { ipv6: o.ipv6 } : {}),
+    mtu: d.mtu,
+    internal: d.internal,
+    masquerade: d.masquerade,
+    icc: d.icc,
+    labels: d.labels,
+    adopted: o.adopted,
+    ...(d.overlay ? { overlay: d.overlay } : {}),
+    state: o.state,
+  };
 }

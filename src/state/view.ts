@@ -58,6 +58,12 @@ export interface NamespaceView {
   readonly routes: readonly RouteView[];
 }
 
+export interface TableView {
+  readonly family: string;
+  readonly name: string;
+  readonly marked: boolean;
+}
+
 /** The kernel snapshot the diff compares records against. */
 export interface KernelView {
   readonly host: NamespaceView;
@@ -73,6 +79,8 @@ export interface KernelView {
   readonly nsIds?: ReadonlyMap<string, string>;
   /** Host sysctls netd depends on (net.ipv4.ip_forward, …) → their values; unset: not read. */
   readonly sysctls?: ReadonlyMap<string, string>;
+  /** The netd-named nft tables that exist, and whether each carries netd's marker. */
+  readonly nftTables?: readonly TableView[];
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }

@@ -54,6 +54,7 @@ async function setup(failOn?: RegExp): Promise<Fake> {
   const batches: Fake['batches'] = [];
   const host: HostOps = {
     batch: {
+      // eslint-disable-next-line @typescript-eslint/require-await -- fakes an async interface: async turns its throw into a rejection
       async run(ns, ops, opts) {
         const lines = ops.map((o) => renderOp(o).join('\n'));
         batches.push({ ns, lines, force: opts?.force === true });
@@ -62,12 +63,12 @@ async function setup(failOn?: RegExp): Promise<Fake> {
       },
     },
     nameservers: [],
-    readFile: async () => null,
-    writeFile: async () => undefined,
-    removeNetnsDir: async () => undefined,
-    linksLeft: async () => [],
-    ensureSysctls: async () => false,
-    syncFirewall: async () => false,
+    readFile: () => Promise.resolve(null),
+    writeFile: () => Promise.resolve(),
+    removeNetnsDir: () => Promise.resolve(),
+    linksLeft: () => Promise.resolve([]),
+    ensureSysctls: () => Promise.resolve(false),
+    syncFirewall: () => Promise.resolve(false),
   };
   const c = new Controller({
     store,
@@ -154,7 +155,8 @@ test('deleting a network with endpoints is refused, naming them; predefined netw
 test('intent is written before kernel work: a crash after it leaves creating/deleting records', async () => {
   const f = await setup();
   let seen: string[] = [];
-  const run = f.api.controller.deps.host.batch.run;
+  const batch = f.api.controller.deps.host.batch;
+  const run = batch.run.bind(batch);
   f.api.controller.deps.host.batch.run = async (ns, lines, o) => {
     if (seen.length === 0) seen = (await f.store.list<{ state: string }>(NETWORKS)).map((r) => r.value.state);
     return run(ns, lines, o);
@@ -167,7 +169,8 @@ test('a retryable kernel error is retried with backoff, from the failing step on
   const f = await setup();
   let busy = 2;
   let attempts = 0;
-  const run = f.api.controller.deps.host.batch.run;
+  const batch = f.api.controller.deps.host.batch;
+  const run = batch.run.bind(batch);
   f.api.controller.deps.host.batch.run = async (ns, ops, o) => {
     const at = ops.findIndex((op) => op.op === 'link-add' && op.kind === 'veth');
     if (ns === undefined) attempts++;
@@ -207,7 +210,7 @@ for (const tc of [
     c.kernel = builtKernel(f);
     const veth = c.endpointOf('web', 'front')!.hostVeth!;
     let waited: readonly string[] = [];
-    c.deps.host.linksLeft = async (names) => ((waited = names), []);
+    c.deps.host.linksLeft = (names) => ((waited = names), Promise.resolve([]));
     f.batches.length = 0;
     c.begin();
     await f.api.sandbox('web')!.delete();
@@ -231,12 +234,12 @@ test('identity: a namespace netd creates is recorded with the identity read afte
   ]);
   const stored = async (): Promise<Map<string, string | undefined>> =>
     new Map((await f.store.list<SandboxRecord>(SANDBOXES)).map((kv) => [kv.value.container, kv.value.nsId]));
-  c.deps.host.namespaceId = async (ref) => {
+  c.deps.host.namespaceId = (ref) => {
     assert.ok(
       f.batches.some((b) => b.lines.includes(`netns add ${ref}`)),
       `${ref} is read after its netns add`,
     );
-    return ids.get(ref);
+    return Promise.resolve(ids.get(ref));
   };
   await buildAll(f);
   assert.deepEqual(await stored(), new Map([...ids]));
@@ -247,8 +250,9 @@ test('identity: a namespace netd creates is recorded with the identity read afte
   c.kernel = { ...built, netnsNames: new Set(['api']), sandboxes: new Map([...built.sandboxes].filter(([ns]) => ns !== 'web')) };
   ids.set('web', '4:9');
   let during: string | undefined = 'unread';
-  const run = c.deps.host.batch.run;
-  c.deps.host.batch.run = async (ns, lines, o) => {
+  const batch = c.deps.host.batch;
+  const run = batch.run.bind(batch);
+  batch.run = async (ns, lines, o) => {
     during = (await stored()).get('web');
     return run(ns, lines, o);
   };

@@ -10,7 +10,7 @@ import { NETNS_ETC } from '../../src/state/files.js';
 import type { RecordedState } from '../../src/plan/types.js';
 
 const ipJson = (...args: string[]): { ifname: string; ifalias?: string }[] =>
-  JSON.parse(execFileSync('ip', ['-json', ...args, 'link', 'show'], { encoding: 'utf8' }));
+  JSON.parse(execFileSync('ip', ['-json', ...args, 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; ifalias?: string }[];
 
 /** One line per leak or unfinished record; empty when the store accounts for everything. */
 export function netdLeaks(r: RecordedState): string[] {

@@ -11,7 +11,7 @@ import { desired } from './fixtures.js';
 
 const BRIDGE = 'ndtest-ipam';
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-const routes = async (): Promise<string> => ip('-json', 'route', 'show', 'table', 'all');
+const routes = (): Promise<string> => Promise.resolve(ip('-json', 'route', 'show', 'table', 'all'));
 
 after(() => {
   if (kernelSkip) return;

@@ -106,7 +106,7 @@ describe('ipam host info', () => {
   test('nameservers from resolv.conf; a missing file means none', async () => {
     const file = join(dir, 'resolv.conf');
     writeFileSync(file, '# comment\nsearch corp.example\nnameserver 10.210.0.53\nnameserver fe80::1%eth0\nnameserver bogus\n');
-    assert.deepEqual(await readHostInfo(async () => '[]', file), { routes: [], nameservers: ['10.210.0.53', 'fe80::1'] });
-    assert.deepEqual((await readHostInfo(async () => '[]', join(dir, 'missing'))).nameservers, []);
+    assert.deepEqual(await readHostInfo(() => Promise.resolve('[]'), file), { routes: [], nameservers: ['10.210.0.53', 'fe80::1'] });
+    assert.deepEqual((await readHostInfo(() => Promise.resolve('[]'), join(dir, 'missing'))).nameservers, []);
   });
 });

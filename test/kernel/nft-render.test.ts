@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildRuleset, diffRuleset, parseNftJson, renderRuleset, ruleId, type FirewallInput, type ObservedRuleset } from '../../src/kernel/index.js';
+import {
+  buildRuleset,
+  diffRuleset,
+  parseNftJson,
+  parseTableComment,
+  renderRuleset,
+  ruleId,
+  type FirewallInput,
+  type ObservedRuleset,
+} from '../../src/kernel/index.js';
+import { TABLE_MARK } from '../../src/state/marks.js';
 import { isNetdError } from '../../src/errors.js';
 import { twoNetworks } from './nft-input.js';
 
@@ -102,6 +112,7 @@ function observedFrom(input: FirewallInput): ObservedRuleset {
     tables: buildRuleset(input).map((t) => ({
       family: t.family,
       name: t.name,
+      marked: true,
       chains: t.chains.map((c) => ({
         name: c.name,
         ...(c.base ? { base: { ...c.base, policy: 'accept' } } : {}),
@@ -145,6 +156,41 @@ test('parseNftJson reads chains, hooks and comments', () => {
   assert.deepEqual(parseNftJson('inet', 'netd', json), {
     family: 'inet',
     name: 'netd',
+    marked: false,
     chains: [{ name: 'forward', base: { type: 'filter', hook: 'forward', priority: 0, policy: 'accept' }, rules: [{ handle: 2, comment: 'netd:abc' }] }],
   });
+});
+
+test('diff: a netd-named table without the marker is foreign, whatever it holds', () => {
+  const have = observedFrom(twoNetworks);
+  have.tables[0]!.marked = false;
+  assert.deepEqual(diffRuleset(buildRuleset(twoNetworks), have), ["table inet netd exists and is not netd's (no netd marker)"]);
+});
+
+const listing = (comment: string | undefined): string =>
+  ['table inet netd {', ...(comment === undefined ? [] : [`\tcomment ${comment}`]), '\tchain forward {', '\t\tcomment "x"', '\t}', '}', ''].join('\n');
+
+for (const tc of [
+  { name: "netd's marker", text: listing(`"${TABLE_MARK}"`), want: TABLE_MARK, marked: true },
+  { name: 'another comment', text: listing('"mine"'), want: 'mine', marked: false },
+  { name: 'an escaped quote', text: listing('"a \\"b\\""'), want: 'a \\"b\\"', marked: false },
+  { name: 'no table comment (a chain comment does not count)', text: listing(undefined), want: undefined, marked: false },
+]) {
+  test(`parseTableComment: ${tc.name}`, () => {
+    assert.equal(parseTableComment(tc.text), tc.want);
+    assert.equal(parseNftJson('inet', 'netd', '{"nftables":[]}', parseTableComment(tc.text)).marked, tc.marked);
+  });
+}
+
+test('parseNftJson: a table comment in the JSON (newer nft) marks it too', () => {
+  const json = JSON.stringify({ nftables: [{ table: { family: 'inet', name: 'netd', handle: 1, comment: TABLE_MARK } }] });
+  assert.equal(parseNftJson('inet', 'netd', json).marked, true);
+});
+
+test('render: every table carries the marker, on the line the observer reads', () => {
+  const text = renderRuleset(twoNetworks);
+  for (const t of buildRuleset(twoNetworks)) {
+    const block = text.slice(text.indexOf(`table ${t.family} ${t.name} {`));
+    assert.equal(parseTableComment(block), TABLE_MARK, `${t.family} ${t.name}`);
+  }
 });

@@ -86,7 +86,7 @@ test('delete -f removes exactly the declared objects and leaves the others worki
   assert.deepEqual(netns(), ['b1', 'b2', 'op-adopted'], 'a1 and a2 deleted; the adopted namespace stays');
   for (const ns of ['a1', 'a2', 'op-adopted']) assert.ok(!existsSync(`/etc/netns/${ns}`), `/etc/netns/${ns} removed`);
   assert.deepEqual(
-    JSON.parse(ip('-j', '-n', 'op-adopted', 'link', 'show')).map((l: { ifname: string }) => l.ifname),
+    (JSON.parse(ip('-j', '-n', 'op-adopted', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname),
     ['lo'],
     'its veth is gone',
   );

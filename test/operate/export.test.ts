@@ -14,6 +14,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ROOT } from '../helpers/cli.js';
 import { TestHost } from '../helpers/netd.js';
 import { TWO_NETS } from './fixture.js';
+import type { Document } from '../../src/desired/types.js';
 
 const EXAMPLES = ['multi-homed.yaml', 'dual-stack.yaml'].map((f) => join(ROOT, 'examples', f));
 
@@ -35,8 +36,8 @@ test('export of the examples validates and re-applies to a no-op diff', { skip }
   assert.equal(v.code, 0, `${v.stderr}\n${ex.stdout}`);
   const d = await host.cli(['diff', '-f', file]);
   assert.equal(d.code, 0, `${d.stdout}\n${ex.stdout}`);
-  const doc = parse(ex.stdout);
-  assert.deepEqual(doc.networks['ex-dual'], {
+  const doc = parse(ex.stdout) as Document;
+  assert.deepEqual(doc.networks?.['ex-dual'], {
     subnet: '10.88.5.0/24',
     gateway: '10.88.5.1',
     ipRange: '10.88.5.128/25',
@@ -44,22 +45,22 @@ test('export of the examples validates and re-applies to a no-op diff', { skip }
     ipv6: { subnet: 'fd00:88:5::/64', gateway: 'fd00:88:5::1' },
     mtu: 1400,
   });
-  assert.equal(doc.networks['ex-back'].masquerade, false);
-  const dynamic = doc.attachments.find((x: { container: string }) => x.container === 'netd-ex-dynamic');
-  assert.match(dynamic.ipv4, /^10\.88\.5\.(12[89]|1[3-9]\d|2\d\d)$/, 'the dynamic address, from ipRange, pinned');
+  assert.equal(doc.networks['ex-back']!.masquerade, false);
+  const dynamic = doc.attachments!.find((x) => x.container === 'netd-ex-dynamic')!;
+  assert.match(dynamic.ipv4 ?? '', /^10\.88\.5\.(12[89]|1[3-9]\d|2\d\d)$/, 'the dynamic address, from ipRange, pinned');
   assert.equal(dynamic.mac, undefined, 'a derived MAC is not exported');
-  const fixedMac = doc.attachments.find((x: { container: string }) => x.container === 'netd-ex-static');
+  const fixedMac = doc.attachments!.find((x) => x.container === 'netd-ex-static')!;
   assert.equal(fixedMac.mac, undefined, 'the declared MAC equals the derived one: nothing to say');
 });
 
 test('export leaves derived bridge names out and keeps declared ones; json has the same document', { skip }, async () => {
   assert.equal((await host.apply(TWO_NETS)).code, 0);
-  const y = parse((await host.cli(['export'])).stdout);
-  const j = JSON.parse((await host.cli(['export', '-o', 'json'])).stdout);
+  const y = parse((await host.cli(['export'])).stdout) as Document;
+  const j = JSON.parse((await host.cli(['export', '-o', 'json'])).stdout) as unknown;
   assert.deepEqual(j, y);
-  assert.equal(y.networks.back.bridge, 'br-back');
-  assert.equal(y.networks.front.bridge, undefined);
-  assert.deepEqual(y.containers.web, { hostname: 'www', dns: { nameservers: ['10.88.0.1'], search: ['corp.example'] } });
+  assert.equal(y.networks!.back!.bridge, 'br-back');
+  assert.equal(y.networks!.front!.bridge, undefined);
+  assert.deepEqual(y.containers!.web, { hostname: 'www', dns: { nameservers: ['10.88.0.1'], search: ['corp.example'] } });
   const d = await host.diff((await host.cli(['export'])).stdout);
   assert.equal(d.code, 0, d.stdout);
 });
@@ -87,7 +88,7 @@ test('predefined host and none: attached undeclared, in sync after apply, export
     'none: loopback only',
   );
   const ex = await host.cli(['export']);
-  const doc = parse(ex.stdout);
+  const doc = parse(ex.stdout) as Document;
   assert.equal(doc.networks, undefined, 'host and none are not exported as networks');
   assert.deepEqual(doc.attachments, [
     { container: 'alone', network: 'none' },

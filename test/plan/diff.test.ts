@@ -12,7 +12,6 @@ import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from 
 import { derivedMac } from '../../src/desired/defaults.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
 import { loadDesiredState } from '../../src/desired/validate.js';
-import type { DesiredState } from '../../src/desired/types.js';
 
 const NET = 'a'.repeat(64);
 const id = (c: string): string => c.repeat(64);
@@ -128,7 +127,7 @@ async function run(f: Fixture): Promise<Change[]> {
     firewall: f.firewall,
     nsIds: f.nsIds,
   };
-  return [...diff(r.state as DesiredState, recorded, kernel, []).changes];
+  return [...diff(r.state, recorded, kernel, []).changes];
 }
 
 /** The changes as reasons only (their ops are checked by the ops table below). */

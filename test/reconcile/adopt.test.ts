@@ -27,14 +27,6 @@ const tryIp = (...args: string[]): void => {
 };
 
 /**
- * Adopt semantics not there yet (node:test runs these; their failures do not fail the run):
- * the admin's default route is not given back. The controller's snapshot forgets the routes
- * through an interface it removes before the default routes are compared, so netd's route
- * looks gone and nothing is restored; and a deleted container's sandbox is skipped.
- */
-const LEAD = { todo: 'adopt semantics: lead' } as const;
-
-/**
  * The admin's container namespace `adp`: lo up, an `eth0` whose veth peer `adp-h` is in the
  * host (192.0.2.1 ↔ 192.0.2.2), and a default route through it. No IPv6 link-local addresses
  * (addrgenmode none): nothing in it changes by itself.
@@ -132,7 +124,7 @@ for (const tc of [
   { goes: 'the attachment goes (the container stays)', file: `${WITHOUT_X}containers:\n  x: { netns: adp, adopt: true }\n` },
   { goes: 'the container goes', file: WITHOUT_X },
 ]) {
-  test(`adopt: a gatewayPriority that asks for the default route replaces the admin's, which comes back when ${tc.goes}`, { skip, ...LEAD }, () =>
+  test(`adopt: a gatewayPriority that asks for the default route replaces the admin's, which comes back when ${tc.goes}`, { skip }, () =>
     withAdopted(async (host, admin) => {
       const before = { host: admin.host(), ns: admin.ns() };
       const r = await host.apply(ADOPTED(', interface: eth1, gatewayPriority: 10'));

@@ -49,7 +49,7 @@ function fakeHost(batch: (input: string) => RunResult = () => ({ stdout: '', std
     return { stdout: '', stderr: '' };
   });
   const observer: Observer = {
-    observe: async (): Promise<ObservedState> => ({ links, addresses: [], routes: [], namespaces: [], views: new Map() }),
+    observe: (): Promise<ObservedState> => Promise.resolve({ links, addresses: [], routes: [], namespaces: [], views: new Map() }),
   };
   const store = new MemoryStore();
   const engine: Engine = { store, runner, log: silentLogger, observer };
@@ -57,7 +57,7 @@ function fakeHost(batch: (input: string) => RunResult = () => ({ stdout: '', std
     stateDir: mkdtempSync(join(dir, 'state-')),
     runner,
     open: (_o, fn) => fn(engine),
-    hostChecks: async () => [],
+    hostChecks: () => Promise.resolve([]),
   };
   return { runner, deps };
 }
@@ -105,7 +105,10 @@ test('outcomes of a whole pass', async (t) => {
       yaml: TWO,
       host: () => {
         const h = fakeHost();
-        return { ...h, deps: { ...h.deps, hostChecks: async () => ['nft is missing: install nftables'], open: () => assert.fail('opened the store') } };
+        return {
+          ...h,
+          deps: { ...h.deps, hostChecks: () => Promise.resolve(['nft is missing: install nftables']), open: () => assert.fail('opened the store') },
+        };
       },
       outcome: 'refused',
       refused: /nft is missing/,

@@ -30,7 +30,7 @@ attachments:
 const WITHOUT_DB = THREE.replace('  db: {}\n', '').replace('  - { container: db, network: back }\n', '');
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-const links = (): { ifname: string; ifalias?: string }[] => JSON.parse(ip('-j', 'link', 'show'));
+const links = (): { ifname: string; ifalias?: string }[] => JSON.parse(ip('-j', 'link', 'show')) as { ifname: string; ifalias?: string }[];
 
 let host: TestHost;
 before(() => {
@@ -97,7 +97,7 @@ test("a declared bridge that exists but is not netd's is an error and stays unto
     const r = await host.apply(yaml);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bridge "br-taken" exists and is not netd's/);
-    const l = JSON.parse(ip('-j', '-d', 'addr', 'show', 'br-taken'))[0];
+    const l = (JSON.parse(ip('-j', '-d', 'addr', 'show', 'br-taken')) as { addr_info: unknown[]; ifalias?: string }[])[0]!;
     assert.deepEqual(l.addr_info, [], 'no address added');
     assert.equal(l.ifalias, undefined, 'no alias set');
     assert.equal((await host.diff(yaml)).code, 2);

@@ -228,8 +228,10 @@ test('pre-flight refuses a foreign bridge without creating the state dir', { ski
   const stateDir = join(host.dir, 'state-foreign');
   sh('ip', 'link', 'add', 'pfbr2', 'type', 'bridge');
   try {
+    // host's objects carry netd's mark: to another state dir that is a lost state, which --force looks past.
     const r = await runCli([
       'apply',
+      '--force',
       '-f',
       host.file(BASE.replace('{ subnet: 10.97.0.0/24 }', '{ subnet: 10.97.0.0/24, bridge: pfbr2 }')),
       '--state-dir',
@@ -305,7 +307,7 @@ test('doctor without nft: "install nftables" once, and no wrong advice', { skip 
   }
 });
 
-test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, async () => {
+test('pre-flight without root: "run as root", nothing created; doctor says the same', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'netd-nonroot-'));
   chmodSync(dir, 0o755);
   const file = join(dir, 'in.yaml');
@@ -394,7 +396,7 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
     { netns: '{ adopt: true }', id: 'not-netns', want: /\/run\/netns\/c is not a network namespace/ },
   ];
   for (const t of table) {
-    const got = await namespacePreflight(await desired(t.netns), async () => t.id);
+    const got = await namespacePreflight(await desired(t.netns), () => Promise.resolve(t.id));
     const what = `${t.netns} is ${JSON.stringify(t.id)}`;
     if (t.want) assert.match(got.join('\n'), t.want, what);
     else assert.deepEqual(got, [], what);
@@ -417,7 +419,8 @@ test('on a host with no state yet, an unowned bridge is refused before the state
   const stateDir = join(host.dir, 'state-fresh');
   try {
     const yaml = BASE.replace('networks:\n', 'networks:\n  pfd: { subnet: 10.97.4.0/24, bridge: pfbr2 }\n');
-    const r = await runCli(['apply', '-f', host.file(yaml), '--state-dir', stateDir]);
+    // host's objects carry netd's mark: to another state dir that is a lost state, which --force looks past.
+    const r = await runCli(['apply', '--force', '-f', host.file(yaml), '--state-dir', stateDir]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /pre-flight: network "pfd": bridge "pfbr2" exists and is not netd's/);
     assert.equal(existsSync(stateDir), false, 'no state dir, lock or database was created');

@@ -1,4 +1,4 @@
 import { MemoryStore } from '../../src/store/memory.js';
 import { storeConformance } from './conformance.js';
 
-storeConformance('memory', async () => new MemoryStore());
+storeConformance('memory', () => Promise.resolve(new MemoryStore()));

@@ -34,11 +34,11 @@ function child(...args: string[]): Child {
   let out = '';
   let err = '';
   const waiters: (() => void)[] = [];
-  proc.stdout!.on('data', (b: Buffer) => {
+  proc.stdout.on('data', (b: Buffer) => {
     out += b.toString();
     for (const w of waiters) w();
   });
-  proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
     proc.on('exit', (code, signal) => {
       children.delete(proc);

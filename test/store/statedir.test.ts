@@ -84,7 +84,7 @@ test('reading an existing state dir writes nothing (SQLite may add its -wal/-shm
   }
 });
 
-test('an empty database file (created, never migrated) reads as no state yet', async () => {
+test('an empty database file (created, never migrated) reads as no state yet', () => {
   const f = fixture();
   writeFileSync(join(f.dir, DB_FILE), '');
   assert.ok(openStoreForReading(f.dir) instanceof MemoryStore);

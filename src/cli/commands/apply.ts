@@ -3,20 +3,21 @@ import { ExecRunner } from '../../kernel/index.js';
 import { applyOnce } from '../../reconcile/apply-once.js';
 import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
-import { LOCK_OPTION, withEngine } from '../engine.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
+import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, 'dry-run': { type: 'boolean' } },
+  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, 'dry-run': { type: 'boolean' } },
+  flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
-    const report = await applyPass(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false });
+    const report = await applyPass(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false, force: ctx.values.force === true });
     const code = renderApply(ctx, report);
     if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
     return code;
@@ -34,7 +35,7 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
  * One apply pass on this host's state dir; the plan is printed (as a human diff) before
  * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
  */
-export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean }): Promise<ApplyReport> {
+export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean; force: boolean }): Promise<ApplyReport> {
   const tty = ctx.io.isTTY === true;
   return applyOnce(
     desired,
@@ -42,6 +43,7 @@ export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: bool
       stateDir: ctx.stateDir,
       runner: new ExecRunner(),
       open: (opts, fn) => withEngine(ctx, opts, fn),
+      beforeState: (check) => problemsBeforeState(ctx, check),
       onPlan: (plan) => {
         const n = plan.changes.length;
         if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);
@@ -54,7 +56,7 @@ export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: bool
           }
         : {}),
     },
-    { dryRun: o.dryRun },
+    { dryRun: o.dryRun, force: o.force },
   );
 }
 

@@ -1,10 +1,11 @@
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
-import { loadRecorded } from '../../reconcile/snapshot.js';
+import { foreignTableProblems, lostProblem } from '../../reconcile/lost.js';
+import { planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
 import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/preflight.js';
 import { FILE_OPTION, type Command } from '../context.js';
-import { LOCK_OPTION, withEngine } from '../engine.js';
+import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
 import { refuse } from './apply.js';
 import { tally } from '../../reconcile/apply-report.js';
@@ -20,10 +21,18 @@ export const deleteCommand: Command = {
     if (typeof desired === 'number') return desired;
     const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
     if (host.length > 0) return refuse(ctx, host);
+    const force = ctx.values.force === true;
+    const checked = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
+      const planned = await planChanges(e, desired);
+      const lost = lostProblem(ctx.stateDir, planned, force);
+      return { planned, problems: lost ? [lost] : [...foreignTableProblems(planned.kernel), ...(await recordedNamespacePreflight(planned.recorded))] };
+    };
+    const early = await problemsBeforeState(ctx, async (e) => (await checked(e)).problems);
+    if (early.length > 0) return refuse(ctx, early);
     return withEngine(ctx, { lock: true }, async (e) => {
-      const taken = await recordedNamespacePreflight(await loadRecorded(e.store));
-      if (taken.length > 0) return refuse(ctx, taken);
-      const r = await deleteDeclared(e, desired, { force: ctx.values.force === true });
+      const { planned, problems } = await checked(e);
+      if (problems.length > 0) return refuse(ctx, problems);
+      const r = await deleteDeclared(e, desired, { force, planned });
       if (r.changes.length === 0 && ctx.output === 'table') {
         ctx.out('nothing to delete: netd owns none of the declared objects');
         return EXIT.ok;

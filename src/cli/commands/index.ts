@@ -11,6 +11,7 @@ import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { graphCommand } from './graph.js';
 import { inspectCommand } from './inspect.js';
+import { recoverCommand } from './recover.js';
 import { validate } from './validate.js';
 import { version } from './version.js';
 import { watchCommand } from './watch.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   getCommand,
   graphCommand,
   inspectCommand,
+  recoverCommand,
   validate,
   version,
   watchCommand,

@@ -9,11 +9,11 @@ export const version: Command = {
   summary: 'print the netd version',
   usage: 'netd version [-o table|json|yaml]',
   options: {},
-  async run(ctx) {
+  run(ctx) {
     const v = { version: (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version, node: process.version };
     if (ctx.output === 'json') ctx.out(JSON.stringify(v));
     else if (ctx.output === 'yaml') ctx.out(stringify(v).trimEnd());
     else ctx.out(`netd ${v.version} (node ${v.node})`);
-    return 0;
+    return Promise.resolve(0);
   },
 };

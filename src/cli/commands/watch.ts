@@ -1,6 +1,6 @@
 import { EXIT, escapeControls, messageOf } from '../../errors.js';
 import { watchLoop } from '../../reconcile/watch.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration } from '../engine.js';
 import { applyPass, renderApply } from './apply.js';
 
@@ -15,8 +15,9 @@ function stopSignal(ctx: Context): AbortSignal {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, resync: { type: 'string' } },
+  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, resync: { type: 'string' } },
+  flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
     if (ctx.files.length === 0 || ctx.files.includes('-')) {
@@ -35,7 +36,7 @@ export const watchCommand: Command = {
           // the last applied state stays.
           const desired = await ctx.loadDesiredState();
           if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files were refused (above); nothing was changed`);
-          const report = await applyPass(ctx, desired, { dryRun: false, quietInSync: true });
+          const report = await applyPass(ctx, desired, { dryRun: false, quietInSync: true, force: ctx.values.force === true });
           // A pass that changed or tried to change something says so in one line: the summary.
           const code = renderApply(ctx, report, `netd watch (${why})`);
           if (ctx.output === 'json' && report.outcome !== 'in-sync') ctx.out(JSON.stringify(report));
