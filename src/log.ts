@@ -6,7 +6,8 @@ export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn'
 
 /** Logs go to stderr (fd 2); stdout carries results only. */
 export function createLogger(level: LogLevel = 'warn', destination: NodeJS.WritableStream = process.stderr): Logger {
-  return pino({ level, base: undefined }, destination as DestinationStream);
+  // base null: no pid and hostname on every line.
+  return pino({ level, base: null }, destination as DestinationStream);
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

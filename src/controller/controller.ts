@@ -216,11 +216,16 @@ export class Controller {
     await this.awaitVanished(tx);
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
     // (still `deleting`) is what makes the next run finish the removal.
-    for (const s of tx.steps) if (s.ok && s.removeDir) await host.removeNetnsDir(s.removeDir);
+    const removed = new Set<string>();
+    for (const s of tx.steps) {
+      if (!s.ok || !s.removeDir) continue;
+      await host.removeNetnsDir(s.removeDir);
+      removed.add(s.removeDir);
+    }
     const outcome = await this.identify(tx.steps.flatMap((s) => (s.ok ? s.done : s.failed)));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     await this.load();
-    const extraWrites = await this.syncHost();
+    const extraWrites = await this.syncHost(removed);
     return { steps: tx.steps, failed, views, extraWrites };
   }
 
@@ -327,18 +332,21 @@ export class Controller {
   }
 
   /** Files, forwarding and firewall from the records; returns how many writes it made. */
-  private async syncHost(): Promise<number> {
+  private async syncHost(removed: ReadonlySet<string>): Promise<number> {
     const { host } = this.deps;
     let writes = 0;
     const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
     for (const [path, content] of renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.nameservers)) {
-      if ((await host.readFile(path)) === content) continue;
+      // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or
+      // one whose directory this commit removed, are read here.
+      const seen = removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path);
+      if ((seen !== undefined ? seen : await host.readFile(path)) === content) continue;
       await host.writeFile(path, content);
       writes++;
     }
     const nets = [...this.networks.values()];
     if (await host.ensureSysctls(forwardingKeys(nets))) writes++;
-    if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]))) writes++;
+    if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]), this.kernel.nftTables)) writes++;
     return writes;
   }
 

@@ -83,7 +83,8 @@ async function runMerged(runner: OpRunner, ns: NsKey, entries: Entry[], o: Execu
       }
       queue = resumeAt(queue, at);
       queue[0]!.step.error ??= e;
-      queue[0]!.step.failedOp ??= queue[0]!.ops[0];
+      const first = queue[0]!.ops[0];
+      if (first) queue[0]!.step.failedOp ??= first;
       queue = queue.slice(1).filter((q) => !blocked(q.step));
       attempt = 0;
     }

@@ -4,6 +4,7 @@
  * above it; the real implementation (src/reconcile/real-host.ts) goes through src/kernel.
  */
 import type { FirewallInput } from '../kernel/index.js';
+import type { TableView } from '../state/view.js';
 import type { FamilyConfig } from '../desired/types.js';
 import type { NetworkRecord, FamilyRecord } from '../state/records.js';
 import type { Condition, Op } from '../store/store.js';
@@ -25,7 +26,7 @@ export interface HostOps {
   /** Sets these sysctls to 1 where they are not (forwarding); true when it changed something. */
   ensureSysctls(keys: readonly string[]): Promise<boolean>;
   /** Loads the rendered ruleset when the kernel's differs (none: removes netd's tables); true when it wrote. */
-  syncFirewall(spec: FirewallInput): Promise<boolean>;
+  syncFirewall(spec: FirewallInput, observed?: readonly TableView[]): Promise<boolean>;
 }
 
 /** IPAM as the controller uses it (src/ipam's Ipam implements it). */

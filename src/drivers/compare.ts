@@ -69,7 +69,7 @@ function fixLink(have: LinkView, want: LinkWant, view: NamespaceView, fresh: boo
   const reasons: string[] = [];
   const field = <K extends 'master' | 'mtu' | 'mac' | 'alias'>(k: K): void => {
     const w = want[k];
-    if (w === undefined || have[k] === w) return;
+    if (w === undefined || (have[k] as unknown) === w) return;
     (set as Record<string, unknown>)[k] = w;
     reasons.push(`${want.what} ${k} ${have[k] ?? 'none'} → ${w}`);
   };
@@ -107,11 +107,11 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
   let rebuilt = false;
   const find = (ns: NsKey, name: string): LinkView | undefined => viewOf(k, ns, made)?.links.find((l) => l.name === name);
 
-  /** Creates links: one fix, the create op first, then what it does not set itself. */
-  const build = (reason: string, create: KernelOp, wants: readonly LinkWant[]): void => {
+  /** Creates links: one fix, the create op first (after what must go first), then what it does not set itself. */
+  const build = (reason: string, create: KernelOp, wants: readonly LinkWant[], before: readonly KernelOp[] = []): void => {
     const rest: Fix[] = [];
     for (const w of wants) fixLink(created(create, w), w, EMPTY, true, rest);
-    fixes.push({ reason, ops: [create, ...rest.flatMap((f) => f.ops)] });
+    fixes.push({ reason, ops: [...before, create, ...rest.flatMap((f) => f.ops)] });
     undo.push({ op: 'link-del', name: wants[0]!.name, ...at(wants[0]!.ns) });
     rebuilt = true;
   };
@@ -180,7 +180,6 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
     // Half a pair (the peer moved, was renamed or its namespace went): start over.
     const lone: KernelOp[] = h ? [{ op: 'link-del', name: host.name, ...at(host.ns) }] : p ? [{ op: 'link-del', name: peer.name, ...at(peer.ns) }] : [];
     const missing = nsView === null ? `namespace ${peer.ns} missing` : `${(h ? peer : host).what} missing`;
-    if (lone.length > 0) fixes.push({ reason: missing, ops: lone });
-    build(missing, create, [host, peer]);
+    build(missing, create, [host, peer], lone);
   }
 }

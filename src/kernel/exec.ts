@@ -57,11 +57,11 @@ export interface KernelErrorInit {
   exitCode: number | undefined;
   kind?: KernelErrorKind;
   /** The batch line (or script line) that failed, when known. */
-  op?: string;
+  op?: string | undefined;
   /** 1-based number of the failed batch line; the lines before it were applied. */
-  line?: number;
+  line?: number | undefined;
   /** 0-based index of the failed op in the ops that were run. */
-  opIndex?: number;
+  opIndex?: number | undefined;
   cause?: unknown;
 }
 

@@ -5,6 +5,7 @@
  * an unchanged re-apply diffs to nothing and the caller can skip the write. Whether a table
  * carries netd's marker comes from `nft list table`: nft 1.0.6's JSON omits table comments.
  */
+import type { ChainView, TableView } from '../state/view.js';
 import { TABLE_MARK } from '../state/marks.js';
 import { KernelError, type Runner } from './exec.js';
 import { nsExecArgv, type NsRef } from './netns.js';
@@ -35,15 +36,12 @@ export function deleteTables(runner: Runner, ns: NsRef | undefined): Promise<voi
   return loadScript(runner, ns, NETD_TABLES.map((t) => `add table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n`).join(''));
 }
 
-export interface ObservedChain {
-  name: string;
+export interface ObservedChain extends ChainView {
   base?: { type: string; hook: string; priority: number; policy: string };
   rules: { handle: number; comment?: string }[];
 }
 
-export interface ObservedTable {
-  family: string;
-  name: string;
+export interface ObservedTable extends TableView {
   /** The table carries netd's marker comment: without it, the table is an admin's. */
   marked: boolean;
   chains: ObservedChain[];
@@ -65,6 +63,11 @@ export function parseTableComment(text: string): string | undefined {
 /** netd's tables as the kernel has them; a table that does not exist is absent. */
 export interface ObservedRuleset {
   tables: ObservedTable[];
+}
+
+/** What the diff of a ruleset reads: observed tables, or the ones a snapshot kept. */
+export interface RulesetView {
+  readonly tables: readonly TableView[];
 }
 
 /** The parts of `nft -j` output netd reads; a chain's type and prio come with its hook. */
@@ -123,7 +126,7 @@ export async function observeRuleset(runner: Runner, ns: NsRef | undefined): Pro
 }
 
 /** What differs between the ruleset netd would load and the one the kernel has; [] = in sync. */
-export function diffRuleset(want: Ruleset, have: ObservedRuleset): string[] {
+export function diffRuleset(want: Ruleset, have: RulesetView): string[] {
   const out: string[] = [];
   for (const t of want) {
     const label = `table ${t.family} ${t.name}`;
@@ -159,7 +162,7 @@ export function diffRuleset(want: Ruleset, have: ObservedRuleset): string[] {
   return out;
 }
 
-function diffRules(where: string, want: { text: string; id: string }[], have: ObservedChain['rules']): string[] {
+function diffRules(where: string, want: { text: string; id: string }[], have: ChainView['rules']): string[] {
   const out: string[] = [];
   const haveIds = have.map((r) => r.comment ?? '');
   const wantIds = new Set(want.map((r) => r.id));

@@ -21,6 +21,7 @@ import {
   type Runner,
 } from '../kernel/index.js';
 import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
+import type { TableView } from '../state/view.js';
 import { NETNS_ETC } from '../state/files.js';
 import { NetdError } from '../errors.js';
 
@@ -76,8 +77,10 @@ export function realHost(runner: Runner, nameservers: readonly string[]): HostOp
       for (const key of keys) if (await ensureSysctl(runner, undefined, key, '1')) changed = true;
       return changed;
     },
-    async syncFirewall(spec: FirewallInput) {
-      const have = await observeRuleset(runner, undefined);
+    // `observed`: the tables as the plan's snapshot read them, under the same lock: the
+    // firewall is read and compared once per apply.
+    async syncFirewall(spec: FirewallInput, observed?: readonly TableView[]) {
+      const have = observed ? { tables: observed } : await observeRuleset(runner, undefined);
       // Pre-flight refused already; this holds for a table created since: an admin's is never replaced.
       const foreign = have.tables.filter((t) => !t.marked);
       if (foreign.length > 0) throw new NetdError('conflict', foreign.map(foreignTableProblem).join('; '));

@@ -132,6 +132,6 @@ export async function observeKernel(
     sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v])]),
     files,
     firewall: firewallDriftOf(fw, recorded),
-    nftTables: fw.tables.map((t) => ({ family: t.family, name: t.name, marked: t.marked })),
+    nftTables: fw.tables,
   };
 }

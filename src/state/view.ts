@@ -58,10 +58,18 @@ export interface NamespaceView {
   readonly routes: readonly RouteView[];
 }
 
+export interface ChainView {
+  readonly name: string;
+  readonly base?: { readonly type: string; readonly hook: string; readonly priority: number; readonly policy: string };
+  readonly rules: readonly { readonly handle: number; readonly comment?: string }[];
+}
+
+/** A netd-named nft table as observed: whether it carries netd's marker, and its chains. */
 export interface TableView {
   readonly family: string;
   readonly name: string;
   readonly marked: boolean;
+  readonly chains: readonly ChainView[];
 }
 
 /** The kernel snapshot the diff compares records against. */
@@ -79,7 +87,7 @@ export interface KernelView {
   readonly nsIds?: ReadonlyMap<string, string>;
   /** Host sysctls netd depends on (net.ipv4.ip_forward, …) → their values; unset: not read. */
   readonly sysctls?: ReadonlyMap<string, string>;
-  /** The netd-named nft tables that exist, and whether each carries netd's marker. */
+  /** The netd-named nft tables that exist, as observed (netd's marker, chains, rules): the firewall is compared with this once. */
   readonly nftTables?: readonly TableView[];
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;

@@ -122,7 +122,13 @@ describe('ipam allocate', () => {
           continue;
         }
         const { owner, static: st } = typeof s === 'string' ? { owner: s, static: undefined } : s;
-        const req = { networkId: 'id-net', family: tc.family ?? 4, owner: `${owner}/net`, endpointId: `ep-${owner}`, static: st };
+        const req = {
+          networkId: 'id-net',
+          family: tc.family ?? 4,
+          owner: `${owner}/net`,
+          endpointId: `ep-${owner}`,
+          ...(st !== undefined ? { static: st } : {}),
+        };
         try {
           got.push(ipam.allocate(req).address);
         } catch (e) {

@@ -9,7 +9,7 @@ import { networkKey } from '../../src/state/records.js';
 const loc = { file: 'test.yaml', line: 1, column: 1 };
 
 export function attachment(container: string, network: string, ipv4?: string, ipv6?: string): DesiredAttachment {
-  return { container, network, interface: 'eth0', ipv4, ipv6, aliases: [], gatewayPriority: 0, ports: [], loc };
+  return { container, network, interface: 'eth0', ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), aliases: [], gatewayPriority: 0, ports: [], loc };
 }
 
 export function desired(p: { attachments?: DesiredAttachment[]; pools?: AddressPool[]; subnets?: Record<string, string> } = {}): DesiredState {
@@ -37,8 +37,8 @@ export function network(name: string, ipv4?: FamilyRecord, ipv6?: FamilyRecord):
     id: `id-${name}`,
     name,
     driver: 'bridge',
-    ipv4,
-    ipv6,
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
     mtu: 1500,
     internal: false,
     masquerade: true,

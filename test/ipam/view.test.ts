@@ -73,7 +73,7 @@ async function randomRun(seed: number): Promise<void> {
   const gateway = pick(['10.5.0.1', '10.5.0.40', '10.5.0.62']);
   const reserved = ['10.5.0.3', '10.5.0.33', '10.5.0.50'].filter(() => r() < 0.5);
   const ipRange = pick([undefined, '10.5.0.32/27', '10.5.0.0/27']);
-  const net = network('n', fam('10.5.0.0/26', gateway, { reserved, ipRange }));
+  const net = network('n', fam('10.5.0.0/26', gateway, { reserved, ...(ipRange ? { ipRange } : {}) }));
   const owners = Array.from({ length: 70 }, (_, i) => `c${i}`);
   const statics = new Map<string, string>(
     [
@@ -96,7 +96,8 @@ async function randomRun(seed: number): Promise<void> {
     }
     let a;
     try {
-      a = ipam.allocate({ networkId: net.id, family: 4, owner: `${c}/n`, endpointId: c, static: statics.get(c) });
+      const fixed = statics.get(c);
+      a = ipam.allocate({ networkId: net.id, family: 4, owner: `${c}/n`, endpointId: c, ...(fixed ? { static: fixed } : {}) });
     } catch (e) {
       assert.ok(isNetdError(e, 'conflict') && /no free address/.test(e.message), String(e));
       continue;

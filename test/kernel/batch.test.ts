@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IpBatch, KernelError, CountingRunner, classifyStderr, ipArgv, mapPool, runBatch, runBatches } from '../../src/kernel/index.js';
 import { isNetdError } from '../../src/errors.js';
-import { FakeRunner } from './fake.js';
+import { FakeRunner } from '../../src/kernel/fake-runner.js';
 
 const lineCases: { name: string; build: (b: IpBatch) => IpBatch; want: string[] }[] = [
   {

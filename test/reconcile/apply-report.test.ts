@@ -19,7 +19,7 @@ import type { Engine } from '../../src/reconcile/reconcile.js';
 import { SkippedChange, type ExecuteResult } from '../../src/reconcile/run-plan.js';
 import { applyOnce, type ApplyDeps } from '../../src/reconcile/apply-once.js';
 import { changeReports, tally } from '../../src/reconcile/apply-report.js';
-import { FakeRunner } from '../kernel/fake.js';
+import { FakeRunner } from '../../src/kernel/fake-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netd-report-'));
 let files = 0;

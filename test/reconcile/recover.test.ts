@@ -137,7 +137,7 @@ function kernelOf(networks: NetworkRecord[], sandboxes: SandboxRecord[], endpoin
     sandboxes: views,
     files: new Map(renderSandboxFiles(sandboxes, endpoints, [])),
     firewall: [],
-    nftTables: ['netd', 'netd-nat'].map((name) => ({ family: 'inet', name, marked: true })),
+    nftTables: ['netd', 'netd-nat'].map((name) => ({ family: 'inet', name, marked: true, chains: [] })),
   };
 }
 
@@ -276,8 +276,8 @@ const lostCases: { name: string; recorded: RecordedState; kernel: KernelView; wa
       ...kernelOf([], [], []),
       host: { links: [{ name: 'nd111111111111', up: true, alias: ownerAlias('endpoint', id('1')) }], addresses: [], routes: [] },
       nftTables: [
-        { family: 'inet', name: 'netd', marked: false },
-        { family: 'bridge', name: 'netd', marked: true },
+        { family: 'inet', name: 'netd', marked: false, chains: [] },
+        { family: 'bridge', name: 'netd', marked: true, chains: [] },
       ],
     },
     want: "the state in /s was lost: 2 kernel objects carry netd's mark",

@@ -44,7 +44,7 @@ async function incr(count: number): Promise<void> {
 }
 
 async function lock(timeoutMs?: number): Promise<void> {
-  const l = await acquireStateLock(dir!, { timeoutMs, retryMs: 20, onWait: (pid) => say(`waiting ${pid}`) });
+  const l = await acquireStateLock(dir!, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), retryMs: 20, onWait: (pid) => say(`waiting ${pid}`) });
   say('locked');
   if (timeoutMs === undefined) setInterval(() => {}, 60_000);
   else l.release();

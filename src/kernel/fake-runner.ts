@@ -1,5 +1,5 @@
-/** A Runner that records commands and answers from a script, for pure tests of src/kernel. */
-import type { RunOptions, RunResult, Runner } from '../../src/kernel/exec.js';
+/** The Runner seam's fake (beside ExecRunner and CountingRunner): records commands and answers from a script, for pure tests above the kernel. */
+import type { RunOptions, RunResult, Runner } from './exec.js';
 
 export class FakeRunner implements Runner {
   readonly calls: { argv: string[]; opts: RunOptions }[] = [];
