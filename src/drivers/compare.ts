@@ -10,6 +10,7 @@ import type { KernelOp } from '../kernel/ops.js';
 import type { KernelView, LinkView, NamespaceView } from '../state/view.js';
 import type { Expected, LinkWant } from './expect.js';
 import type { NsKey } from './work.js';
+import { compareEntries, isEntry } from './entries.js';
 
 export interface Fix {
   readonly reason: string;
@@ -124,6 +125,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
   };
 
   for (const e of expected) {
+    if (isEntry(e)) continue; // routes, neighbours, FDB: after the links they go through
     if (e.type === 'namespace') {
       const view = k.sandboxes.get(e.ref);
       const listed = e.name === undefined || k.netnsNames.has(e.name);
@@ -158,6 +160,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
       }
     }
   }
+  compareEntries(expected, (ns) => viewOf(k, ns, made), fixes);
   return { fixes, undo, problems, rebuilt };
 
   function pair(host: LinkWant, peer: LinkWant, create: KernelOp): void {

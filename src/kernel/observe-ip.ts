@@ -189,8 +189,14 @@ export function parseView(stdout: string, proto?: string): ObservedNamespace {
 /** The FDB entries of a namespace's vxlan devices (none: no process). */
 async function readFdb(runner: Runner, ns: NsRef | undefined, links: readonly LinkView[]): Promise<FdbView[]> {
   const devs = links.filter((l) => l.kind === 'vxlan').map((l) => l.name);
-  const out = await feed(runner, nsExecArgv(ns, ['bridge', '-json', '-batch', '-']), devs.map((d) => `fdb show dev ${d}`));
-  return splitJsonLines(out).flatMap((rows, i) => (rows as IpFdbJson[]).map((r) => ({ dev: devs[i]!, mac: r.mac.toLowerCase(), ...(r.dst ? { dst: r.dst } : {}) })));
+  const out = await feed(
+    runner,
+    nsExecArgv(ns, ['bridge', '-json', '-batch', '-']),
+    devs.map((d) => `fdb show dev ${d}`),
+  );
+  return splitJsonLines(out).flatMap((rows, i) =>
+    (rows as IpFdbJson[]).map((r) => ({ dev: devs[i]!, mac: r.mac.toLowerCase(), ...(r.dst ? { dst: r.dst } : {}) })),
+  );
 }
 
 /** A namespace's view with its FDB entries. */
