@@ -5,7 +5,7 @@
  * declared`), which is how a peer that left is unrouted. Pure.
  */
 import type { KernelOp } from '../kernel/ops.js';
-import { containsCidr, parseCidr } from '../desired/cidr.js';
+import { containsCidr, parseCidr, tryParseCidrOrHost } from '../desired/cidr.js';
 import type { FdbView, NamespaceView, NeighbourView, RouteView } from '../state/view.js';
 import type { Expected } from './expect.js';
 import type { Fix } from './compare.js';
@@ -26,7 +26,13 @@ const ownsRoute = (o: Owned, r: RouteView): boolean =>
   isNetdRoute(r) &&
   r.dst !== 'default' &&
   (r.table ?? 'main') === 'main' &&
-  ((o.dev !== undefined && r.dev === o.dev) || (o.within !== undefined && containsCidr(parseCidr(o.within), parseCidr(r.dst))));
+  ((o.dev !== undefined && r.dev === o.dev) || (o.within !== undefined && within(o.within, r.dst)));
+
+/** Whether a route's destination (a CIDR, or a bare address for a host route) lies inside a range. */
+function within(range: string, dst: string): boolean {
+  const c = tryParseCidrOrHost(dst);
+  return c !== undefined && containsCidr(parseCidr(range), c);
+}
 
 /** Fixes for the entry expectations, given each namespace's view (null: the namespace is missing, reported elsewhere). */
 export function compareEntries(expected: readonly Expected[], viewOf: (ns: NsKey) => NamespaceView | null, out: Fix[]): void {
