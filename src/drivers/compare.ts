@@ -8,14 +8,11 @@
  */
 import type { KernelOp } from '../kernel/ops.js';
 import type { KernelView, LinkView, NamespaceView } from '../state/view.js';
-import type { Expected, LinkWant } from './expect.js';
+import type { Expected, Fix, LinkWant } from './expect.js';
 import type { NsKey } from './work.js';
 import { compareEntries, isEntry } from './entries.js';
 
-export interface Fix {
-  readonly reason: string;
-  readonly ops: readonly KernelOp[];
-}
+export type { Fix } from './expect.js';
 
 export interface Comparison {
   readonly fixes: readonly Fix[];

@@ -7,8 +7,7 @@
 import type { KernelOp } from '../kernel/ops.js';
 import { containsCidr, parseCidr, tryParseCidrOrHost } from '../desired/cidr.js';
 import type { FdbView, NamespaceView, NeighbourView, RouteView } from '../state/view.js';
-import type { Expected } from './expect.js';
-import type { Fix } from './compare.js';
+import type { Expected, Fix } from './expect.js';
 import { isNetdRoute } from './sandbox.js';
 import type { NsKey } from './work.js';
 

@@ -56,3 +56,9 @@ export type Expected =
    * Those that no expectation of the same comparison names are removed (a peer that left).
    */
   | { readonly type: 'owned'; readonly ns: NsKey; readonly dev?: string; readonly within?: string };
+
+/** One change the comparer found: the reason a person reads, and the ops that make it. */
+export interface Fix {
+  readonly reason: string;
+  readonly ops: readonly KernelOp[];
+}
