@@ -33,8 +33,28 @@ function within(range: string, dst: string): boolean {
   return c !== undefined && containsCidr(parseCidr(range), c);
 }
 
-/** Fixes for the entry expectations, given each namespace's view (null: the namespace is missing, reported elsewhere). */
-export function compareEntries(expected: readonly Expected[], viewOf: (ns: NsKey) => NamespaceView | null, out: Fix[]): void {
+/**
+ * Fixes for the entry expectations, given each namespace's view (null: the namespace is
+ * missing, reported elsewhere); `remade` says which devices are made again (what went
+ * through them is gone).
+ */
+export function compareEntries(
+  expected: readonly Expected[],
+  observed: (ns: NsKey) => NamespaceView | null,
+  out: Fix[],
+  remade: (ns: NsKey, dev: string) => boolean = () => false,
+): void {
+  const viewOf = (ns: NsKey): NamespaceView | null => {
+    const v = observed(ns);
+    const kept = (x: { dev?: string | undefined }): boolean => x.dev === undefined || !remade(ns, x.dev);
+    if (v === null) return v;
+    return {
+      ...v,
+      routes: v.routes.filter(kept),
+      ...(v.neighbours ? { neighbours: v.neighbours.filter(kept) } : {}),
+      ...(v.fdb ? { fdb: v.fdb.filter(kept) } : {}),
+    };
+  };
   const entries = expected.filter(isEntry);
   // What is wanted or already being fixed, per namespace: the owned pass keeps these.
   const keep = new Set<string>();

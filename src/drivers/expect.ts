@@ -4,6 +4,7 @@
  * and the reasons printed for them, for `diff` and `apply` alike.
  */
 import type { KernelOp } from '../kernel/ops.js';
+import type { VxlanView } from '../state/view.js';
 import type { NsKey } from './work.js';
 
 export interface LinkWant {
@@ -33,6 +34,8 @@ export interface LinkWant {
   readonly addresses?: readonly string[];
   /** Whether addresses that are not wanted are removed (netd's own links; never an adopted bridge's). */
   readonly exclusive?: boolean;
+  /** A vxlan device's identity: a device that differs is deleted and made again (with what goes through it). */
+  readonly vxlan?: VxlanView;
 }
 
 export type Expected =

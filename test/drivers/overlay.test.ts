@@ -97,7 +97,15 @@ test('a network without a lease is a caller bug', () => {
 // ---- the comparer on peer entries -----------------------------------------------------------
 
 const bridgeLink: LinkView = { name: `nd-${ID.slice(0, 12)}`, kind: 'bridge', mtu: 1450, alias: `netd:network:${ID}`, up: true };
-const vxlanLink: LinkView = { name: DEV, kind: 'vxlan', mtu: 1450, mac: vtepMacOf('10.89.3.0/24'), alias: MARK, up: true };
+const vxlanLink: LinkView = {
+  name: DEV,
+  kind: 'vxlan',
+  mtu: 1450,
+  mac: vtepMacOf('10.89.3.0/24'),
+  alias: MARK,
+  up: true,
+  vxlan: { vni: 1, port: 8472, local: '192.168.50.1', dev: 'eth0', learning: false },
+};
 
 /** What the kernel holds for peers as netd writes them. */
 const neigh = (p: OverlayPeer): NeighbourView => ({ dev: DEV, addr: p.subnet.replace(/\/.*/, ''), mac: p.vtepMac, permanent: true });
@@ -226,6 +234,22 @@ test('a fresh host: the device is made, then its entries', () => {
   assert.deepEqual(
     ops.map((o) => o.op),
     ['link-add', 'link-set', 'addr-add', 'link-add', 'link-set', 'addr-add', 'neigh-replace', 'fdb-append', 'route-replace'],
+  );
+});
+
+test('a vxlan device whose identity changed is made again, with its entries', () => {
+  const k = synced([peerB]);
+  const moved: KernelView = { ...k, host: { ...k.host, links: [bridgeLink, { ...vxlanLink, vxlan: { ...vxlanLink.vxlan!, local: '192.168.50.9' } }] } };
+  const c = compare(overlayDriver.network(record([peerB])), moved);
+  assert.deepEqual(reasonsOf(c), [
+    `vxlan ${DEV} local 192.168.50.9 → 192.168.50.1 (made again)`,
+    `neighbour 10.89.4.0 dev ${DEV} lladdr ${B} missing`,
+    `fdb ${B} dev ${DEV} dst 192.168.50.2 missing`,
+    `route 10.89.4.0/24 via 10.89.4.0 dev ${DEV} onlink missing`,
+  ]);
+  assert.deepEqual(
+    opsOf(c).map((o) => o.op),
+    ['link-del', 'link-add', 'link-set', 'addr-add', 'neigh-replace', 'fdb-append', 'route-replace'],
   );
 });
 

@@ -42,12 +42,12 @@ export function vxlanWant(net: NetworkRecord, lease: OverlayLease): LinkWant {
     mac: lease.vtepMac,
     addresses: [`${subnetZero(lease.subnet)}/32`],
     exclusive: true,
+    vxlan: { vni: net.overlay!.vni, port: net.overlay!.port, local: lease.local, dev: lease.dev, learning: false },
   };
 }
 
 /** The vxlan device, then per peer: neighbour, FDB entry, and last the route through them. */
 export function vxlanExpected(net: NetworkRecord, lease: OverlayLease): Expected[] {
-  const o = net.overlay!;
   const want = vxlanWant(net, lease);
   const dev = want.name;
   const device: Expected = {
@@ -60,7 +60,7 @@ export function vxlanExpected(net: NetworkRecord, lease: OverlayLease): Expected
       mtu: want.mtu!,
       mac: lease.vtepMac,
       alias: want.alias!,
-      vxlan: { vni: o.vni, port: o.port, local: lease.local, dev: lease.dev, learning: false },
+      vxlan: want.vxlan!,
     },
   };
   return [
