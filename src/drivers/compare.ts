@@ -8,13 +8,11 @@
  */
 import type { KernelOp } from '../kernel/ops.js';
 import type { KernelView, LinkView, NamespaceView } from '../state/view.js';
-import type { Expected, LinkWant } from './expect.js';
+import type { Expected, Fix, LinkWant } from './expect.js';
 import type { NsKey } from './work.js';
+import { compareEntries, isEntry } from './entries.js';
 
-export interface Fix {
-  readonly reason: string;
-  readonly ops: readonly KernelOp[];
-}
+export type { Fix } from './expect.js';
 
 export interface Comparison {
   readonly fixes: readonly Fix[];
@@ -63,6 +61,15 @@ export function foreignLink(have: LinkView, want: LinkWant): string | undefined 
   return undefined;
 }
 
+/** How an existing vxlan device differs from the wanted one (only fixed by making it again), or undefined. */
+function vxlanChange(have: LinkView, want: LinkWant): string | undefined {
+  const w = want.vxlan;
+  const h = have.vxlan;
+  if (!w || !h || foreignLink(have, want)) return undefined;
+  const fields = (['vni', 'port', 'local', 'dev', 'learning'] as const).filter((f) => w[f] !== undefined && w[f] !== h[f]);
+  return fields.length === 0 ? undefined : fields.map((f) => `${f} ${String(h[f] ?? 'none')} → ${String(w[f])}`).join(', ');
+}
+
 /** Field fixes of an existing (or just created: `fresh`, no addresses yet) link. */
 function fixLink(have: LinkView, want: LinkWant, view: NamespaceView, fresh: boolean, out: Fix[]): void {
   const set: { mtu?: number; mac?: string; master?: string; alias?: string; up?: boolean } = {};
@@ -105,6 +112,8 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
   const problems: string[] = [];
   const made = new Set<string>();
   let rebuilt = false;
+  /** Links deleted and made again: nothing that went through them is left. */
+  const remade = new Set<string>();
   const find = (ns: NsKey, name: string): LinkView | undefined => viewOf(k, ns, made)?.links.find((l) => l.name === name);
 
   /** Creates links: one fix, the create op first (after what must go first), then what it does not set itself. */
@@ -124,6 +133,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
   };
 
   for (const e of expected) {
+    if (isEntry(e)) continue; // routes, neighbours, FDB: after the links they go through
     if (e.type === 'namespace') {
       const view = k.sandboxes.get(e.ref);
       const listed = e.name === undefined || k.netnsNames.has(e.name);
@@ -142,7 +152,11 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
     } else if (e.type === 'link') {
       if (e.want.name === 'lo' && e.want.ns !== undefined && made.has(e.want.ns)) continue; // brought up with its namespace
       const have = find(e.want.ns, e.want.name);
-      if (have) existing(have, e.want);
+      const change = have && e.create && vxlanChange(have, e.want);
+      if (change) {
+        build(`${e.want.what} ${change} (made again)`, e.create, [e.want], [{ op: 'link-del', name: e.want.name, ...at(e.want.ns) }]);
+        remade.add(JSON.stringify([e.want.ns ?? null, e.want.name]));
+      } else if (have) existing(have, e.want);
       else if (e.create) build(`${e.want.what} missing`, e.create, [e.want]);
       else if (viewOf(k, e.want.ns, made)) problems.push(`${e.want.what} missing`);
     } else if (e.type === 'pair') {
@@ -158,6 +172,12 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
       }
     }
   }
+  compareEntries(
+    expected,
+    (ns) => viewOf(k, ns, made),
+    fixes,
+    (ns, dev) => remade.has(JSON.stringify([ns ?? null, dev])),
+  );
   return { fixes, undo, problems, rebuilt };
 
   function pair(host: LinkWant, peer: LinkWant, create: KernelOp): void {

@@ -1,15 +1,16 @@
 /**
  * Observation: a typed snapshot of the host namespace and of the namespaces netd asks about.
  * Each namespace costs one `ip -details -json -batch -` process (links, addresses, routes in
- * one go), and namespaces are read in parallel. The `Observer` interface is the seam for a
+ * one go, with the permanent neighbour entries), plus one `bridge -json -batch -` for the FDB
+ * entries when the namespace holds a vxlan device; namespaces are read in parallel. The `Observer` interface is the seam for a
  * later rtnetlink implementation (one socket, IFLA_TARGET_NETNSID dumps).
  */
 import { KernelError, type Runner } from './exec.js';
 import { feed, mapPool, runOps, DEFAULT_PARALLEL } from './batch.js';
 import { NETD_PROTO, renderOps, type KernelOp } from './ops.js';
-import type { AddressView, LinkView, NamespaceView, RouteView } from '../state/view.js';
+import type { AddressView, FdbView, LinkView, NamespaceView, NeighbourView, RouteView } from '../state/view.js';
 import { readdir } from 'node:fs/promises';
-import { ipArgv, isPathRef, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
+import { ipArgv, isPathRef, nsExecArgv, NETNS_DIR, type NsRef, type NamedNamespace } from './netns.js';
 
 /** What an observer reads: the view types with the fields ip always reports. */
 export interface ObservedLink extends LinkView {
@@ -38,6 +39,9 @@ export interface ObservedState {
   addresses: ObservedAddress[];
   /** Host routes netd added (protocol NETD_PROTO), any table. */
   routes: ObservedRoute[];
+  /** Permanent neighbour entries and the FDB entries of vxlan devices (unset: not read). */
+  neighbours?: readonly NeighbourView[];
+  fdb?: readonly FdbView[];
   namespaces: NamedNamespace[];
   /** For each namespace asked about: its view, or null when it does not exist. */
   views: Map<NsRef, ObservedNamespace | null>;
@@ -83,6 +87,17 @@ export interface IpRouteJson {
   table?: string;
   dev?: string;
   metric?: number;
+  flags?: string[];
+}
+export interface IpNeighJson {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state?: string[];
+}
+interface IpFdbJson {
+  mac: string;
+  dst?: string;
 }
 interface IpNetnsJson {
   name: string;
@@ -141,8 +156,14 @@ export function parseRoute(j: IpRouteJson, proto?: string): ObservedRoute {
     ...(j.gateway !== undefined ? { via: j.gateway } : {}),
     ...(j.dev !== undefined ? { dev: j.dev } : {}),
     ...(j.metric !== undefined ? { metric: j.metric } : {}),
+    ...(j.flags?.includes('onlink') ? { onlink: true } : {}),
   };
 }
+
+export const parseNeighbours = (rows: IpNeighJson[]): NeighbourView[] =>
+  rows
+    .filter((r) => r.lladdr !== undefined)
+    .map((r) => ({ dev: r.dev, addr: r.dst, mac: r.lladdr!.toLowerCase(), permanent: r.state?.includes('PERMANENT') ?? false }));
 
 /** `ip -json -batch` prints one JSON array per command, one per line. */
 export function splitJsonLines(stdout: string): unknown[][] {
@@ -153,7 +174,7 @@ export function splitJsonLines(stdout: string): unknown[][] {
 }
 
 export function parseView(stdout: string, proto?: string): ObservedNamespace {
-  const [links = [], addrs = [], routes = []] = splitJsonLines(stdout) as [IpLinkJson[]?, IpAddrJson[]?, IpRouteJson[]?];
+  const [links = [], addrs = [], routes = [], neigh] = splitJsonLines(stdout) as [IpLinkJson[]?, IpAddrJson[]?, IpRouteJson[]?, IpNeighJson[]?];
   return {
     links: links.map(parseLink).sort((a, b) => a.index - b.index),
     addresses: parseAddresses(addrs),
@@ -161,12 +182,32 @@ export function parseView(stdout: string, proto?: string): ObservedNamespace {
       .filter((r) => (r.type ?? 'unicast') === 'unicast')
       .map((r) => parseRoute(r, proto))
       .filter((r) => proto !== undefined || r.table === 'main'),
+    ...(neigh ? { neighbours: parseNeighbours(neigh) } : {}),
   };
+}
+
+/** The FDB entries of a namespace's vxlan devices (none: no process). */
+async function readFdb(runner: Runner, ns: NsRef | undefined, links: readonly LinkView[]): Promise<FdbView[]> {
+  const devs = links.filter((l) => l.kind === 'vxlan').map((l) => l.name);
+  const out = await feed(
+    runner,
+    nsExecArgv(ns, ['bridge', '-json', '-batch', '-']),
+    devs.map((d) => `fdb show dev ${d}`),
+  );
+  return splitJsonLines(out).flatMap((rows, i) =>
+    (rows as IpFdbJson[]).map((r) => ({ dev: devs[i]!, mac: r.mac.toLowerCase(), ...(r.dst ? { dst: r.dst } : {}) })),
+  );
+}
+
+/** A namespace's view with its FDB entries. */
+async function withFdb(runner: Runner, ns: NsRef | undefined, view: ObservedNamespace): Promise<ObservedNamespace> {
+  return view.links.some((l) => l.kind === 'vxlan') ? { ...view, fdb: await readFdb(runner, ns, view.links) } : view;
 }
 
 // ---- the iproute2 observer ---------------------------------------------------------------
 
-const VIEW_LINES = ['link show', 'addr show', 'route show table all'];
+const NEIGH_LINE = 'neigh show nud permanent';
+const VIEW_LINES = ['link show', 'addr show', 'route show table all', NEIGH_LINE];
 const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
 
 /**
@@ -187,7 +228,7 @@ export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly Ker
   if (bridge.length > 0) await runOps(runner, ns, bridge);
   return parseView(out);
 }
-const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\nnetns list\n`;
+const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\n${NEIGH_LINE}\nnetns list\n`;
 
 /** The names under /run/netns (what `ip netns list` reads); empty when the directory is missing. */
 async function namedNamespaces(): Promise<Set<string>> {
@@ -216,8 +257,8 @@ export class IpObserver implements Observer {
 
   private async host(): Promise<Omit<ObservedState, 'views'>> {
     const { stdout } = await this.runner.run(ipArgv(undefined, ['-details', '-json', '-batch', '-']), { input: HOST_CMDS });
-    const view = parseView(stdout, String(NETD_PROTO));
-    const netns = (splitJsonLines(stdout)[3] ?? []) as IpNetnsJson[];
+    const view = await withFdb(this.runner, undefined, parseView(stdout, String(NETD_PROTO)));
+    const netns = (splitJsonLines(stdout)[4] ?? []) as IpNetnsJson[];
     const namespaces = netns.map((n) => (n.id === undefined ? { name: n.name } : { name: n.name, id: n.id })).sort((a, b) => a.name.localeCompare(b.name));
     return { ...view, namespaces };
   }
@@ -230,7 +271,7 @@ export class IpObserver implements Observer {
   async view(ns: NsRef): Promise<ObservedNamespace | null> {
     try {
       const { stdout } = await this.runner.run(ipArgv(ns, ['-details', '-json', '-batch', '-']), { input: VIEW_CMDS });
-      return parseView(stdout);
+      return await withFdb(this.runner, ns, parseView(stdout));
     } catch (e) {
       if (e instanceof KernelError && (e.kind === 'not-found' || /setting the network namespace .* failed: Invalid argument/.test(e.stderr))) return null;
       throw e;

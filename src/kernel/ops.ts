@@ -57,6 +57,8 @@ export interface RouteAttrs {
   readonly proto?: number;
   readonly metric?: number;
   readonly family?: 4 | 6;
+  /** The gateway is on the link even though no route covers it (a vxlan peer's `.0`). */
+  readonly onlink?: boolean;
 }
 
 export type KernelOp =
@@ -131,6 +133,7 @@ function route(op: Extract<KernelOp, { op: 'route-add' | 'route-replace' | 'rout
   if (op.dev !== undefined) w.push('dev', checkIfName(op.dev));
   if (op.op !== 'route-del' || op.proto !== undefined) w.push('proto', String(checkInt(op.proto ?? NETD_PROTO, 0, 255, 'route protocol')));
   if (op.metric !== undefined) w.push('metric', String(checkInt(op.metric, 0, 2 ** 32 - 1, 'metric')));
+  if (op.onlink && op.op !== 'route-del') w.push('onlink');
   return w.join(' ');
 }
 

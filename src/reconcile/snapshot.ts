@@ -126,7 +126,13 @@ export async function observeKernel(
   return {
     sysctls,
     netnsDirProblems,
-    host: { links: os.links, addresses: os.addresses, routes: os.routes },
+    host: {
+      links: os.links,
+      addresses: os.addresses,
+      routes: os.routes,
+      ...(os.neighbours ? { neighbours: os.neighbours } : {}),
+      ...(os.fdb ? { fdb: os.fdb } : {}),
+    },
     netnsNames: new Set(os.namespaces.map((n) => n.name)),
     nsIds,
     sandboxes: new Map([...kept, ...[...os.views].map(([ref, v]): [string, NamespaceView | null] => [ref, v])]),

@@ -52,7 +52,32 @@ export interface NetworkRecord {
   /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
   readonly adopted: boolean;
   readonly overlay?: { readonly subnetLen: number; readonly backend: OverlayBackend; readonly vni: number; readonly port: number };
+  /** An overlay network's lease on this host and its peers: attached by the lease manager before the driver is asked. */
+  readonly lease?: OverlayLease;
   readonly state: LifeState;
+}
+
+/** Another host's lease on an overlay network. */
+export interface OverlayPeer {
+  /** Its host subnet (canonical CIDR, inside the cluster range). */
+  readonly subnet: string;
+  /** Its underlay address: the vxlan FDB destination, the host-gw gateway. */
+  readonly publicIp: string;
+  /** Its vxlan device's MAC (vxlan only). */
+  readonly vtepMac: string;
+}
+
+/** This host's lease on an overlay network (DESIGN.md §9), with what the driver builds from it. */
+export interface OverlayLease {
+  /** This host's subnet (canonical CIDR): the local bridge takes its `.1`, the vxlan device its `.0/32`. */
+  readonly subnet: string;
+  /** This host's vxlan device MAC (overlay/vxlan.ts vtepMacOf). */
+  readonly vtepMac: string;
+  /** The external interface and its own address (the vxlan `local`, never a NAT public IP) and MTU. */
+  readonly dev: string;
+  readonly local: string;
+  readonly mtu: number;
+  readonly peers: readonly OverlayPeer[];
 }
 
 /** Docker's predefined networks host and none: implicit records, never stored, never deleted. */

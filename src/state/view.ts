@@ -48,6 +48,23 @@ export interface RouteView {
   readonly proto?: string;
   readonly metric?: number;
   readonly table?: string;
+  /** The gateway is taken as on the link without a covering route (a vxlan peer's `.0`). */
+  readonly onlink?: boolean;
+}
+
+/** A permanent neighbour entry (what netd writes: a vxlan peer's `.0` → its VTEP MAC). */
+export interface NeighbourView {
+  readonly dev: string;
+  readonly addr: string;
+  readonly mac: string;
+  readonly permanent: boolean;
+}
+
+/** A forwarding entry of a vxlan device: a peer VTEP MAC → the peer's underlay address. */
+export interface FdbView {
+  readonly dev: string;
+  readonly mac: string;
+  readonly dst?: string;
 }
 
 /** One network namespace as the kernel shows it. */
@@ -56,6 +73,10 @@ export interface NamespaceView {
   readonly addresses: readonly AddressView[];
   /** Table main, unicast (the host's: netd's own, protocol 78, any table). */
   readonly routes: readonly RouteView[];
+  /** Permanent neighbour entries; unset: not read. */
+  readonly neighbours?: readonly NeighbourView[];
+  /** FDB entries of the vxlan devices in this namespace; unset: not read. */
+  readonly fdb?: readonly FdbView[];
 }
 
 export interface ChainView {
