@@ -17,7 +17,8 @@ export const markedDriver: Driver = {
   scope: 'local',
   network: () => [],
   endpoint: () => [],
-  removeNetwork: (net, k) => marked(k.host, ownerAlias('network', net.id)),
+  // A network's links: its bridge, and an overlay's vxlan device.
+  removeNetwork: (net, k) => [...marked(k.host, ownerAlias('network', net.id)), ...marked(k.host, ownerAlias('overlay', net.id))],
   removeEndpoint(ep, _net, sb, k) {
     const alias = ownerAlias('endpoint', ep.id);
     const host = marked(k.host, alias);
