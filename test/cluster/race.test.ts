@@ -27,6 +27,7 @@ test('race: 20 hosts starting at once on one store all end with distinct subnets
   const got = await startTogether((i) => seeded(1000 + i));
   assert.equal(new Set(got.map((g) => g.subnet)).size, 20);
   assert.equal(new Set(got.map((g) => g.leaseId)).size, 20);
+  assert.equal(got.filter((g) => g.config === 'created').length, 1, 'one host wrote the config, the others matched it');
   const attempts = got.map((g) => g.attempts);
   assert.ok(Math.max(...attempts) <= 4, `attempts per host: ${attempts.join(' ')}`);
   assert.ok(attempts.reduce((a, b) => a + b) <= 40, `attempts per host: ${attempts.join(' ')}`);
