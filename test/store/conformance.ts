@@ -10,7 +10,7 @@ import { leaseConformance } from './conformance-leases.js';
 
 const isConflict = (e: unknown): boolean => isNetdError(e, 'conflict');
 
-export async function using(open: () => Promise<Store>, fn: (s: Store) => Promise<void>): Promise<void> {
+export async function using<S extends Store>(open: () => Promise<S>, fn: (s: S) => Promise<void>): Promise<void> {
   const s = await open();
   try {
     await fn(s);
