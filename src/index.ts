@@ -13,3 +13,5 @@ export type { Change, Plan, KernelView, RecordedState } from './plan/types.js';
 export { Controller } from './controller/controller.js';
 export { planChanges, apply } from './reconcile/reconcile.js';
 export { run } from './cli/run.js';
+export { SubnetManager, overlayConfigOf, externalInterface, loadHostId, listLeases } from './cluster/index.js';
+export type { Acquired, AcquireOutcome, HostClaim, OverlayNetwork, OverlayConfig, PeerLease, ExternalInterface } from './cluster/index.js';

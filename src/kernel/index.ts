@@ -7,3 +7,4 @@ export * from './batch.js';
 export * from './sysctl.js';
 export * from './observe-ip.js';
 export * from './nft.js';
+export * from './uplink.js';

@@ -1,11 +1,15 @@
 /** Pieces shared by the Store implementations. */
 import { NetdError, escapeControls } from '../errors.js';
-import type { Op, Watch, WatchEvent } from './store.js';
+import type { Condition, Op, Watch, WatchEvent, WriteOptions } from './store.js';
 
 export function conflictError(what: 'put' | 'delete', key: string, expected: number, actual: number): NetdError {
   const want = expected === 0 ? 'absent' : `at revision ${expected}`;
   const have = actual === 0 ? 'absent' : `at revision ${actual}`;
   return new NetdError('conflict', `${what} "${key}": expected ${want}, found ${have}`);
+}
+
+export function leaseNotFound(id: string): NetdError {
+  return new NetdError('not-found', `lease ${id}: not found (it expired or was revoked); grant a new one`);
 }
 
 /** A stored JSON value; a record that does not parse is a store error naming its key. */
@@ -17,13 +21,27 @@ export function parseRecord(key: string, text: string): unknown {
   }
 }
 
-/** Like etcd, one transaction may touch a key only once: the outcome would depend on op order. */
-export function checkOps(ops: readonly Op[]): void {
+/**
+ * Like etcd, one transaction may touch a key only once: the outcome would depend on op order.
+ * A store without leases refuses a write bound to one rather than keep the key forever.
+ */
+export function checkOps(ops: readonly Op[], leases = true): void {
   const seen = new Set<string>();
   for (const op of ops) {
     if (seen.has(op.key)) throw new NetdError('internal', `transaction touches key "${op.key}" more than once`);
+    if (!leases && op.type === 'put' && op.lease !== undefined) {
+      throw new NetdError('internal', `put "${op.key}": this store has no leases (leases are for the cluster's shared state in etcd)`);
+    }
     seen.add(op.key);
   }
+}
+
+/** The ops of a single put or delete with its options. */
+export function singleOp(what: 'put' | 'delete', key: string, value: unknown, opts: WriteOptions): { conds: Condition[]; ops: Op[] } {
+  const conds = opts.expectRevision === undefined ? [] : [{ key, modRevision: opts.expectRevision }];
+  const op: Op =
+    what === 'delete' ? { type: 'delete', key } : opts.lease === undefined ? { type: 'put', key, value } : { type: 'put', key, value, lease: opts.lease };
+  return { conds, ops: [op] };
 }
 
 /** The end of the key range that holds every key starting with prefix (for SQL range scans). */

@@ -14,10 +14,10 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { NetdError } from '../errors.js';
-import { checkOps, conflictError, parseRecord, prefixEnd } from './common.js';
+import { checkOps, conflictError, parseRecord, prefixEnd, singleOp } from './common.js';
 import { migrate } from './migrations.js';
 import { ensurePrivateFile, ensureStateDir, refuseSymlinks } from './statedir.js';
-import type { Condition, KeyValue, Op, Store, TxnResult, Watch, WatchEvent, WriteOptions } from './store.js';
+import type { Condition, KeyValue, Op, Store, TxnResult, Watch, WatchEvent, WatchReset, WriteOptions } from './store.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's write transaction (default 10 s). */
@@ -108,21 +108,22 @@ export class SqliteStore implements Store {
   }
 
   async put(key: string, value: unknown, opts: WriteOptions = {}): Promise<number> {
-    return this.#single('put', key, [{ type: 'put', key, value }], opts);
+    return this.#single('put', key, value, opts);
   }
 
   async delete(key: string, opts: WriteOptions = {}): Promise<number> {
-    return this.#single('delete', key, [{ type: 'delete', key }], opts);
+    return this.#single('delete', key, undefined, opts);
   }
 
   async txn(conditions: readonly Condition[], ops: readonly Op[]): Promise<TxnResult> {
-    checkOps(ops);
+    checkOps(ops, false);
     const r = this.#txn.immediate(conditions, ops);
     if (r.succeeded) for (const p of this.#polls.keys()) queueMicrotask(p);
     return r;
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (e: WatchEvent) => void): Watch {
+  /** Never resets: a watch from trimmed history is refused up front. */
+  watch(prefix: string, fromRevision: number, onEvent: (e: WatchEvent | WatchReset) => void): Watch {
     const compacted = this.#meta('compacted');
     if (fromRevision < compacted) {
       throw new NetdError('conflict', `watch "${prefix}" from revision ${fromRevision}: history up to ${compacted} was trimmed`);
@@ -165,8 +166,8 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#db.close();
   }
 
-  async #single(what: 'put' | 'delete', key: string, ops: Op[], opts: WriteOptions): Promise<number> {
-    const conds = opts.expectRevision === undefined ? [] : [{ key, modRevision: opts.expectRevision }];
+  async #single(what: 'put' | 'delete', key: string, value: unknown, opts: WriteOptions): Promise<number> {
+    const { conds, ops } = singleOp(what, key, value, opts);
     const r = await this.txn(conds, ops);
     if (!r.succeeded) throw conflictError(what, key, opts.expectRevision!, this.#q.get.get(key)?.mod_revision ?? 0);
     return r.revision;

@@ -52,7 +52,8 @@ test('layering: the import graph has no cycle', () => {
 });
 
 // Which layers each layer may import (besides itself). cli → reconcile → plan, controller →
-// drivers, ipam, store → kernel → state; desired (the files' model) and errors/log sit below all.
+// drivers, ipam, cluster → store → kernel → state; desired (the files' model) and errors/log
+// sit below all. cluster (the overlay's shared state: config, subnet leases) sits on the store.
 const BASE = ['state', 'desired', '.'];
 const ALLOWED: Record<string, string[]> = {
   state: ['desired', '.'],
@@ -60,11 +61,12 @@ const ALLOWED: Record<string, string[]> = {
   kernel: BASE,
   store: ['kernel', ...BASE],
   ipam: ['store', 'kernel', ...BASE],
-  drivers: ['kernel', ...BASE],
-  controller: ['drivers', 'ipam', 'store', 'kernel', ...BASE],
+  cluster: ['store', 'kernel', ...BASE],
+  drivers: ['cluster', 'kernel', ...BASE],
+  controller: ['drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
   plan: ['drivers', 'kernel', ...BASE],
-  reconcile: ['plan', 'controller', 'drivers', 'ipam', 'store', 'kernel', ...BASE],
-  cli: ['reconcile', 'plan', 'controller', 'drivers', 'ipam', 'store', 'kernel', ...BASE],
+  reconcile: ['plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
+  cli: ['reconcile', 'plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
 };
 
 test('layering: nothing imports upward (drivers import nothing from the controller)', () => {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { isNetdError } from '../../src/errors.js';
 import { DB_FILE, openSqliteStore } from '../../src/store/sqlite.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import type { Store } from '../../src/store/store.js';
 import { storeConformance } from './conformance.js';
 
 const root = mkdtempSync(join(tmpdir(), 'netd-sqlite-'));
@@ -62,4 +63,12 @@ test('a newer schema than this netd knows is refused', async () => {
   db.prepare("INSERT INTO schema_version VALUES (999, 'future', '')").run();
   db.close();
   await assert.rejects(openSqliteStore(dir), /schema version 999 is newer/);
+});
+
+test('a write bound to a lease is refused: sqlite has no leases', async () => {
+  const s = await openSqliteStore(freshDir());
+  assert.equal((s as Store).leases, undefined);
+  await assert.rejects(s.put('a', 1, { lease: '1' }), /this store has no leases/);
+  assert.equal(await s.revision(), 0);
+  await s.close();
 });
