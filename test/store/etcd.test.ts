@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Etcd3 } from 'etcd3';
 import { isNetdError } from '../../src/errors.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
@@ -58,14 +59,23 @@ else {
       );
     });
 
-    test('no endpoint answering is a clear error naming each of them', async () => {
-      const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`];
-      await assert.rejects(openEtcdStore({ endpoints: dead, timeoutMs: 500 }), (e: unknown) => {
-        assert.ok(isNetdError(e, 'retry'));
-        for (const d of dead) assert.ok(e.message.includes(`"${d}"`), e.message);
-        assert.match(e.message, /^etcd: none of the endpoints answered within 500 ms .*check cluster\.etcd\.endpoints/);
-        return true;
-      });
+    test('no endpoint answering (refused, or silent) is a clear error naming each of them', async () => {
+      // A server that accepts connections and never answers: only the timeout ends the wait.
+      const conns = new Set<Socket>();
+      const silent = createServer((c) => conns.add(c));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`];
+      try {
+        await assert.rejects(openEtcdStore({ endpoints: dead, timeoutMs: 500 }), (e: unknown) => {
+          assert.ok(isNetdError(e, 'retry'));
+          for (const d of dead) assert.ok(e.message.includes(`"${d}"`), e.message);
+          assert.match(e.message, /^etcd: none of the endpoints answered within 500 ms .*check cluster\.etcd\.endpoints/);
+          return true;
+        });
+      } finally {
+        for (const c of conns) c.destroy();
+        silent.close();
+      }
     });
 
     test('a watch from history lost to a compaction gets a reset, then live events', async () => {
@@ -90,7 +100,7 @@ else {
       );
     });
 
-    test('an etcd restart under a running watch gets a reset, then live events', async () => {
+    test('an etcd restart under a running watch gets a reset, then live events; calls while it is down name the endpoint', async () => {
       await using(
         () => openEtcdStore({ endpoints: [srv.endpoint], prefix: 'restart/' }),
         async (s) => {
@@ -98,6 +108,7 @@ else {
           await s.put('a', 1);
           await n.next(isPutOf('a'), 'put of a');
           await srv.stop();
+          await assert.rejects(s.get('a'), (e: unknown) => isNetdError(e, 'retry') && e.message.startsWith(`etcd "${srv.endpoint}": get "a": `));
           await srv.start();
           await n.next(isReset, 'reset');
           await s.put('b', 2);
