@@ -1,11 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { isNetdError } from '../../src/errors.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
 import type { WatchEvent, WatchReset } from '../../src/store/store.js';
-import { etcdSkip, freePort, startEtcd, type EtcdServer } from '../helpers/etcd.js';
+import { etcdSkip, freePort, makeTlsFiles, startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { storeConformance, using } from './conformance.js';
 
 /** A fresh etcd per store: the conformance suite expects an empty store at revision 0. */
@@ -123,6 +126,32 @@ else {
     });
   });
 }
+
+test('TLS with a client certificate: the store works; without one etcd refuses and the error names the endpoint', { skip: etcdSkip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-etcd-tls-'));
+  try {
+    const files = makeTlsFiles(dir);
+    assert.ok(files, 'openssl could not make the test certificates');
+    const tlsSrv = await startEtcd({ server: files.server });
+    try {
+      await using(
+        () => openEtcdStore({ endpoints: [tlsSrv.endpoint], tls: files.client }),
+        async (s) => {
+          await s.put('a', 1);
+          assert.equal((await s.get('a'))?.value, 1);
+        },
+      );
+      await assert.rejects(
+        openEtcdStore({ endpoints: [tlsSrv.endpoint], tls: { ca: files.client.ca }, timeoutMs: 1000 }),
+        (e: unknown) => isNetdError(e, 'retry') && e.message.includes(`"${tlsSrv.endpoint}"`),
+      );
+    } finally {
+      await tlsSrv.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('an unreadable TLS file is named in the error', async () => {
   await assert.rejects(
