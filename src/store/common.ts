@@ -8,6 +8,10 @@ export function conflictError(what: 'put' | 'delete', key: string, expected: num
   return new NetdError('conflict', `${what} "${key}": expected ${want}, found ${have}`);
 }
 
+export function checkTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new NetdError('invalid', `lease ttl ${ttlSeconds}: must be a positive whole number of seconds`);
+}
+
 export function leaseNotFound(id: string): NetdError {
   return new NetdError('not-found', `lease ${id}: not found (it expired or was revoked); grant a new one`);
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
-import { NetdError, messageOf } from '../errors.js';
+import { NetdError, isNetdError, messageOf } from '../errors.js';
 
 export interface EtcdTls {
   /** PEM file paths: the CA that signed the server's certificate, and this client's certificate and key. */
@@ -21,8 +21,8 @@ export interface EtcdConnectOptions {
   readonly timeoutMs?: number;
 }
 
-/** Returns a client bound to the first endpoint that answers a read. */
-export async function connectEtcd(opts: EtcdConnectOptions): Promise<Etcd3> {
+/** Returns a client bound to the first endpoint that answers a read, and that endpoint. */
+export async function connectEtcd(opts: EtcdConnectOptions): Promise<{ client: Etcd3; endpoint: string }> {
   if (opts.endpoints.length === 0) throw new NetdError('invalid', 'etcd: no endpoints given (cluster.etcd.endpoints)');
   const timeoutMs = opts.timeoutMs ?? 3000;
   const credentials = readTls(opts.tls);
@@ -33,11 +33,12 @@ export async function connectEtcd(opts: EtcdConnectOptions): Promise<Etcd3> {
       dialTimeout: timeoutMs,
       // Streams (watch, keepalive) live as long as they are used; single calls are bounded.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
+      faultHandling: { host: () => passThrough, global: passThrough },
       ...(credentials && { credentials }),
     });
     try {
       await client.kv.range({ key: Buffer.from([0]), limit: 1 });
-      return client;
+      return { client, endpoint };
     } catch (e) {
       failures.push(`"${endpoint}": ${messageOf(e)}`);
       client.close();
@@ -47,6 +48,27 @@ export async function connectEtcd(opts: EtcdConnectOptions): Promise<Etcd3> {
     'retry',
     `etcd: none of the endpoints answered within ${timeoutMs} ms (${failures.join('; ')}); check cluster.etcd.endpoints and that etcd runs`,
   );
+}
+
+type Policy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
+/**
+ * No fault handling in the client. etcd3's per-host circuit breaker refused every call for
+ * 5 s after etcd came back (measured), and with one host per client there is nothing to fail
+ * over to; its global retry tripled the time to give up on a silent endpoint and could apply
+ * a write twice. Callers are level-based and retry themselves. (etcd3 only calls execute.)
+ */
+const passThrough = {
+  // async: a function that throws must give a rejected promise (etcd3 catches those).
+  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => await fn({ signal: new AbortController().signal }),
+} as unknown as Policy;
+
+/** Runs one etcd call; an error that is not netd's names the endpoint (etcd down, TLS refused…). */
+export async function etcdCall<T>(endpoint: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw isNetdError(e) ? e : new NetdError('retry', `etcd "${endpoint}": ${what}: ${messageOf(e)}`, { cause: e });
+  }
 }
 
 function readTls(tls: EtcdTls | undefined): IOptions['credentials'] {

@@ -8,8 +8,8 @@
  */
 import { CompareResult, CompareTarget, EtcdLeaseInvalidError, type Etcd3, type ICompare, type IKeyValue, type IRequestOp } from 'etcd3';
 import { NetdError } from '../errors.js';
-import { checkOps, conflictError, leaseNotFound, parseRecord, singleOp } from './common.js';
-import { connectEtcd, type EtcdConnectOptions } from './etcd-connect.js';
+import { checkOps, checkTtl, conflictError, leaseNotFound, parseRecord, singleOp } from './common.js';
+import { connectEtcd, etcdCall, type EtcdConnectOptions } from './etcd-connect.js';
 import { watchEtcd } from './etcd-watch.js';
 import type { Condition, KeyValue, Leases, Op, Store, TxnResult, Watch, WatchEvent, WatchReset, WriteOptions } from './store.js';
 
@@ -19,7 +19,8 @@ export interface EtcdStoreOptions extends EtcdConnectOptions {
 }
 
 export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
-  return new EtcdStore(await connectEtcd(opts), opts.prefix ?? '');
+  const { client, endpoint } = await connectEtcd(opts);
+  return new EtcdStore(client, endpoint, opts.prefix ?? '');
 }
 
 const toStore = (etcdRevision: string | number): number => Number(etcdRevision) - 1;
@@ -29,22 +30,25 @@ const toEtcd = (rev: number): number => (rev === 0 ? 0 : rev + 1);
 export class EtcdStore implements Store {
   readonly leases: Leases;
   readonly #client: Etcd3;
+  readonly #call: Call;
   readonly #prefix: Buffer;
   readonly #watches = new Set<Watch>();
 
-  constructor(client: Etcd3, prefix: string) {
+  constructor(client: Etcd3, endpoint: string, prefix: string) {
     this.#client = client;
+    this.#call = (what, fn) => etcdCall(endpoint, what, fn);
     this.#prefix = Buffer.from(prefix);
-    this.leases = new EtcdLeases(client);
+    this.leases = new EtcdLeases(client, this.#call);
   }
 
   async get<V = unknown>(key: string): Promise<KeyValue<V> | undefined> {
-    const res = await this.#client.kv.range({ key: this.#key(key) });
+    const res = await this.#call(`get "${key}"`, () => this.#client.kv.range({ key: this.#key(key) }));
     return res.kvs[0] && this.#kv<V>(res.kvs[0]);
   }
 
   async list<V = unknown>(prefix: string): Promise<KeyValue<V>[]> {
-    const res = await this.#client.kv.range({ ...this.#range(prefix), sort_order: 'Ascend', sort_target: 'Key' });
+    const range = { ...this.#range(prefix), sort_order: 'Ascend', sort_target: 'Key' } as const;
+    const res = await this.#call(`list "${prefix}"`, () => this.#client.kv.range(range));
     return res.kvs.map((kv) => this.#kv<V>(kv));
   }
 
@@ -76,7 +80,7 @@ export class EtcdStore implements Store {
   }
 
   async revision(): Promise<number> {
-    const res = await this.#client.kv.range({ key: this.#key(''), limit: 1, keys_only: true });
+    const res = await this.#call('revision', () => this.#client.kv.range({ key: this.#key(''), limit: 1, keys_only: true }));
     return toStore(res.header.revision);
   }
 
@@ -106,14 +110,16 @@ export class EtcdStore implements Store {
       mod_revision: toEtcd(c.modRevision),
     }));
     const success: IRequestOp[] = ops.map((op) => (op.type === 'put' ? { request_put: this.#put(op) } : { request_delete_range: { key: this.#key(op.key) } }));
-    try {
-      const res = await this.#client.kv.txn({ compare, success, failure });
-      return { succeeded: res.succeeded, revision: toStore(res.header.revision), failure: res.succeeded ? undefined : res.responses };
-    } catch (e) {
-      const lease = ops.find((op) => op.type === 'put' && op.lease !== undefined);
-      if (e instanceof EtcdLeaseInvalidError && lease?.type === 'put') throw leaseNotFound(lease.lease!);
-      throw e;
-    }
+    const res = await this.#call('transaction', async () => {
+      try {
+        return await this.#client.kv.txn({ compare, success, failure });
+      } catch (e) {
+        const lease = ops.find((op) => op.type === 'put' && op.lease !== undefined);
+        if (e instanceof EtcdLeaseInvalidError && lease?.type === 'put') throw leaseNotFound(lease.lease!);
+        throw e;
+      }
+    });
+    return { succeeded: res.succeeded, revision: toStore(res.header.revision), failure: res.succeeded ? undefined : res.responses };
   }
 
   #put(op: Extract<Op, { type: 'put' }>) {
@@ -147,18 +153,26 @@ function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
+type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
 class EtcdLeases implements Leases {
   readonly #client: Etcd3;
-  constructor(client: Etcd3) {
+  readonly #call: Call;
+  constructor(client: Etcd3, call: Call) {
     this.#client = client;
+    this.#call = call;
   }
 
   async grant(ttlSeconds: number): Promise<string> {
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new NetdError('invalid', `lease ttl ${ttlSeconds}: must be a positive whole number of seconds`);
-    return (await this.#client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 })).ID;
+    checkTtl(ttlSeconds);
+    return (await this.#call('lease grant', () => this.#client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }))).ID;
   }
 
-  async keepAlive(id: string): Promise<number> {
+  keepAlive(id: string): Promise<number> {
+    return this.#call(`lease ${id} keepalive`, () => this.#keepAlive(id));
+  }
+
+  async #keepAlive(id: string): Promise<number> {
     const stream = await this.#client.leaseClient.leaseKeepAlive();
     try {
       const res = await new Promise<{ TTL: string }>((resolve, reject) => {
@@ -175,15 +189,18 @@ class EtcdLeases implements Leases {
   }
 
   async revoke(id: string): Promise<void> {
-    try {
-      await this.#client.leaseClient.leaseRevoke({ ID: id });
-    } catch (e) {
-      if (!(e instanceof EtcdLeaseInvalidError)) throw e;
-    }
+    await this.#call(`lease ${id} revoke`, async () => {
+      try {
+        await this.#client.leaseClient.leaseRevoke({ ID: id });
+      } catch (e) {
+        if (!(e instanceof EtcdLeaseInvalidError)) throw e;
+      }
+    });
   }
 
   async timeToLive(id: string): Promise<number | undefined> {
-    const ttl = Number((await this.#client.leaseClient.leaseTimeToLive({ ID: id })).TTL);
+    const res = await this.#call(`lease ${id} time to live`, () => this.#client.leaseClient.leaseTimeToLive({ ID: id }));
+    const ttl = Number(res.TTL);
     return ttl < 0 ? undefined : ttl; // etcd answers -1 for a lease it does not have
   }
 }

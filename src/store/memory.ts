@@ -8,9 +8,8 @@
  * lease is revoked (its keys deleted, with watch events) when time is observed to have passed,
  * at the start of every store call or by `expire()`.
  */
-import { NetdError } from '../errors.js';
 import type { Condition, KeyValue, Leases, Op, Store, TxnResult, Watch, WatchEvent, WatchReset, WriteOptions } from './store.js';
-import { checkOps, conflictError, leaseNotFound, singleOp, WatchHub } from './common.js';
+import { checkOps, checkTtl, conflictError, leaseNotFound, singleOp, WatchHub } from './common.js';
 
 interface Entry {
   readonly value: unknown;
@@ -109,7 +108,7 @@ export class MemoryStore implements Store {
 
   #grant(ttl: number): string {
     this.expire();
-    if (!Number.isInteger(ttl) || ttl <= 0) throw new NetdError('invalid', `lease ttl ${ttl}: must be a positive whole number of seconds`);
+    checkTtl(ttl);
     const id = String(this.#nextLease++);
     this.#leases.set(id, { ttl, expiresAt: this.#now() + ttl * 1000 });
     return id;

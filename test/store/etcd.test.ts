@@ -1,10 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { isNetdError } from '../../src/errors.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
 import type { WatchEvent, WatchReset } from '../../src/store/store.js';
-import { etcdSkip, freePort, startEtcd, type EtcdServer } from '../helpers/etcd.js';
+import { etcdSkip, freePort, makeTlsFiles, startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { storeConformance, using } from './conformance.js';
 
 /** A fresh etcd per store: the conformance suite expects an empty store at revision 0. */
@@ -58,14 +62,23 @@ else {
       );
     });
 
-    test('no endpoint answering is a clear error naming each of them', async () => {
-      const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`];
-      await assert.rejects(openEtcdStore({ endpoints: dead, timeoutMs: 500 }), (e: unknown) => {
-        assert.ok(isNetdError(e, 'retry'));
-        for (const d of dead) assert.ok(e.message.includes(`"${d}"`), e.message);
-        assert.match(e.message, /^etcd: none of the endpoints answered within 500 ms .*check cluster\.etcd\.endpoints/);
-        return true;
-      });
+    test('no endpoint answering (refused, or silent) is a clear error naming each of them', async () => {
+      // A server that accepts connections and never answers: only the timeout ends the wait.
+      const conns = new Set<Socket>();
+      const silent = createServer((c) => conns.add(c));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`];
+      try {
+        await assert.rejects(openEtcdStore({ endpoints: dead, timeoutMs: 500 }), (e: unknown) => {
+          assert.ok(isNetdError(e, 'retry'));
+          for (const d of dead) assert.ok(e.message.includes(`"${d}"`), e.message);
+          assert.match(e.message, /^etcd: none of the endpoints answered within 500 ms .*check cluster\.etcd\.endpoints/);
+          return true;
+        });
+      } finally {
+        for (const c of conns) c.destroy();
+        silent.close();
+      }
     });
 
     test('a watch from history lost to a compaction gets a reset, then live events', async () => {
@@ -90,7 +103,7 @@ else {
       );
     });
 
-    test('an etcd restart under a running watch gets a reset, then live events', async () => {
+    test('an etcd restart under a running watch gets a reset, then live events; calls while it is down name the endpoint', async () => {
       await using(
         () => openEtcdStore({ endpoints: [srv.endpoint], prefix: 'restart/' }),
         async (s) => {
@@ -98,6 +111,7 @@ else {
           await s.put('a', 1);
           await n.next(isPutOf('a'), 'put of a');
           await srv.stop();
+          await assert.rejects(s.get('a'), (e: unknown) => isNetdError(e, 'retry') && e.message.startsWith(`etcd "${srv.endpoint}": get "a": `));
           await srv.start();
           await n.next(isReset, 'reset');
           await s.put('b', 2);
@@ -112,6 +126,32 @@ else {
     });
   });
 }
+
+test('TLS with a client certificate: the store works; without one etcd refuses and the error names the endpoint', { skip: etcdSkip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-etcd-tls-'));
+  try {
+    const files = makeTlsFiles(dir);
+    assert.ok(files, 'openssl could not make the test certificates');
+    const tlsSrv = await startEtcd({ server: files.server });
+    try {
+      await using(
+        () => openEtcdStore({ endpoints: [tlsSrv.endpoint], tls: files.client }),
+        async (s) => {
+          await s.put('a', 1);
+          assert.equal((await s.get('a'))?.value, 1);
+        },
+      );
+      await assert.rejects(
+        openEtcdStore({ endpoints: [tlsSrv.endpoint], tls: { ca: files.client.ca }, timeoutMs: 1000 }),
+        (e: unknown) => isNetdError(e, 'retry') && e.message.includes(`"${tlsSrv.endpoint}"`),
+      );
+    } finally {
+      await tlsSrv.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('an unreadable TLS file is named in the error', async () => {
   await assert.rejects(
