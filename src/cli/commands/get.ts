@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { EXIT, escapeControls } from '../../errors.js';
-import type { Command, Context } from '../context.js';
+import { FILE_OPTION, type Command, type Context } from '../context.js';
+import { clusterLeases, timeLeft } from '../../reconcile/leases.js';
 import { readRecorded } from '../engine.js';
 import { renderTable } from '../table.js';
 import { KINDS, VIEWS, type Kind } from '../views.js';
@@ -18,16 +19,17 @@ export function printObjects(ctx: Context, objects: unknown): void {
 
 export const getCommand: Command = {
   name: 'get',
-  summary: 'list networks, containers or attachments from the store',
-  usage: 'netd get networks|containers|attachments [NAME] [-o table|json|yaml]',
-  positionals: 'networks|containers|attachments [NAME]',
-  options: {},
+  summary: 'list networks, containers or attachments from the store, or the overlay subnet leases from etcd',
+  usage: 'netd get networks|containers|attachments [NAME] [-o table|json|yaml]\n       netd get leases [NETWORK] -f PATH... [-o table|json|yaml]',
+  positionals: 'networks|containers|attachments|leases [NAME]',
+  options: { ...FILE_OPTION },
   async run(ctx) {
     const [word, name, ...extra] = ctx.positionals;
+    if ((word === 'leases' || word === 'lease') && extra.length === 0) return getLeases(ctx, name);
     const kind = kindOf(word);
     if (!kind || extra.length > 0) {
       ctx.err(
-        `netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${KINDS.join(', ')})` : 'what to get is required')}`,
+        `netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${[...KINDS, 'leases'].join(', ')})` : 'what to get is required')}`,
       );
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
@@ -49,3 +51,28 @@ export const getCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The cluster's subnet leases of the overlay networks the files declare (`-f`): from etcd, not the local store. */
+async function getLeases(ctx: Context, network: string | undefined): Promise<number> {
+  if (ctx.files.length === 0) {
+    ctx.err('netd get leases: give the files that declare the cluster and its overlay networks with -f PATH');
+    return EXIT.usage;
+  }
+  const desired = await ctx.loadDesiredState();
+  if (typeof desired === 'number') return desired;
+  const leases = await clusterLeases(desired, network);
+  if (ctx.output !== 'table') {
+    printObjects(ctx, leases);
+    return EXIT.ok;
+  }
+  const rows = leases.map((l) => [
+    l.network,
+    l.subnet,
+    l.hostId,
+    l.publicIp,
+    l.backend,
+    l.leaseId === undefined ? 'reserved' : l.expiresIn === undefined ? '-' : timeLeft(l.expiresIn),
+  ]);
+  for (const line of renderTable(['NETWORK', 'SUBNET', 'HOST', 'PUBLIC IP', 'BACKEND', 'EXPIRES'], rows)) ctx.out(line);
+  return EXIT.ok;
+}
