@@ -96,7 +96,7 @@ test('get networks -o json and -o yaml carry the same objects', { skip }, async 
 const misses: { name: string; args: string[]; code: number; stderr: RegExp }[] = [
   { name: 'unknown network', args: ['get', 'networks', 'x'], code: 1, stderr: /network "x" not found/ },
   { name: 'unknown container', args: ['inspect', 'container', 'nope'], code: 1, stderr: /container "nope" not found/ },
-  { name: 'unknown kind', args: ['get', 'pods'], code: 64, stderr: /unknown kind "pods" \(known: networks, containers, attachments\)/ },
+  { name: 'unknown kind', args: ['get', 'pods'], code: 64, stderr: /unknown kind "pods" \(known: networks, containers, attachments, leases\)/ },
   { name: 'inspect without a name', args: ['inspect', 'network'], code: 64, stderr: /NAME is required/ },
   { name: 'get -o dot', args: ['get', 'networks', '-o', 'dot'], code: 64, stderr: /-o must be one of table, json, yaml/ },
   { name: 'graph -o json', args: ['graph', '-o', 'json'], code: 64, stderr: /-o must be one of dot, svg/ },
