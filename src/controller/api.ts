@@ -7,7 +7,7 @@ import type { DesiredAttachment, DesiredContainer, DesiredNetwork } from '../des
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { Controller } from './controller.js';
 import { createEndpoint, deleteEndpoint, join, leave } from './endpoints.js';
-import { PREDEFINED, deleteNetwork, findNetwork, newNetwork } from './networks.js';
+import { PREDEFINED, deleteNetwork, newNetwork } from './networks.js';
 import { deleteSandbox, newSandbox } from './sandboxes.js';
 
 export class Sandbox {
@@ -64,7 +64,7 @@ export class NetworkController {
   }
   /** By name or id; the predefined `host` and `none` included. */
   network(nameOrId: string): Network | undefined {
-    const rec = this.controller.networks.get(nameOrId) ?? findNetwork(this.controller, nameOrId);
+    const rec = this.controller.networks.get(nameOrId) ?? this.controller.findNetwork(nameOrId);
     return rec ? new Network(this.controller, rec) : undefined;
   }
   sandbox(container: string): Sandbox | undefined {

@@ -132,9 +132,16 @@ async function runPhase(runner: OpRunner, steps: readonly Step[], phase: Phase, 
 
 /** Best effort: undo ops run with -force; their own failures are logged, never thrown. */
 async function runUndo(runner: OpRunner, step: Step, o: ExecuteOptions): Promise<void> {
+  // In order, one -force batch per run of ops in the same namespace (ip goes on past a failing line).
+  const runs: KernelOp[][] = [];
   for (const op of step.undoOps.filter((u) => !undoesRefusedCreate(u, step))) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.ns === op.ns) last.push(op);
+    else runs.push([op]);
+  }
+  for (const ops of runs) {
     try {
-      await runner.run(op.ns, [op], { force: true });
+      await runner.run(ops[0]!.ns, ops, { force: true });
     } catch (e) {
       o.log?.warn({ step: step.label, err: String(e) }, 'undo failed');
     }

@@ -16,9 +16,6 @@ export { PREDEFINED };
 
 export const isPredefined = (name: string): boolean => PREDEFINED.some((p) => p.name === name);
 
-/** Lookup by name including the predefined networks. */
-export const findNetwork = (c: Controller, name: string): NetworkRecord | undefined => c.findNetwork(name);
-
 function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
   const { ipam } = c.deps;
   const family = (cfg: DesiredNetwork['ipv4'], auto: boolean) =>

@@ -6,7 +6,7 @@
  * An existing object netd cannot prove it made (a link without its mark) is never changed:
  * it comes out as a problem instead of ops.
  */
-import type { KernelOp } from '../kernel/ops.js';
+import { NETD_PROTO, type KernelOp } from '../kernel/ops.js';
 import type { KernelView, LinkView, NamespaceView } from '../state/view.js';
 import type { Expected, Fix, LinkWant } from './expect.js';
 import type { NsKey } from './work.js';
@@ -167,7 +167,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
       if (e.rewrite || rebuilt || !same) {
         fixes.push({
           reason: `default route via ${e.via} dev ${e.dev} in ${e.ns} ${same ? 'rewritten (its interface is rebuilt)' : 'missing'}`,
-          ops: [{ op: 'route-replace', ns: e.ns, dst: 'default', family: e.family, via: e.via, dev: e.dev, proto: 78 }],
+          ops: [{ op: 'route-replace', ns: e.ns, dst: 'default', family: e.family, via: e.via, dev: e.dev, proto: NETD_PROTO }],
         });
       }
     }

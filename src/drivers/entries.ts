@@ -4,7 +4,7 @@
  * are written; those inside a driver's `owned` set that nothing expects are removed (`… not
  * declared`), which is how a peer that left is unrouted. Pure.
  */
-import type { KernelOp } from '../kernel/ops.js';
+import { NETD_PROTO, type KernelOp } from '../kernel/ops.js';
 import { containsCidr, parseCidr, tryParseCidrOrHost } from '../desired/cidr.js';
 import type { FdbView, NamespaceView, NeighbourView, RouteView } from '../state/view.js';
 import type { Expected, Fix } from './expect.js';
@@ -71,7 +71,7 @@ export function compareEntries(
       const want = hop(e);
       out.push({
         reason: have ? `route ${e.dst} ${hop(have)}${inNs(e.ns)} → ${want}` : `route ${e.dst} ${want}${inNs(e.ns)} missing`,
-        ops: [{ op: 'route-replace', ...at(e.ns), dst: e.dst, via: e.via, dev: e.dev, proto: 78, ...(e.onlink ? { onlink: true } : {}) }],
+        ops: [{ op: 'route-replace', ...at(e.ns), dst: e.dst, via: e.via, dev: e.dev, proto: NETD_PROTO, ...(e.onlink ? { onlink: true } : {}) }],
       });
     } else if (e.type === 'neighbour') {
       keep.add(key(e.ns, 'neigh', e.dev, e.addr));
@@ -108,7 +108,7 @@ export function compareEntries(
         dst: r.dst,
         ...(r.via !== undefined ? { via: r.via } : {}),
         ...(r.dev !== undefined ? { dev: r.dev } : {}),
-        proto: 78,
+        proto: NETD_PROTO,
       };
       out.push({ reason: `route ${r.dst} ${hop(r)}${inNs(o.ns)} not declared`, ops: [del] });
     }

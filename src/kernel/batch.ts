@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { KernelError, type Runner } from './exec.js';
 import { ipArgv, nsExecArgv, type NsRef } from './netns.js';
 import { writeSysctl } from './sysctl.js';
-import { renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
+import { NETD_PROTO, renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
 
 export type LinkCommon = LinkAttrs;
 export interface VethOptions extends LinkAttrs {
@@ -96,13 +96,13 @@ export class IpBatch {
   }
 
   routeAdd(r: RouteSpec): this {
-    return this.add({ op: 'route-add', ns: this.ns, ...r, proto: r.proto ?? 78 });
+    return this.add({ op: 'route-add', ns: this.ns, ...r, proto: r.proto ?? NETD_PROTO });
   }
   routeReplace(r: RouteSpec): this {
-    return this.add({ op: 'route-replace', ns: this.ns, ...r, proto: r.proto ?? 78 });
+    return this.add({ op: 'route-replace', ns: this.ns, ...r, proto: r.proto ?? NETD_PROTO });
   }
   routeDel(r: RouteSpec): this {
-    return this.add({ op: 'route-del', ns: this.ns, ...r, proto: r.proto ?? 78 });
+    return this.add({ op: 'route-del', ns: this.ns, ...r, proto: r.proto ?? NETD_PROTO });
   }
 
   neighReplace(dev: string, addr: string, mac: string): this {

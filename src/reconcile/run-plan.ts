@@ -10,7 +10,6 @@ import type { Step } from '../controller/step.js';
 import { deleteNetwork, newNetwork, repairNetwork, updateNetwork } from '../controller/networks.js';
 import { deleteSandbox, newSandbox, repairSandbox, updateSandbox } from '../controller/sandboxes.js';
 import { createEndpoint, deleteEndpoint, join, repairEndpoint, updateEndpoint } from '../controller/endpoints.js';
-import { findNetwork } from '../controller/networks.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { Change, Plan } from '../plan/types.js';
 import { messageOf } from '../errors.js';
@@ -117,7 +116,7 @@ export async function executePlan(c: Controller, desired: DesiredState, plan: Pl
       const d = attachments.get(ch.name);
       if (rec && (ch.action === 'delete' || ch.action === 'replace')) await deleteEndpoint(c, rec);
       if (d && (ch.action === 'create' || ch.action === 'replace')) {
-        const net = findNetwork(c, d.network);
+        const net = c.findNetwork(d.network);
         const sb = c.sandboxOf(d.container);
         if (!net || !sb) {
           const what = net ? 'container' : 'network';
