@@ -22,8 +22,9 @@ const FIELDS = ['network', 'subnetLen', 'backend', 'vni', 'port'] as const;
 
 /** The cluster config an overlay network of the desired state declares. */
 export function overlayConfigOf(n: DesiredNetwork): OverlayConfig {
-  if (!n.overlay || !n.ipv4?.subnet) throw new NetdError('internal', `network "${n.name}" is not an overlay network with a cluster range`);
-  return { network: n.ipv4.subnet, ...n.overlay };
+  if (!n.overlay) throw new NetdError('internal', `network "${n.name}" is not an overlay network`);
+  const { range, ...rest } = n.overlay;
+  return { network: range, ...rest };
 }
 
 export interface ConfigDifference {

@@ -25,3 +25,9 @@ export function loadHostId(stateDir: string): string {
   writePrivateFile(file, `${id}\n`);
   return id;
 }
+
+/** The host id if this state dir has one (read-only commands must not make it). */
+export function peekHostId(stateDir: string): string | undefined {
+  const file = join(stateDir, HOST_ID_FILE);
+  return stateFileExists(file, 'read') ? parseHostId(readPrivateFile(file)) : undefined;
+}

@@ -6,7 +6,7 @@
 import { NetdError } from '../errors.js';
 import type { DesiredAttachment } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
-import { allocationKey, endpointKey, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
+import { allocationKey, endpointKey, hasBridge, hostVethName, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
@@ -43,7 +43,7 @@ export async function createEndpoint(c: Controller, net: NetworkRecord, a: Desir
   // What is in the way (an interface of that name the admin made) is refused before an
   // address is taken or a record written.
   const driver = c.deps.drivers.get(net.driver);
-  const bridged = net.driver === 'bridge';
+  const bridged = hasBridge(net.driver);
   const probe = {
     id,
     networkId: net.id,

@@ -5,7 +5,7 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredNetwork } from '../desired/types.js';
-import { derivedBridgeName, networkKey, networkRecordOf, PREDEFINED, type NetworkRecord } from '../state/records.js';
+import { derivedBridgeName, hasBridge, networkKey, networkRecordOf, PREDEFINED, type NetworkRecord } from '../state/records.js';
 import { foreignBridge, ownerAlias } from '../state/marks.js';
 import { newId, type Controller } from './controller.js';
 import { Step } from './step.js';
@@ -22,7 +22,7 @@ function record(c: Controller, d: DesiredNetwork, id: string): NetworkRecord {
     cfg ? ipam.familyRecord(cfg, cfg.subnet ?? (auto ? ipam.chooseSubnet(d.name) : '')) : undefined;
   const ipv4 = family(d.ipv4, true);
   const ipv6 = family(d.ipv6, false);
-  const bridge = d.driver === 'bridge' ? (d.bridge ?? derivedBridgeName(id)) : undefined;
+  const bridge = hasBridge(d.driver) ? (d.bridge ?? derivedBridgeName(id)) : undefined;
   return networkRecordOf(d, { id, ...(bridge ? { bridge } : {}), ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), adopted: false, state: 'creating' });
 }
 

@@ -61,6 +61,7 @@ function network(n: Named<NetworkDoc>): DesiredNetwork {
     ...(driver === 'overlay'
       ? {
           overlay: {
+            range: canonicalCidr(v.subnet ?? ''),
             subnetLen: v.subnetLen ?? DEFAULTS.subnetLen,
             backend: v.backend ?? DEFAULTS.backend,
             vni: v.vni ?? DEFAULTS.vni,

@@ -144,13 +144,52 @@ export interface DesiredNetwork {
   readonly icc: boolean; // default true
   readonly labels: Readonly<Record<string, string>>;
   readonly adopt: boolean; // default false
-  readonly overlay?: {
-    readonly subnetLen: number;
-    readonly backend: OverlayBackend;
-    readonly vni: number;
-    readonly port: number;
-  };
+  readonly overlay?: OverlaySettings;
+  /**
+   * An overlay network as this host builds it (cluster/local.ts): its subnet lease and peers.
+   * Absent in what the files say; then `ipv4` is the cluster range, not this host's subnet.
+   */
+  readonly lease?: OverlayLease;
   readonly loc: SourceLoc;
+}
+
+/** What every host of an overlay network agrees on (DESIGN.md §9). */
+export interface OverlaySettings {
+  /** The cluster range (canonical CIDR): each host leases a `subnetLen` piece of it. */
+  readonly range: string;
+  readonly subnetLen: number;
+  readonly backend: OverlayBackend;
+  readonly vni: number;
+  readonly port: number;
+}
+
+/** Another host's lease on an overlay network. */
+export interface OverlayPeer {
+  /** Its host subnet (canonical CIDR, inside the cluster range). */
+  readonly subnet: string;
+  /** Its underlay address: the vxlan FDB destination, the host-gw gateway. */
+  readonly publicIp: string;
+  /** Its vxlan device's MAC (vxlan only). */
+  readonly vtepMac: string;
+}
+
+/** This host's lease on an overlay network (DESIGN.md §9), with what the driver builds from it. */
+export interface OverlayLease {
+  /** This host's subnet (canonical CIDR): the local bridge takes its `.1`, the vxlan device its `.0/32`. */
+  readonly subnet: string;
+  /** The cluster store's lease the subnet is bound to; absent for a reservation (never expires). */
+  readonly leaseId?: string;
+  /** This host's vxlan device MAC (overlay/vxlan.ts vtepMacOf). */
+  readonly vtepMac: string;
+  /** The external interface and its own address (the vxlan `local`, never a NAT public IP) and MTU. */
+  readonly dev: string;
+  readonly local: string;
+  readonly mtu: number;
+  /**
+   * The other hosts' leases. Absent when the cluster store could not be read: the peers'
+   * routes, FDB and neighbour entries are then left as they are, neither added nor pruned.
+   */
+  readonly peers?: readonly OverlayPeer[];
 }
 
 export type NetnsRef =

@@ -120,7 +120,7 @@ export class Ipam {
       const c = s === undefined ? undefined : tryParseCidrOrHost(s);
       if (c) avoid.push(c);
     };
-    for (const n of this.#desired.networks) [n.ipv4?.subnet, n.ipv6?.subnet].forEach(add);
+    for (const n of this.#desired.networks) [n.ipv4?.subnet, n.ipv6?.subnet, n.overlay?.range].forEach(add);
     for (const n of this.#networks.values()) [n.ipv4?.subnet, n.ipv6?.subnet].forEach(add);
     [...this.#chosen.values(), ...this.#host.routes, ...this.#host.nameservers].forEach(add);
     const pools = this.#desired.addressPools.length > 0 ? this.#desired.addressPools : DEFAULT_POOLS;

@@ -16,7 +16,7 @@
  */
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
-import { derivedBridgeName, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
+import { derivedBridgeName, hasBridge, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
 import { endpointDrift, forwardingDrift, networkDrift, sandboxDrift, withoutMarked } from './drift.js';
 import { ownerAlias } from '../state/marks.js';
 import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
@@ -59,7 +59,7 @@ export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
       if (!same(want.reserved, have.reserved)) update.push(field(`${fam} reserved`, have.reserved, want.reserved));
     }
   }
-  const bridge = d.driver === 'bridge' ? (d.bridge ?? derivedBridgeName(r.id)) : undefined;
+  const bridge = hasBridge(d.driver) ? (d.bridge ?? derivedBridgeName(r.id)) : undefined;
   if (bridge !== r.bridge) replace.push(field('bridge', r.bridge, bridge));
   if (d.mtu !== r.mtu) update.push(field('mtu', r.mtu, d.mtu));
   for (const k of ['internal', 'masquerade', 'icc'] as const) if (d[k] !== r[k]) update.push(field(k, r[k], d[k]));

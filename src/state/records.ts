@@ -13,7 +13,16 @@
  * or `deleting` after a crash tells the next run to finish or undo what was in flight.
  */
 import type { RouteView } from './view.js';
-import { PREDEFINED_NETWORKS, type NetnsRef, type OverlayBackend, type PortMapping, type DriverName, type DesiredNetwork } from '../desired/types.js';
+import {
+  PREDEFINED_NETWORKS,
+  type NetnsRef,
+  type OverlayLease,
+  type OverlayPeer,
+  type OverlaySettings,
+  type PortMapping,
+  type DriverName,
+  type DesiredNetwork,
+} from '../desired/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
 export const NETWORKS = `${KEY_ROOT}networks/`;
@@ -51,34 +60,30 @@ export interface NetworkRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
   readonly adopted: boolean;
-  readonly overlay?: { readonly subnetLen: number; readonly backend: OverlayBackend; readonly vni: number; readonly port: number };
-  /** An overlay network's lease on this host and its peers: attached by the lease manager before the driver is asked. */
+  /** An overlay network: `ipv4` is this host's leased subnet, `overlay.range` the cluster's. */
+  readonly overlay?: OverlaySettings;
+  /** An overlay network's lease on this host and its peers: attached by the lease manager before the driver is asked (kept with the record; its peers are replaced by the cluster's on every read). */
   readonly lease?: OverlayLease;
   readonly state: LifeState;
 }
 
-/** Another host's lease on an overlay network. */
-export interface OverlayPeer {
-  /** Its host subnet (canonical CIDR, inside the cluster range). */
-  readonly subnet: string;
-  /** Its underlay address: the vxlan FDB destination, the host-gw gateway. */
-  readonly publicIp: string;
-  /** Its vxlan device's MAC (vxlan only). */
-  readonly vtepMac: string;
+export type { OverlayLease, OverlayPeer };
+
+/**
+ * An overlay record as this pass sees it: with this host's current lease and peers when the
+ * cluster gave them for its subnet; else (the store unreachable, the network leaving, or
+ * re-addressed) its own lease with the peers unknown, so that their entries are left alone.
+ */
+export function withCurrentLease(rec: NetworkRecord, leases: ReadonlyMap<string, OverlayLease> | undefined): NetworkRecord {
+  if (!rec.overlay || !rec.lease) return rec;
+  const current = leases?.get(rec.name);
+  if (current && current.subnet === rec.lease.subnet) return { ...rec, lease: current };
+  const { peers: _, ...own } = rec.lease;
+  return { ...rec, lease: own };
 }
 
-/** This host's lease on an overlay network (DESIGN.md §9), with what the driver builds from it. */
-export interface OverlayLease {
-  /** This host's subnet (canonical CIDR): the local bridge takes its `.1`, the vxlan device its `.0/32`. */
-  readonly subnet: string;
-  /** This host's vxlan device MAC (overlay/vxlan.ts vtepMacOf). */
-  readonly vtepMac: string;
-  /** The external interface and its own address (the vxlan `local`, never a NAT public IP) and MTU. */
-  readonly dev: string;
-  readonly local: string;
-  readonly mtu: number;
-  readonly peers: readonly OverlayPeer[];
-}
+/** A network of this driver has a Linux bridge on this host (an overlay's is its local part). */
+export const hasBridge = (driver: DriverName): boolean => driver === 'bridge' || driver === 'overlay';
 
 /** Docker's predefined networks host and none: implicit records, never stored, never deleted. */
 export const PREDEFINED: readonly NetworkRecord[] = [...PREDEFINED_NETWORKS].map(([name, driver]) => ({
@@ -179,6 +184,7 @@ export function networkRecordOf(
     labels: d.labels,
     adopted: o.adopted,
     ...(d.overlay ? { overlay: d.overlay } : {}),
+    ...(d.lease ? { lease: d.lease } : {}),
     state: o.state,
   };
 }

@@ -32,10 +32,15 @@ function record(peers: OverlayPeer[], backend: OverlayBackend = 'vxlan', vni = 1
     icc: true,
     labels: {},
     adopted: false,
-    overlay: { subnetLen: 24, backend, vni, port: 8472 },
+    overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni, port: 8472 },
     lease: { subnet: '10.89.3.0/24', vtepMac: vtepMacOf('10.89.3.0/24'), dev: 'eth0', local: '192.168.50.1', mtu: 1500, peers },
     state: 'ready',
   };
+}
+
+function unknownPeers(net: NetworkRecord): NetworkRecord {
+  const { peers: _, ...lease } = net.lease!;
+  return { ...net, lease };
 }
 
 const kinds = (net: NetworkRecord): string[] => overlayDriver.network(net).map((e) => (e.type === 'link' ? `link ${e.want.kind}` : e.type));
@@ -51,6 +56,8 @@ test('expectations: the bridge, the device, per peer neighbour, FDB, route (rout
     ],
     ['host-gw, no peer', record([], 'host-gw'), ['link bridge', 'owned']],
     ['host-gw, two peers', record([peerB, peerC], 'host-gw'), ['link bridge', 'subnet-route', 'subnet-route', 'owned']],
+    ['peers unknown (cluster store unreachable): left as they are', unknownPeers(record([])), ['link bridge', 'link vxlan']],
+    ['host-gw, peers unknown', unknownPeers(record([], 'host-gw')), ['link bridge']],
   ];
   for (const [name, net, want] of cases) assert.deepEqual(kinds(net), want, name);
 });

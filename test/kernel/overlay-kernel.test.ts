@@ -54,7 +54,7 @@ function network(h: SimHost, backend: OverlayBackend, peers: OverlayPeer[]): Net
     icc: true,
     labels: {},
     adopted: false,
-    overlay: { subnetLen: 24, backend, vni: 16777215, port: 8472 },
+    overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni: 16777215, port: 8472 },
     lease: { subnet: h.subnet, vtepMac: vtepMacOf(h.subnet), dev: h.underlay, local: h.ip, mtu: 1500, peers },
     state: 'ready',
   };

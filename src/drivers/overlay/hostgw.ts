@@ -7,4 +7,4 @@ import type { OverlayLease } from '../../state/records.js';
 import type { Expected } from '../expect.js';
 
 export const hostGwExpected = (lease: OverlayLease): Expected[] =>
-  lease.peers.map((p) => ({ type: 'subnet-route', ns: undefined, dst: p.subnet, via: p.publicIp, dev: lease.dev }));
+  (lease.peers ?? []).map((p) => ({ type: 'subnet-route', ns: undefined, dst: p.subnet, via: p.publicIp, dev: lease.dev }));

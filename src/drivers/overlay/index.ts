@@ -22,6 +22,7 @@ import { NetdError } from '../../errors.js';
 import type { KernelOp } from '../../kernel/ops.js';
 import { derivedBridgeName, type NetworkRecord, type OverlayLease } from '../../state/records.js';
 import type { KernelView } from '../../state/view.js';
+import type { OverlayBackend } from '../../desired/types.js';
 import { formatAddr, parseCidr } from '../../desired/cidr.js';
 import { bridgeDriver } from '../bridge.js';
 import { isMine } from '../compare.js';
@@ -40,7 +41,13 @@ function leaseOf(net: NetworkRecord): OverlayLease {
 }
 
 /** The MTU inside the overlay: what containers and the local bridge get. */
-export const overlayMtu = (net: NetworkRecord, lease: OverlayLease): number => (net.overlay?.backend === 'host-gw' ? lease.mtu : lease.mtu - VXLAN_OVERHEAD);
+export const overlayMtu = (backend: OverlayBackend | undefined, lease: Pick<OverlayLease, 'mtu'>): number => (backend === 'host-gw' ? lease.mtu : lease.mtu - VXLAN_OVERHEAD);
+
+/** The local bridge's address in a host subnet: its `.1` (the `.0` is the vxlan device's). */
+export const leaseGateway = (subnet: string): string => {
+  const c = parseCidr(subnet);
+  return formatAddr(c.family, c.network + 1n);
+};
 
 /**
  * The overlay network as a bridge network of this host: the lease's subnet with gateway `.1`
@@ -49,9 +56,8 @@ export const overlayMtu = (net: NetworkRecord, lease: OverlayLease): number => (
 export function localNetwork(net: NetworkRecord): NetworkRecord {
   const bridge = net.bridge ?? derivedBridgeName(net.id);
   if (!net.lease) return { ...net, bridge };
-  const c = parseCidr(net.lease.subnet);
-  const ipv4 = { subnet: net.lease.subnet, gateway: formatAddr(c.family, c.network + 1n), reserved: [] };
-  return { ...net, bridge, ipv4, mtu: overlayMtu(net, net.lease), adopted: false };
+  const ipv4 = { subnet: net.lease.subnet, gateway: leaseGateway(net.lease.subnet), reserved: [] };
+  return { ...net, bridge, ipv4, mtu: overlayMtu(net.overlay?.backend, net.lease), adopted: false };
 }
 
 /** What the driver prunes on this host: see the header. */
@@ -59,13 +65,14 @@ const owned = (net: NetworkRecord): Expected => ({
   type: 'owned',
   ns: undefined,
   dev: vxlanName(net.id),
-  ...(net.ipv4 ? { within: net.ipv4.subnet } : {}),
+  ...(net.overlay ? { within: net.overlay.range } : {}),
 });
 
+/** With the peers unknown (the cluster store unreachable), their entries are neither expected nor pruned. */
 function network(net: NetworkRecord): Expected[] {
   const lease = leaseOf(net);
   const peers = net.overlay!.backend === 'host-gw' ? hostGwExpected(lease) : vxlanExpected(net, lease);
-  return [...bridgeDriver.network(localNetwork(net)), ...peers, owned(net)];
+  return [...bridgeDriver.network(localNetwork(net)), ...peers, ...(lease.peers ? [owned(net)] : [])];
 }
 
 function removeNetwork(net: NetworkRecord, k: KernelView): KernelOp[] {

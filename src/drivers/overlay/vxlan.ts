@@ -65,7 +65,7 @@ export function vxlanExpected(net: NetworkRecord, lease: OverlayLease): Expected
   };
   return [
     device,
-    ...lease.peers.flatMap((p): Expected[] => [
+    ...(lease.peers ?? []).flatMap((p): Expected[] => [
       { type: 'neighbour', ns: undefined, dev, addr: subnetZero(p.subnet), mac: p.vtepMac },
       { type: 'fdb', ns: undefined, dev, mac: p.vtepMac, dst: p.publicIp },
       { type: 'subnet-route', ns: undefined, dst: p.subnet, via: subnetZero(p.subnet), dev, onlink: true },
