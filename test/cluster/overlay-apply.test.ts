@@ -92,6 +92,16 @@ test('apply takes a lease and builds the host subnet; peers in etcd are routed, 
   assert.doesNotMatch(routes(), /10\.91\.250\.0/);
 });
 
+test('export writes the cluster range and the cluster section: the exported file is in sync', { skip }, async () => {
+  const r = await host.cli(['export']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /subnet: 10\.91\.0\.0\/16/);
+  assert.match(r.stdout, new RegExp(`publicInterface: ${UPLINK}`));
+  assert.doesNotMatch(r.stdout, /ipv4: 10\.91\./, "no address pinned to this host's lease");
+  const d = await host.diff(r.stdout);
+  assert.equal(d.code, 0, d.stdout + d.stderr);
+});
+
 test('the peer pass routes a joining peer and unroutes a leaving one, and nothing else', { skip }, async () => {
   const desired = await host.desired(yaml());
   const e = await host.engine();
