@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { overlayKeys } from '../../src/cluster/keys.js';
+import { vtepMacOf } from '../../src/drivers/overlay/index.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
 import { assertNoLeaks } from '../helpers/kernel.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
@@ -65,7 +66,7 @@ export async function oneHost(dev: string, cidr: string): Promise<OneHost> {
     dev,
     yaml: (f = {}) => overlayYaml(dev, { endpoints: [etcd.endpoint], ...f }),
     async peer(subnet, publicIp, o = {}) {
-      const value = { hostId: `peer-${publicIp}`, publicIp, backend: o.backend ?? 'vxlan', vni: o.vni ?? 42, vtepMac: '02:00:00:00:00:99' };
+      const value = { hostId: `peer-${publicIp}`, publicIp, backend: o.backend ?? 'vxlan', vni: o.vni ?? 42, vtepMac: vtepMacOf(subnet) };
       const lease = o.ttl === undefined ? undefined : await store.leases.grant(o.ttl);
       await store.put(overlayKeys('/netd', 'pods').lease(subnet), value, lease === undefined ? {} : { lease });
     },
