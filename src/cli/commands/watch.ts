@@ -6,9 +6,9 @@ import { ClusterFollower } from '../../reconcile/cluster-follow.js';
 import { peerPass } from '../../reconcile/peers.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration, withEngine } from '../engine.js';
-import { applyPass, renderApply } from './apply.js';
+import { applyPass, renderApply, safetyOf } from './apply.js';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
@@ -42,8 +42,8 @@ function formatMs(ms: number): string {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s|1m30s|1h] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, resync: { type: 'string' } },
+  usage: 'netd watch -f PATH... [--resync 60s|1m30s|1h] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS, resync: { type: 'string' } },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
@@ -51,6 +51,7 @@ export const watchCommand: Command = {
       ctx.err('netd watch: give the files to watch with -f PATH (stdin cannot be watched)');
       return EXIT.usage;
     }
+    const safety = safetyOf(ctx);
     const resyncMs = parseDuration(typeof ctx.values.resync === 'string' ? ctx.values.resync : '60s', '--resync', { positive: true });
     // A file that is not there at start is a typo, not a file still to come.
     const missing = ctx.files.filter((f) => !existsSync(f));
@@ -73,6 +74,7 @@ export const watchCommand: Command = {
       applied = desired;
       const store = follower?.store;
       const report = await applyPass(ctx, desired, {
+        ...safety,
         dryRun: false,
         quietInSync: true,
         force: ctx.values.force === true,
