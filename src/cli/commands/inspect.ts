@@ -2,11 +2,13 @@ import { EXIT, escapeControls } from '../../errors.js';
 import type { Command } from '../context.js';
 import { readRecorded } from '../engine.js';
 import { inspectContainer, inspectNetwork } from '../inspect.js';
+import { peekHostId } from '../../cluster/host-id.js';
+import { inspectOverlay } from '../../reconcile/leases.js';
 import { kindOf, printObjects } from './get.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'show networks or containers in detail, as docker inspect does (a JSON list)',
+  summary: 'show networks or containers in detail, as docker inspect does (a JSON list); an overlay network with its lease and peers',
   usage: 'netd inspect network|container NAME... [-o json|yaml]',
   positionals: 'network|container NAME...',
   outputs: ['json', 'yaml'],
@@ -23,17 +25,24 @@ export const inspectCommand: Command = {
     }
     const r = await readRecorded(ctx);
     const found: Record<string, unknown>[] = [];
+    const unreachable: string[] = [];
     for (const name of names) {
       const net = kind === 'networks' ? r.networks.find((n) => n.name === name) : undefined;
       const sb = kind === 'containers' ? r.sandboxes.find((s) => s.container === name) : undefined;
-      if (net) found.push(inspectNetwork(net, r));
-      else if (sb) found.push(inspectContainer(sb, r));
+      if (net) {
+        // An overlay's lease and peers come from its cluster store (the one its record names).
+        const cluster = net.overlay ? await inspectOverlay(net, peekHostId(ctx.stateDir)) : undefined;
+        if (cluster?.unreachable !== undefined) unreachable.push(`network "${name}": ${cluster.unreachable}; its peers are unknown`);
+        found.push(inspectNetwork(net, r, cluster));
+      } else if (sb) found.push(inspectContainer(sb, r));
       else {
         ctx.err(`netd inspect: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
         return EXIT.error;
       }
     }
     printObjects(ctx, found);
-    return EXIT.ok;
+    // What could be read is shown; the cluster part that could not fails the command, as diff does.
+    for (const u of unreachable) ctx.err(`netd inspect: ${escapeControls(u)}`);
+    return unreachable.length > 0 ? EXIT.error : EXIT.ok;
   },
 };
