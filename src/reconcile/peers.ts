@@ -29,6 +29,8 @@ export interface PeerPassResult {
   readonly full?: string;
   /** The cluster store could not be read; nothing was changed. */
   readonly unreachable?: string;
+  /** What the cluster view says aloud (a host-gw peer off the segment, skipped). */
+  readonly notes?: readonly string[];
 }
 
 const NONE: PeerPassResult = { ops: 0, renewed: 0 };
@@ -72,5 +74,5 @@ export async function peerPass(
   if (c.problems.length > 0) return { ...NONE, renewed, full: c.problems[0]! };
   const ops = opsOf(c);
   if (ops.length > 0) await runOps(e.runner, undefined, ops);
-  return { ops: ops.length, renewed };
+  return { ops: ops.length, renewed, ...(view.notes.length > 0 ? { notes: view.notes } : {}) };
 }

@@ -99,6 +99,7 @@ export const watchCommand: Command = {
       if (r.unreachable !== undefined) return log.warn({ ...fields, errors: [{ kind: 'retry', message: r.unreachable }] }, `peers (${why}): left as they are`);
       if (r.full === undefined) {
         const line = `peers (${why}): ${r.ops} route, FDB and neighbour change${r.ops === 1 ? '' : 's'} (${fields.durationMs} ms)`;
+        if (r.notes) log.warn({ ...fields, notes: r.notes }, `peers (${why}): ${r.notes.join('; ')}`);
         return r.ops > 0 ? log.info(fields, line) : log.debug(fields, line);
       }
       log.info({ ...fields, reason: r.full }, `peers (${why}): ${r.full}; a full pass follows`);
