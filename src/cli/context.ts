@@ -18,7 +18,7 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-export type OutputFormat = 'table' | 'json' | 'yaml' | 'dot' | 'svg';
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'dot' | 'svg';
 /** What -o accepts unless a command names its own formats (the first is then its default). */
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
