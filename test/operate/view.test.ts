@@ -122,6 +122,16 @@ const misses: { name: string; args: string[]; code: number; stderr: RegExp }[] =
   { name: 'graph -o json', args: ['graph', '-o', 'json'], code: 64, stderr: /-o must be one of dot, svg/ },
 ];
 
+test('inspect without a kind finds each name; a missing one is named, the others still printed (exit 1)', { skip }, async () => {
+  const r = await host.cli(['inspect', 'front', 'web', 'nope']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as { Name: string }[]).map((o) => o.Name),
+    ['front', 'web'],
+  );
+  assert.match(r.stderr, /netd inspect: network or container "nope" not found/);
+});
+
 for (const tc of misses) {
   test(`get/inspect: ${tc.name}`, { skip }, async () => {
     const r = await host.cli(tc.args);

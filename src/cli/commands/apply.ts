@@ -1,6 +1,7 @@
 import { EXIT, NetdError, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
 import { applyOnce, type ApplyDeps, type ApplyOptions } from '../../reconcile/apply-once.js';
 import { destructive } from '../../plan/safety.js';
 import type { Plan } from '../../plan/types.js';
@@ -14,7 +15,7 @@ import { formatChange, printPlan, summary } from '../plan-output.js';
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json|yaml]',
   options: {
     ...FILE_OPTION,
     ...LOCK_OPTION,
@@ -36,7 +37,9 @@ export const applyCommand: Command = {
       ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
     });
     const code = renderApply(ctx, report);
+    // -o json|yaml: the whole apply report (the plan is in it), for machines.
     if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
+    else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());
     return code;
   },
 };
@@ -88,7 +91,7 @@ export function applyPass(
       ...(o.ask ? { confirm: (plan: Plan) => confirm(ctx, plan) } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
-        if (ctx.output !== 'json') printPlan(ctx, plan);
+        if (ctx.output === 'table') printPlan(ctx, plan);
         for (const note of notes) ctx.err(`warning: ${escapeControls(note)}`);
         if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
       },
