@@ -49,8 +49,11 @@ function optionLine(name: string, o: NonNullable<ParseArgsConfig['options']>[str
   return help ? `  ${flag.padEnd(30)} ${help}` : `  ${flag}`;
 }
 
+/** A command's description of one of its flags. */
+export const flagHelp = (c: Command, flag: string): string | undefined => c.flagHelp?.[flag] ?? FLAG_HELP[flag];
+
 export function commandHelp(c: Command): string {
-  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o, c.flagHelp?.[n] ?? FLAG_HELP[n]));
+  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o, flagHelp(c, n)));
   return [
     `usage: ${c.usage}`,
     '',
