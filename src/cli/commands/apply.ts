@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { applyOnce, type ApplyDeps, type ApplyOptions } from '../../reconcile/apply-once.js';
 import { destructive } from '../../plan/safety.js';
 import type { Plan } from '../../plan/types.js';
-import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
+import type { ApplyReport, FailureReport, PhaseName } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
@@ -55,6 +55,29 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
  * One apply pass on this host's state dir; the plan is printed (as a human diff) before
  * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
  */
+/** On a terminal: the namespaces removed and built so far. */
+export const namespaceProgress =
+  (ctx: Context) =>
+  (phase: number, done: number, total: number): void =>
+    void ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`);
+
+const PHASE_LINES: Partial<Record<PhaseName, string>> = {
+  observe: 'reading the store and the kernel…',
+  cluster: 'asking the cluster (etcd)…',
+  verify: 'verifying…',
+};
+
+/** On a terminal: each long phase once, as it begins (execute has its own line and counters). */
+function phaseProgress(ctx: Context): (name: PhaseName) => void {
+  const said = new Set<PhaseName>();
+  return (name) => {
+    const line = PHASE_LINES[name];
+    if (line === undefined || said.has(name)) return;
+    said.add(name);
+    ctx.err(line);
+  };
+}
+
 /** `--max-deletes N` and `--prune=true|false`, checked (usage errors, exit 64). */
 export function safetyOf(ctx: Context): Pick<ApplyOptions, 'maxDeletes' | 'prune'> {
   const max = ctx.values['max-deletes'];
@@ -95,12 +118,7 @@ export function applyPass(
         for (const note of notes) ctx.err(`warning: ${escapeControls(note)}`);
         if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
       },
-      ...(tty
-        ? {
-            progress: (phase: number, done: number, total: number) =>
-              ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`),
-          }
-        : {}),
+      ...(tty ? { progress: namespaceProgress(ctx), phase: phaseProgress(ctx) } : {}),
     },
     applyOptions(o),
   );
