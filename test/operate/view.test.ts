@@ -207,13 +207,20 @@ test('inspect container: sandbox key, dns and per-network settings', { skip }, a
   assert.deepEqual(api!.Networks.back?.Aliases, ['api-internal']);
 });
 
-test('graph: DOT with every network, container and attachment edge', { skip }, async () => {
+test('graph: DOT with every network as a cluster, its own containers inside, the multi-homed outside with an edge per attachment', { skip }, async () => {
   const r = await host.cli(['graph']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^graph netd \{/);
   for (const node of ['network:front', 'network:back', 'container:web', 'container:api']) assert.ok(r.stdout.includes(`"${node}" [`), node);
-  assert.match(r.stdout, /"container:web" -- "network:front" \[label="eth0\\n10\.88\.0\.10"\];/);
-  assert.match(r.stdout, /"container:api" -- "network:back" \[label="eth\d\\n10\.89\.0\.\d+\\nfd00:89::[0-9a-f]+"\];/);
+  // web is on front alone: inside front's cluster, its address and published port on the node.
+  assert.match(
+    r.stdout,
+    /subgraph cluster_1 \{\n    label="front";[^}]*"container:web" \[shape=ellipse, style=filled, fillcolor="#fff2b3", label="web\\nnetns web\\neth0 10\.88\.0\.10\\nports 18080->80\/tcp"\];/,
+  );
+  // api is on both: outside, one labelled edge per network.
+  assert.match(r.stdout, /"container:api" -- "network:front" \[label="eth0 10\.88\.0\.11"\];/);
+  assert.match(r.stdout, /"container:api" -- "network:back" \[label="eth\d 10\.89\.0\.\d+ fd00:89::[0-9a-f]+"\];/);
+  assert.match(r.stdout, /subgraph cluster_legend/);
 });
 
 test('graph -o svg goes through Graphviz', { skip }, async () => {
