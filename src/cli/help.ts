@@ -21,6 +21,7 @@ const FLAG_HELP: Record<string, string> = {
   force:
     "also delete attachments of undeclared containers on the deleted networks, and proceed although the state was lost (kernel objects carry netd's mark the store does not know)",
   resync: 'apply at least this often, repairing drift: 500ms, 60s, 1m30s, 1h (default 60s)',
+  selector: 'only networks whose labels match key=value (repeatable, or comma-separated; all must match)',
   listen: 'serve /metrics (Prometheus) and /healthz on ADDR:PORT (off by default; e.g. 127.0.0.1:9464)',
   yes: 'do not ask before deleting or replacing (asked only when stdin is a terminal)',
   'max-deletes': 'refuse a plan that deletes or replaces more than N objects (nothing is changed; exit 1)',
@@ -60,6 +61,7 @@ export function commandHelp(c: Command): string {
     c.summary,
     ...(c.aliases?.length ? ['', `aliases: ${c.aliases.join(', ')}`] : []),
     ...(own.length ? ['', 'flags:', ...own] : []),
+    ...(c.examples?.length ? ['', 'examples:', ...c.examples.map((e) => `  ${e}`)] : []),
     '',
     'global flags:',
     ...GLOBAL_HELP,

@@ -39,3 +39,15 @@ test('completion zsh and fish; an unknown shell is a usage error', async () => {
   assert.equal(bad.code, 64);
   assert.match(bad.stderr, /unknown shell "tcsh" \(known: bash, zsh, fish\)/);
 });
+
+test('--help: every command has examples and every flag a description', async () => {
+  const { COMMANDS } = await import('../../src/cli/commands/index.js');
+  const { flagHelp } = await import('../../src/cli/help.js');
+  for (const c of COMMANDS) {
+    assert.ok((c.examples?.length ?? 0) > 0, `${c.name}: examples`);
+    for (const e of c.examples ?? []) assert.match(e, new RegExp(`^(eval "\\$\\()?netd ${c.name}\\b`), `${c.name}: "${e}" runs the command`);
+    for (const flag of Object.keys(c.options)) assert.ok(flagHelp(c, flag), `${c.name} --${flag}: a description`);
+    const r = await runCli([c.name, '--help']);
+    assert.match(r.stdout, /\nexamples:\n {2}/, c.name);
+  }
+});

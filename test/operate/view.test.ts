@@ -215,7 +215,7 @@ test('graph: DOT with every network as a cluster, its own containers inside, the
   // web is on front alone: inside front's cluster, its address and published port on the node.
   assert.match(
     r.stdout,
-    /subgraph cluster_1 \{\n    label="front";[^}]*"container:web" \[shape=ellipse, style=filled, fillcolor="#fff2b3", label="web\\nnetns web\\neth0 10\.88\.0\.10\\nports 18080->80\/tcp"\];/,
+    /subgraph cluster_1 \{\n {4}label="front";[^}]*"container:web" \[shape=ellipse, style=filled, fillcolor="#fff2b3", label="web\\nnetns web\\neth0 10\.88\.0\.10\\nports 18080->80\/tcp"\];/,
   );
   // api is on both: outside, one labelled edge per network.
   assert.match(r.stdout, /"container:api" -- "network:front" \[label="eth0 10\.88\.0\.11"\];/);

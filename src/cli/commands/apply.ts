@@ -16,6 +16,12 @@ export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
   usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json|yaml]',
+  examples: [
+    'netd apply -f netd.yaml',
+    'netd apply -f /etc/netd --dry-run',
+    'netd apply -f /etc/netd --yes --max-deletes 10',
+    'netd apply -f site.yaml -f extra/ --prune=false',
+  ],
   options: {
     ...FILE_OPTION,
     ...LOCK_OPTION,

@@ -6,6 +6,7 @@ export const completionCommand: Command = {
   name: 'completion',
   summary: 'print a shell completion script (bash, zsh or fish)',
   usage: 'netd completion bash|zsh|fish',
+  examples: ['eval "$(netd completion bash)"', 'netd completion fish > ~/.config/fish/completions/netd.fish'],
   positionals: 'bash|zsh|fish',
   outputs: ['table'],
   options: {},

@@ -15,6 +15,7 @@ export const deleteCommand: Command = {
   name: 'delete',
   summary: 'remove exactly what the files declare (attachments, containers, networks)',
   usage: 'netd delete -f PATH... [--force] [--lock-timeout 60s]',
+  examples: ['netd delete -f examples/multi-homed.yaml', 'netd delete -f net.yaml --force   # also attachments of undeclared containers'],
   options: { ...FILE_OPTION, ...LOCK_OPTION, force: { type: 'boolean' } },
   writes: true,
   async run(ctx) {

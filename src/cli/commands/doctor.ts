@@ -21,6 +21,7 @@ export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'check prerequisites, store health, leaks and (with -f) the overlay cluster (exit 1: problems found); reads only',
   usage: 'netd doctor [-f PATH...] [-o table|json|yaml]',
+  examples: ['netd doctor', 'netd doctor -f examples/overlay/host-a.yaml -o json'],
   options: { ...FILE_OPTION },
   flagHelp: { file: 'the desired state: its overlay networks are checked against the cluster (etcd, leases, config)' },
   async run(ctx) {

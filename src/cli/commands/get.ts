@@ -22,6 +22,12 @@ export const getCommand: Command = {
   summary: 'list networks, containers or attachments from the store, or the overlay subnet leases from etcd',
   usage:
     'netd get networks|containers|attachments [NAME] [-l key=value]... [-o table|wide|json|yaml]\n       netd get leases [NETWORK] -f PATH... [-o table|json|yaml]',
+  examples: [
+    'netd get networks',
+    'netd get attachments web -o yaml',
+    'netd get networks -l team=web -o wide',
+    'netd get leases -f examples/overlay/host-a.yaml',
+  ],
   positionals: 'networks|containers|attachments|leases [NAME]',
   options: { ...FILE_OPTION, selector: { type: 'string', short: 'l', multiple: true } },
   outputs: ['table', 'wide', 'json', 'yaml'],

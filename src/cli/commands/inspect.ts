@@ -11,6 +11,7 @@ export const inspectCommand: Command = {
   summary:
     'show networks or containers in detail, as docker inspect does (a JSON list; the kind found by name when left out); an overlay network with its lease and peers',
   usage: 'netd inspect [network|container] NAME... [-o json|yaml]',
+  examples: ['netd inspect web', 'netd inspect network pods -o yaml'],
   positionals: '[network|container] NAME...',
   outputs: ['json', 'yaml'],
   options: {},

@@ -19,6 +19,7 @@ export const version: Command = {
   name: 'version',
   summary: 'print the netd version and the git commit it was built from',
   usage: 'netd version [-o table|json|yaml]',
+  examples: ['netd version', 'netd version -o json'],
   options: {},
   run(ctx) {
     const c = commit();

@@ -48,6 +48,7 @@ export const watchCommand: Command = {
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
   usage:
     'netd watch -f PATH... [--resync 60s|1m30s|1h] [--listen 127.0.0.1:9464] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  examples: ['netd watch -f /etc/netd', 'netd watch -f /etc/netd --resync 5m --listen 127.0.0.1:9464 --max-deletes 20'],
   options: {
     ...FILE_OPTION,
     ...LOCK_OPTION,
