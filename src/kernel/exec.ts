@@ -174,7 +174,7 @@ export class CountingRunner implements Runner {
   readonly log: { argv: string[]; write: boolean }[] = [];
   /** Processes spawned, by callKind. */
   readonly byKind = new Map<string, number>();
-  constructor(private readonly inner: Runner) {}
+  constructor(readonly inner: Runner) {}
 
   run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     this.calls++;

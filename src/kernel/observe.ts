@@ -1,0 +1,30 @@
+/**
+ * Which observer reads the kernel: rtnetlink through the native addon when it loaded and the
+ * runner is the real kernel (a fake or wrapped runner is a test looking at the commands, so
+ * observation goes through it), else iproute2 — said once, at debug level.
+ */
+import type { Logger } from '../log.js';
+import { CountingRunner, ExecRunner, type Runner } from './exec.js';
+import type { NsRef } from './netns.js';
+import { IpObserver, type ObservedNamespace, type Observer } from './observe-ip.js';
+import { netlinkStatus } from './netlink/addon.js';
+import { NetlinkObserver } from './netlink/observer.js';
+
+export { NetlinkObserver } from './netlink/observer.js';
+export { netlinkStatus, type Addon, type NetlinkStatus } from './netlink/addon.js';
+
+export type ViewObserver = Observer & { view(ns: NsRef): Promise<ObservedNamespace | null> };
+
+const realKernel = (r: Runner): boolean => r instanceof ExecRunner || (r instanceof CountingRunner && realKernel(r.inner));
+
+let told = false;
+
+export function kernelObserver(runner: Runner, log?: Logger): ViewObserver {
+  const status = netlinkStatus();
+  if (status.loaded && realKernel(runner)) return new NetlinkObserver(status.addon);
+  if (!status.loaded && log && !told) {
+    told = true;
+    log.debug({ reason: status.reason }, 'netlink addon not loaded: observing the kernel through iproute2');
+  }
+  return new IpObserver(runner);
+}
