@@ -48,11 +48,17 @@ writeFileSync(files.empty, 'version: 1\n');
 
 const sink = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
 
-async function netd(cmd: string, file: string, want: number[] = [0]): Promise<void> {
+async function netd(cmd: string, file: string, ...flags: string[]): Promise<void> {
   let stderr = '';
   const err = new Writable({ write: (c: Buffer, _e, cb) => ((stderr += c.toString()), cb()) });
-  const code = await run([cmd, '-f', file, '--state-dir', stateDir], { stdout: sink(), stderr: err, stdin: Readable.from([]), env: {}, isTTY: false });
-  if (!want.includes(code)) throw new Error(`netd ${cmd} ${file}: exit ${code}\n${stderr}`);
+  const code = await run([cmd, '-f', file, '--state-dir', stateDir, ...flags], {
+    stdout: sink(),
+    stderr: err,
+    stdin: Readable.from([]),
+    env: {},
+    isTTY: false,
+  });
+  if (code !== 0) throw new Error(`netd ${cmd} ${file}: exit ${code}\n${stderr}`);
 }
 
 function exec(argv: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
@@ -131,7 +137,7 @@ const RUNS: Record<string, () => Promise<void>> = {
     await time('(d) netd diff, converged', () => netd('diff', files.full));
     for (const [label, which] of OBSERVERS) await time(label, () => observeDiff(which));
     await time('(e) netd apply, 1 changed', () => netd('apply', files.changed));
-    await netd('apply', files.empty);
+    await netd('apply', files.empty, '--allow-empty');
   },
   async batch() {
     await time('(b) hand-written ip -batch', byBatch);
