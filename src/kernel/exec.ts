@@ -192,3 +192,6 @@ export class CountingRunner implements Runner {
     this.byKind.clear();
   }
 }
+
+/** The runner is the real kernel (perhaps counted): not a fake or a wrapper a test looks through. */
+export const realKernel = (r: Runner): boolean => r instanceof ExecRunner || (r instanceof CountingRunner && realKernel(r.inner));

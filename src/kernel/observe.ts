@@ -4,7 +4,7 @@
  * observation goes through it), else iproute2 — said once, at debug level.
  */
 import type { Logger } from '../log.js';
-import { CountingRunner, ExecRunner, type Runner } from './exec.js';
+import { realKernel, type Runner } from './exec.js';
 import type { NsRef } from './netns.js';
 import { IpObserver, type ObservedNamespace, type Observer } from './observe-ip.js';
 import { netlinkStatus } from './netlink/addon.js';
@@ -14,8 +14,6 @@ export { NetlinkObserver } from './netlink/observer.js';
 export { netlinkStatus, type Addon, type NetlinkStatus } from './netlink/addon.js';
 
 export type ViewObserver = Observer & { view(ns: NsRef): Promise<ObservedNamespace | null> };
-
-const realKernel = (r: Runner): boolean => r instanceof ExecRunner || (r instanceof CountingRunner && realKernel(r.inner));
 
 let told = false;
 

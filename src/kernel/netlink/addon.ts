@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
 import { KernelError, type KernelErrorKind } from '../exec.js';
 
 export interface Addon {
@@ -57,12 +58,16 @@ const KIND_OF: Record<string, KernelErrorKind> = {
   ERANGE: 'invalid',
 };
 
-/** The errno name of a positive errno ('ENOENT'). */
-export const errnoName = (errno: number): string => NAME_OF.get(errno) ?? `errno ${errno}`;
+const SYSTEM = getSystemErrorMap();
+
+/** A positive errno: its name ('ENOENT'), libuv's words for it, and the kernel layer's kind. */
+export function errnoInfo(errno: number): { name: string; text: string; kind: KernelErrorKind } {
+  const [name, text] = SYSTEM.get(-errno) ?? [NAME_OF.get(errno) ?? `errno ${errno}`, 'error'];
+  return { name, text, kind: KIND_OF[name] ?? 'other' };
+}
 
 /** A netlink failure as the kernel layer's error: `what` names the request, `errno` is positive. */
 export function netlinkError(what: string, errno: number, message?: string, cause?: unknown): KernelError {
-  const code = errnoName(errno);
-  const text = message ?? code;
-  return new KernelError({ argv: ['netlink', what], stderr: `${text} (${code})`, exitCode: undefined, kind: KIND_OF[code] ?? 'other', cause });
+  const e = errnoInfo(errno);
+  return new KernelError({ argv: ['netlink', what], stderr: `${message ?? e.text} (${e.name})`, exitCode: undefined, kind: e.kind, cause });
 }
