@@ -113,11 +113,11 @@ const OBSERVERS: [string, ObserverName][] = [
   ['(f) diff API, netlink', 'netlink'],
   ['(g) diff API, iproute2', 'iproute2'],
 ];
-const processes = new Map<ObserverName, number>();
+const processes = new Map<ObserverName, string>();
 async function observeDiff(which: ObserverName): Promise<void> {
   const r = await diffWith(which, files.full, stateDir);
   if (r.changes !== 0) throw new Error(`diff with the ${which} observer: ${r.changes} changes on the converged state`);
-  processes.set(which, r.processes);
+  processes.set(which, `${r.processes} (${[...r.byKind].map(([k, n]) => `${k} ×${n}`).join(', ')})`);
 }
 
 const samples = new Map<string, number[]>();
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   ratio('diff/apply', m.d / m.a, '≤ 0.1');
   ratio('change/diff', m.e / m.d, '≤ 1.5');
   ratio('diff netlink/iproute2', m.f / m.g, 'lower is better');
-  process.stdout.write(`processes per no-op diff: netlink ${processes.get('netlink')}, iproute2 ${processes.get('iproute2')}\n`);
+  for (const [which, p] of processes) process.stdout.write(`processes per no-op diff, ${which}: ${p}\n`);
   if (args.includes('--profile')) await profileApply(files, stateDir);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,8 @@ export type ObserverName = 'netlink' | 'iproute2';
 export interface DiffRun {
   readonly ms: number;
   readonly processes: number;
+  /** Processes by kind (`nft -j list`, `ip -details`, …). */
+  readonly byKind: ReadonlyMap<string, number>;
   readonly changes: number;
 }
 
@@ -28,7 +30,7 @@ export async function diffWith(which: ObserverName, file: string, stateDir: stri
   try {
     const t0 = performance.now();
     const p = await planLocal({ store, runner, log: silentLogger, observer }, loaded.state, { runner, stateDir });
-    return { ms: performance.now() - t0, processes: runner.calls, changes: p.plan.changes.length };
+    return { ms: performance.now() - t0, processes: runner.calls, byKind: new Map(runner.byKind), changes: p.plan.changes.length };
   } finally {
     await store.close();
   }
