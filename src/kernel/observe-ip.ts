@@ -221,7 +221,7 @@ const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
  * commands go last): what a write left behind, without a second process. A failure is pinned
  * to its op (`opIndex`), as runOps does.
  */
-export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
+export async function ipRunOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
   const { lines, opOf } = renderOps(ops, 'ip');
   const bridge = ops.filter((o) => o.op.startsWith('fdb-'));
   let out: string;

@@ -1,6 +1,6 @@
 /**
- * The netlink applier's first ops: addresses, routes, and a link's up/down and MTU in one
- * namespace, encoded as iproute2 encodes the same `ip` lines (ip/ipaddress.c ipaddr_modify,
+ * The netlink applier's first ops: addresses, routes, and a link's state (up/down, MTU, MAC,
+ * alias, master) in one namespace, encoded as iproute2 encodes the same `ip` lines (ip/ipaddress.c ipaddr_modify,
  * ip/iproute.c iproute_modify, ip/iplink.c), one request at a time so that, as `ip -batch`,
  * the first refusal stops the rest. Other ops go through iproute2 (batch.ts decides).
  */
@@ -22,7 +22,7 @@ const RTM_DELROUTE = 25;
 const IFA_F_NODAD = 0x02;
 const [IFA_ADDRESS, IFA_LOCAL] = [1, 2];
 const [RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY] = [1, 4, 5, 6];
-const [IFLA_IFNAME, IFLA_MTU] = [3, 4];
+const [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_IFALIAS] = [1, 3, 4, 10, 20];
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
 const RTN_UNICAST = 1;
@@ -30,9 +30,9 @@ const RTNH_F_ONLINK = 4;
 const SCOPE = { universe: 0, link: 253, host: 254, nowhere: 255 } as const;
 
 type Supported = Extract<KernelOp, { op: 'addr-add' | 'addr-replace' | 'addr-del' | 'route-add' | 'route-replace' | 'route-del' | 'link-set' }>;
-const LINK_SET_KEYS = new Set(['op', 'name', 'ns', 'up', 'mtu']);
+const LINK_SET_KEYS = new Set(['op', 'name', 'ns', 'up', 'mtu', 'mac', 'alias', 'master']);
 
-/** Whether the netlink applier takes this op (a link-set only for up/down and MTU). */
+/** Whether the netlink applier takes this op (a link-set without rename or netns). */
 export function netlinkable(op: KernelOp): op is Supported {
   if (op.op === 'link-set') return Object.keys(op).every((k) => LINK_SET_KEYS.has(k));
   return /^(addr-(add|replace|del)|route-(add|replace|del))$/.test(op.op);
@@ -60,7 +60,15 @@ export function encodeOp(op: Supported, seq: number, index: (dev: string) => num
       head.writeUInt32LE(op.up ? IFF_UP : 0, 8); // ifi_flags
       head.writeUInt32LE(IFF_UP, 12); // ifi_change: only UP is meant
     }
-    return encodeMsg(RTM_NEWLINK, flags, seq, head, ...(op.mtu !== undefined ? [encodeAttr(IFLA_MTU, u32(op.mtu))] : []));
+    const master = op.master === undefined || op.master === null ? 0 : index(op.master);
+    if (master === undefined) return { missing: op.master! };
+    const attrs = [
+      ...(op.mtu !== undefined ? [encodeAttr(IFLA_MTU, u32(op.mtu))] : []),
+      ...(op.mac !== undefined ? [encodeAttr(IFLA_ADDRESS, Buffer.from(op.mac.replace(/:/g, ''), 'hex'))] : []),
+      ...(op.alias !== undefined ? [encodeAttr(IFLA_IFALIAS, Buffer.from(op.alias))] : []),
+      ...(op.master !== undefined ? [encodeAttr(IFLA_MASTER, u32(master))] : []),
+    ];
+    return encodeMsg(RTM_NEWLINK, flags, seq, head, ...attrs);
   }
   if (op.op.startsWith('addr-')) {
     const [addr, len] = (op as Extract<Supported, { cidr: string }>).cidr.split('/') as [string, string];
@@ -121,20 +129,21 @@ export function applyOps(addon: Addon, fd: number, ns: NsRef | undefined, ops: r
 }
 
 /**
- * The netlink applier for runOps, when it may take the work: the addon loaded, the runner is
- * the real kernel, and NETD_NETLINK_WRITE=1 (it is new: iproute2 stays the default writer).
+ * The addon, when the netlink applier may take the work: it loaded, the runner is the real
+ * kernel, and NETD_NETLINK_WRITE=1 (it is new: iproute2 stays the default writer).
  */
-export function netlinkWriter(runner: Runner): ((ns: NsRef | undefined, ops: readonly KernelOp[]) => void) | undefined {
+export function netlinkWriter(runner: Runner): Addon | undefined {
   const status = netlinkStatus();
-  if (!status.loaded || !realKernel(runner) || process.env.NETD_NETLINK_WRITE !== '1') return undefined;
-  const addon = status.addon;
-  return (ns, ops) => {
-    const [fd] = addon.open([ns === undefined ? null : nsPath(ns)]);
-    if (typeof fd !== 'number') throw netlinkError(`open ${ns ?? 'own namespace'}`, fd?.errno ?? 0, fd?.message, fd);
-    try {
-      applyOps(addon, fd, ns, ops);
-    } finally {
-      addon.close(fd);
-    }
-  };
+  return status.loaded && realKernel(runner) && process.env.NETD_NETLINK_WRITE === '1' ? status.addon : undefined;
+}
+
+/** Runs fn with a socket in a namespace (undefined: netd's own), then closes it. */
+export function withSocket<T>(addon: Addon, ns: NsRef | undefined, fn: (fd: number) => T): T {
+  const [fd] = addon.open([ns === undefined ? null : nsPath(ns)]);
+  if (typeof fd !== 'number') throw netlinkError(`open ${ns ?? 'own namespace'}`, fd?.errno ?? 0, fd?.message, fd);
+  try {
+    return fn(fd);
+  } finally {
+    addon.close(fd);
+  }
 }
