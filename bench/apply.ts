@@ -4,7 +4,9 @@
  *   (b) a hand-written `ip -batch` script: one root batch, then one batch per namespace
  *       (in parallel, as netd runs them);
  *   (c) the CNI reference bridge plugin with host-local IPAM, one ADD per container;
- * then (d) `netd diff` on the converged state and (e) a re-apply with one changed attachment.
+ * then (d) `netd diff` on the converged state and (e) a re-apply with one changed attachment;
+ * on the converged state too, the no-op diff through the reconcile API with (f) the rtnetlink
+ * observer and (g) the iproute2 fallback, with the processes each starts.
  * Runs alternate, each at least 3 times; medians and ratios are printed. Targets (not
  * assertions): netd/batch ≤ 0.8, CNI/netd ≥ 5, diff/apply ≤ 0.1, change/diff ≤ 1.5.
  *
@@ -20,6 +22,7 @@ import { Readable, Writable } from 'node:stream';
 import { DEFAULT_PARALLEL, mapPool } from '../src/kernel/index.js';
 import { run } from '../src/cli/run.js';
 import { profileApply } from './apply-profile.js';
+import { diffWith, type ObserverName } from './diff-observers.js';
 
 const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 200);
@@ -45,11 +48,17 @@ writeFileSync(files.empty, 'version: 1\n');
 
 const sink = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
 
-async function netd(cmd: string, file: string, want: number[] = [0]): Promise<void> {
+async function netd(cmd: string, file: string, ...flags: string[]): Promise<void> {
   let stderr = '';
   const err = new Writable({ write: (c: Buffer, _e, cb) => ((stderr += c.toString()), cb()) });
-  const code = await run([cmd, '-f', file, '--state-dir', stateDir], { stdout: sink(), stderr: err, stdin: Readable.from([]), env: {}, isTTY: false });
-  if (!want.includes(code)) throw new Error(`netd ${cmd} ${file}: exit ${code}\n${stderr}`);
+  const code = await run([cmd, '-f', file, '--state-dir', stateDir, ...flags], {
+    stdout: sink(),
+    stderr: err,
+    stdin: Readable.from([]),
+    env: {},
+    isTTY: false,
+  });
+  if (code !== 0) throw new Error(`netd ${cmd} ${file}: exit ${code}\n${stderr}`);
 }
 
 function exec(argv: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
@@ -100,6 +109,17 @@ async function wipe(): Promise<void> {
   rmSync(CNI_DATA, { recursive: true, force: true });
 }
 
+const OBSERVERS: [string, ObserverName][] = [
+  ['(f) diff API, netlink', 'netlink'],
+  ['(g) diff API, iproute2', 'iproute2'],
+];
+const processes = new Map<ObserverName, string>();
+async function observeDiff(which: ObserverName): Promise<void> {
+  const r = await diffWith(which, files.full, stateDir);
+  if (r.changes !== 0) throw new Error(`diff with the ${which} observer: ${r.changes} changes on the converged state`);
+  processes.set(which, `${r.processes} (${[...r.byKind].map(([k, n]) => `${k} ×${n}`).join(', ')})`);
+}
+
 const samples = new Map<string, number[]>();
 async function time(label: string, fn: () => Promise<void>): Promise<void> {
   const t0 = performance.now();
@@ -115,8 +135,9 @@ const RUNS: Record<string, () => Promise<void>> = {
   async netd() {
     await time('(a) netd apply, cold', () => netd('apply', files.full));
     await time('(d) netd diff, converged', () => netd('diff', files.full));
+    for (const [label, which] of OBSERVERS) await time(label, () => observeDiff(which));
     await time('(e) netd apply, 1 changed', () => netd('apply', files.changed));
-    await netd('apply', files.empty);
+    await netd('apply', files.empty, '--allow-empty');
   },
   async batch() {
     await time('(b) hand-written ip -batch', byBatch);
@@ -136,7 +157,7 @@ async function main(): Promise<void> {
     process.stdout.write(`round ${r + 1}\n`);
     for (let k = 0; k < order.length; k++) await RUNS[order[(k + r) % order.length]!]!();
   }
-  const m = Object.fromEntries([...samples].map(([k, v]) => [k.slice(1, 2), median(v)])) as Record<'a' | 'b' | 'c' | 'd' | 'e', number>;
+  const m = Object.fromEntries([...samples].map(([k, v]) => [k.slice(1, 2), median(v)])) as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g', number>;
   process.stdout.write('medians\n');
   for (const [k, v] of samples) process.stdout.write(`  ${k.padEnd(28)} ${median(v).toFixed(0).padStart(7)} ms\n`);
   const ratio = (name: string, x: number, target: string): void =>
@@ -146,6 +167,8 @@ async function main(): Promise<void> {
   ratio('CNI/netd', m.c / m.a, '≥ 5');
   ratio('diff/apply', m.d / m.a, '≤ 0.1');
   ratio('change/diff', m.e / m.d, '≤ 1.5');
+  ratio('diff netlink/iproute2', m.f / m.g, 'lower is better');
+  for (const [which, p] of processes) process.stdout.write(`processes per no-op diff, ${which}: ${p}\n`);
   if (args.includes('--profile')) await profileApply(files, stateDir);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { KernelError, type Runner } from './exec.js';
 import { ipArgv, nsExecArgv, type NsRef } from './netns.js';
 import { writeSysctl } from './sysctl.js';
+import { applyOps, netlinkable, netlinkWriter, withSocket } from './netlink/apply.js';
 import { NETD_PROTO, renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
 
 export type LinkCommon = LinkAttrs;
@@ -141,6 +142,8 @@ export async function feed(runner: Runner, argv: string[], lines: string[]): Pro
  * in `ops` (the ops before it were applied).
  */
 export async function runOps(runner: Runner, ns: NsRef | undefined, ops: readonly KernelOp[], opts: { force?: boolean } = {}): Promise<void> {
+  const netlink = opts.force || ops.length === 0 || !ops.every(netlinkable) ? undefined : netlinkWriter(runner);
+  if (netlink) return withSocket(netlink, ns, (fd) => applyOps(netlink, fd, ns, ops));
   for (const tool of ['ip', 'bridge'] as const) {
     const { lines, opOf } = renderOps(ops, tool);
     const argv =

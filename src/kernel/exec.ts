@@ -177,7 +177,7 @@ export class CountingRunner implements Runner {
   readonly log: { argv: string[]; write: boolean }[] = [];
   /** Processes spawned, by callKind. */
   readonly byKind = new Map<string, number>();
-  constructor(private readonly inner: Runner) {}
+  constructor(readonly inner: Runner) {}
 
   run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     this.calls++;
@@ -195,3 +195,6 @@ export class CountingRunner implements Runner {
     this.byKind.clear();
   }
 }
+
+/** The runner is the real kernel (perhaps counted): not a fake or a wrapper a test looks through. */
+export const realKernel = (r: Runner): boolean => r instanceof ExecRunner || (r instanceof CountingRunner && realKernel(r.inner));

@@ -8,3 +8,4 @@ export * from './sysctl.js';
 export * from './observe-ip.js';
 export * from './nft.js';
 export * from './uplink.js';
+export * from './observe.js';

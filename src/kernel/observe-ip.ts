@@ -2,8 +2,9 @@
  * Observation: a typed snapshot of the host namespace and of the namespaces netd asks about.
  * Each namespace costs one `ip -details -json -batch -` process (links, addresses, routes in
  * one go, with the permanent neighbour entries), plus one `bridge -json -batch -` for the FDB
- * entries when the namespace holds a vxlan device; namespaces are read in parallel. The `Observer` interface is the seam for a
- * later rtnetlink implementation (one socket, IFLA_TARGET_NETNSID dumps).
+ * entries when the namespace holds a vxlan device; namespaces are read in parallel. The
+ * `Observer` interface is the seam with the rtnetlink observer (netlink/observer.ts), which
+ * reads the same rows in netd's own process; this one is its fallback and its test oracle.
  */
 import { KernelError, type Runner } from './exec.js';
 import { feed, mapPool, runOps, DEFAULT_PARALLEL } from './batch.js';
@@ -95,7 +96,7 @@ export interface IpNeighJson {
   lladdr?: string;
   state?: string[];
 }
-interface IpFdbJson {
+export interface IpFdbJson {
   mac: string;
   dst?: string;
 }
@@ -175,6 +176,11 @@ export function splitJsonLines(stdout: string): unknown[][] {
 
 export function parseView(stdout: string, proto?: string): ObservedNamespace {
   const [links = [], addrs = [], routes = [], neigh] = splitJsonLines(stdout) as [IpLinkJson[]?, IpAddrJson[]?, IpRouteJson[]?, IpNeighJson[]?];
+  return parseRows(links, addrs, routes, neigh, proto);
+}
+
+/** A namespace's view from the rows of `link show`, `addr show`, `route show table all` and `neigh show` (proto: the host's, netd's routes only). */
+export function parseRows(links: IpLinkJson[], addrs: IpAddrJson[], routes: IpRouteJson[], neigh?: IpNeighJson[], proto?: string): ObservedNamespace {
   return {
     links: links.map(parseLink).sort((a, b) => a.index - b.index),
     addresses: parseAddresses(addrs),
@@ -194,10 +200,10 @@ async function readFdb(runner: Runner, ns: NsRef | undefined, links: readonly Li
     nsExecArgv(ns, ['bridge', '-json', '-batch', '-']),
     devs.map((d) => `fdb show dev ${d}`),
   );
-  return splitJsonLines(out).flatMap((rows, i) =>
-    (rows as IpFdbJson[]).map((r) => ({ dev: devs[i]!, mac: r.mac.toLowerCase(), ...(r.dst ? { dst: r.dst } : {}) })),
-  );
+  return splitJsonLines(out).flatMap((rows, i) => parseFdb(devs[i]!, rows as IpFdbJson[]));
 }
+
+export const parseFdb = (dev: string, rows: IpFdbJson[]): FdbView[] => rows.map((r) => ({ dev, mac: r.mac.toLowerCase(), ...(r.dst ? { dst: r.dst } : {}) }));
 
 /** A namespace's view with its FDB entries. */
 async function withFdb(runner: Runner, ns: NsRef | undefined, view: ObservedNamespace): Promise<ObservedNamespace> {
@@ -215,7 +221,7 @@ const VIEW_CMDS = VIEW_LINES.join('\n') + '\n';
  * commands go last): what a write left behind, without a second process. A failure is pinned
  * to its op (`opIndex`), as runOps does.
  */
-export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
+export async function ipRunOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
   const { lines, opOf } = renderOps(ops, 'ip');
   const bridge = ops.filter((o) => o.op.startsWith('fdb-'));
   let out: string;
@@ -231,7 +237,7 @@ export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly Ker
 const HOST_CMDS = `link show\naddr show\nroute show table all proto ${NETD_PROTO}\n${NEIGH_LINE}\nnetns list\n`;
 
 /** The names under /run/netns (what `ip netns list` reads); empty when the directory is missing. */
-async function namedNamespaces(): Promise<Set<string>> {
+export async function namedNamespaces(): Promise<Set<string>> {
   try {
     return new Set(await readdir(NETNS_DIR));
   } catch (e) {

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
-import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
+import { IP_FORWARD, NETD_TABLES, netlinkStatus, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
 import type { RecordedState } from '../plan/types.js';
 
 export type CheckGroup = 'prerequisites' | 'store' | 'leaks' | 'cluster';
@@ -56,6 +56,19 @@ export async function privileges(): Promise<Check> {
     'privileges',
     `uid ${uid ?? '?'} lacks CAP_NET_ADMIN: netd cannot change the network`,
     'run netd as root (sudo netd …) or grant it CAP_NET_ADMIN',
+  );
+}
+
+/** netd's native addon: without it netd reads the kernel through iproute2, one process per namespace. */
+export function netlink(): Check {
+  const s = netlinkStatus();
+  if (s.loaded) return ok('prerequisites', 'netlink', 'native addon loaded: the kernel is read over rtnetlink');
+  if (s.disabled) return skipped('prerequisites', 'netlink', `${s.reason}: the kernel is read through iproute2`);
+  return problem(
+    'prerequisites',
+    'netlink',
+    `native addon not loaded (${s.reason}): the kernel is read through iproute2, slower`,
+    "build it: npm run build:native in netd's directory (needs python3, make and a C compiler)",
   );
 }
 

@@ -6,7 +6,7 @@
  * read-only and makes no kernel writes.
  */
 import type { Runner } from '../kernel/index.js';
-import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
+import { TOOLS, attempt, foreignDrops, forwarding, netlink, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
 import { clusterChecks } from './doctor-cluster.js';
 import type { DesiredState } from '../desired/types.js';
@@ -27,7 +27,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   const checks: Check[] = [];
   checks.push(...(await attempt('prerequisites', 'privileges', privileges)));
   const tools = await Promise.all(TOOLS.map((t) => tool(opts.runner, t)));
-  checks.push(...tools, await stateDirWritable(opts.stateDir));
+  checks.push(...tools, netlink(), await stateDirWritable(opts.stateDir));
   // A missing tool is reported once, by its own check: what needs it is skipped, not failed.
   const missing = tools.filter((t) => t.status === 'problem').map((t) => t.name);
 

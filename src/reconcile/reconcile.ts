@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
-import type { Observer, Runner } from '../kernel/index.js';
+import { kernelObserver, type Observer, type Runner } from '../kernel/index.js';
 import { Ipam } from '../ipam/ipam.js';
 import { readHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
@@ -44,7 +44,10 @@ export type Observed = Omit<Planned, 'plan'>;
 /** What the store records and the kernel shows (reads only). */
 export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Observed> {
   const recorded = await loadRecorded(e.store);
-  const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer, reuse), hostNameservers()]);
+  const [kernel, nameservers] = await Promise.all([
+    observeKernel(e.runner, desired, recorded, e.observer ?? kernelObserver(e.runner, e.log), reuse),
+    hostNameservers(),
+  ]);
   const o = { recorded, kernel, nameservers };
   return cluster ? withCluster(o, cluster) : o;
 }

@@ -9,7 +9,7 @@ import {
   CountingRunner,
   ExecRunner,
   IpBatch,
-  IpObserver,
+  kernelObserver,
   KernelError,
   IP_FORWARD,
   addNamespace,
@@ -43,7 +43,7 @@ test('namespace: add, exists, observe, delete', { skip }, async () => {
   assert.equal(await namespaceExists(runner, 'kt-a'), true);
   assert.equal(await namespaceExists(runner, '/run/netns/kt-a'), true);
   assert.equal(await namespaceExists(runner, '/run/netns/kt-none'), false);
-  const st = await new IpObserver(runner).observe({ namespaces: ['kt-a', 'kt-none'] });
+  const st = await kernelObserver(runner).observe({ namespaces: ['kt-a', 'kt-none'] });
   assert.ok(st.namespaces.some((n) => n.name === 'kt-a'));
   assert.equal(st.views.get('kt-none'), null);
   assert.deepEqual(
@@ -57,7 +57,7 @@ test('namespace: add, exists, observe, delete', { skip }, async () => {
 
 /** The kernel as the comparer sees it, for these namespaces. */
 async function snapshot(namespaces: string[]): Promise<KernelView> {
-  const st = await new IpObserver(runner).observe({ namespaces });
+  const st = await kernelObserver(runner).observe({ namespaces });
   return { host: st, netnsNames: new Set(st.namespaces.map((n) => n.name)), sandboxes: st.views, files: new Map(), firewall: [] };
 }
 
@@ -130,7 +130,7 @@ test('comparer on a real veth pair: the peer lands in the namespace, marked, add
     create: { op: 'link-add', kind: 'veth', name: 'kt-v0', mtu: 1450, alias, peer: { name: 'eth0', ns: 'kt-b', mtu: 1450 } },
   };
   assert.equal((await converge([pair], ['kt-b'])).rebuilt, true);
-  const st = await new IpObserver(runner).observe({ namespaces: ['kt-b'] });
+  const st = await kernelObserver(runner).observe({ namespaces: ['kt-b'] });
   const h = st.links.find((l) => l.name === 'kt-v0')!;
   const p = st.views.get('kt-b')!.links.find((l) => l.name === 'eth0')!;
   assert.deepEqual([h.kind, h.master, h.peerIndex, p.peerIndex, p.mtu, p.alias, p.up], ['veth', 'kt-br', p.index, h.index, 1450, alias, true]);
@@ -143,7 +143,7 @@ test('comparer on a real veth pair: the peer lands in the namespace, marked, add
   assert.deepEqual([reasonsOf(extra), extra.rebuilt], [['interface eth0 in kt-b address 10.77.2.9/24 not declared'], false]);
   await runBatch(runner, undefined, new IpBatch().linkDel('kt-v0').linkDel('kt-br'));
   assert.deepEqual(
-    ((await new IpObserver(runner).view('kt-b'))?.links ?? []).map((l) => l.name),
+    ((await kernelObserver(runner).view('kt-b'))?.links ?? []).map((l) => l.name),
     ['lo'],
   );
   await deleteNamespace(runner, 'kt-b');
@@ -157,7 +157,7 @@ test('vxlan ops carry the VNI and port; FDB entries go through bridge -batch', {
     create: { op: 'link-add', kind: 'vxlan', name: 'kt-vx', alias, vxlan: { vni: 4242, port: 8472, local: '127.0.0.1', learning: false } },
   };
   await converge([vx], []);
-  const link = (await new IpObserver(runner).observe({ namespaces: [] })).links.find((l) => l.name === 'kt-vx')!;
+  const link = (await kernelObserver(runner).observe({ namespaces: [] })).links.find((l) => l.name === 'kt-vx')!;
   assert.deepEqual(link.vxlan, { vni: 4242, port: 8472, local: '127.0.0.1', learning: false });
   assert.deepEqual(reasonsOf(compare([vx], await snapshot([]))), []);
   // FDB ops run after the ip ops of a batch, so the delete is a batch of its own.
@@ -167,7 +167,7 @@ test('vxlan ops carry the VNI and port; FDB entries go through bridge -batch', {
 
 test('an unowned link is reported unowned', { skip }, async () => {
   await runBatch(runner, undefined, new IpBatch().linkAddBridge('kt-plain').linkAddBridge('kt-br', { alias: ownerAlias('network', 'n1') }));
-  const st = await new IpObserver(runner).observe({ namespaces: [] });
+  const st = await kernelObserver(runner).observe({ namespaces: [] });
   const byName = new Map(st.links.map((l) => [l.name, l]));
   assert.equal(isOwned(byName.get('kt-plain')!), false);
   assert.deepEqual(parseOwner(byName.get('kt-br')!.alias), { kind: 'network', id: 'n1' });
@@ -181,7 +181,7 @@ test('addresses and routes: proto 78 routes observed, errors classified', { skip
     new IpBatch().linkAddBridge('kt-br', { up: true }).addrAdd('kt-br', '10.77.0.1/24').addrAdd('kt-br', 'fd77::1/64', { nodad: true }),
   );
   await runBatch(runner, undefined, new IpBatch().routeAdd({ dst: '10.78.0.0/24', via: '10.77.0.2' }).routeReplace({ dst: 'fd78::/64', dev: 'kt-br' }));
-  const st = await new IpObserver(runner).observe({ namespaces: [] });
+  const st = await kernelObserver(runner).observe({ namespaces: [] });
   assert.deepEqual(st.routes.map((r) => [r.dst, r.family, r.proto]).sort(), [
     ['10.78.0.0/24', 4, '78'],
     ['fd78::/64', 6, '78'],
@@ -193,7 +193,7 @@ test('addresses and routes: proto 78 routes observed, errors classified', { skip
     undefined,
     new IpBatch().routeDel({ dst: '10.78.0.0/24', via: '10.77.0.2' }).routeDel({ dst: 'fd78::/64', dev: 'kt-br' }).linkDel('kt-br'),
   );
-  assert.deepEqual((await new IpObserver(runner).observe({ namespaces: [] })).routes, []);
+  assert.deepEqual((await kernelObserver(runner).observe({ namespaces: [] })).routes, []);
 });
 
 test('sysctl in a namespace: changed once, then unchanged', { skip }, async () => {

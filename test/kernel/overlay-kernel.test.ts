@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
 import { tcpExchange } from '../helpers/traffic.js';
-import { ExecRunner, IpObserver, addNamespace, deleteNamespace, isRemoval, runOps, type KernelOp } from '../../src/kernel/index.js';
+import { ExecRunner, kernelObserver, addNamespace, deleteNamespace, isRemoval, runOps, type KernelOp } from '../../src/kernel/index.js';
 import { compare, opsOf, reasonsOf } from '../../src/drivers/compare.js';
 import type { Expected, LinkWant } from '../../src/drivers/expect.js';
 import { routesExpected, sandboxExpected } from '../../src/drivers/sandbox.js';
@@ -101,7 +101,7 @@ function relocate(e: Expected, host: string): Expected {
 }
 
 async function snapshot(h: SimHost): Promise<KernelView> {
-  const obs = new IpObserver(runner);
+  const obs = kernelObserver(runner);
   const [host, container] = await Promise.all([obs.view(h.ns), obs.view(h.container)]);
   const empty = { links: [], addresses: [], routes: [] };
   return {
@@ -165,7 +165,7 @@ test('two hosts: containers talk over vxlan and over host-gw, without NAT', { sk
   // A peer that leaves is unrouted: its neighbour, FDB entry and route go.
   const alone = await converge(A, network(A, 'vxlan', []));
   assert.equal(alone.filter((r) => r.endsWith('not declared')).length, 3, alone.join('\n'));
-  const left = await new IpObserver(runner).view(A.ns);
+  const left = await kernelObserver(runner).view(A.ns);
   assert.deepEqual([left?.neighbours, left?.fdb, left?.routes.filter((r) => r.dst === B.subnet)], [[], [], []]);
   assert.equal(await tcpExchange(A.container, B.container, B.address, 7000, { timeoutMs: 500 }), undefined, 'no route without the peer');
 

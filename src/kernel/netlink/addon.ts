@@ -1,0 +1,73 @@
+/**
+ * The native addon (native/netlink.c): sockets opened inside namespaces by a helper thread,
+ * and one synchronous request/reply exchange. It is optional: when it was not built (no
+ * compiler at `npm ci`) or NETD_NETLINK=0 disables it, netd works through iproute2.
+ */
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
+import { KernelError, type KernelErrorKind } from '../exec.js';
+
+export interface Addon {
+  /** Per entry (null: netd's own namespace; else an nsfs path): a socket, or why not. */
+  open(paths: readonly (string | null)[]): (number | (Error & { code: string; errno: number; syscall: string }))[];
+  /** Sends netlink messages; returns every reply once each request is answered. */
+  transact(fd: number, request: Buffer): Buffer;
+  close(fd: number): void;
+}
+
+export type NetlinkStatus =
+  | { readonly loaded: true; readonly addon: Addon }
+  | { readonly loaded: false; readonly reason: string; /** By NETD_NETLINK=0, on purpose. */ readonly disabled: boolean };
+
+/** dist/src/kernel/netlink → native/build/Release (what node-gyp leaves in the package). */
+export const ADDON_PATH = fileURLToPath(new URL('../../../../native/build/Release/netd_netlink.node', import.meta.url));
+
+let status: NetlinkStatus | undefined;
+
+/** Whether the addon can be used, and why not; loaded once per process. */
+export function netlinkStatus(): NetlinkStatus {
+  if (status) return status;
+  if (process.env.NETD_NETLINK === '0') return (status = { loaded: false, reason: 'disabled by NETD_NETLINK=0', disabled: true });
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    status = { loaded: true, addon };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `${ADDON_PATH} not built` : (e as Error).message;
+    status = { loaded: false, reason: why, disabled: false };
+  }
+  return status;
+}
+
+const NAME_OF = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.errno)) if (!NAME_OF.has(n)) NAME_OF.set(n, name);
+const KIND_OF: Record<string, KernelErrorKind> = {
+  EEXIST: 'exists',
+  ENOENT: 'not-found',
+  ENODEV: 'not-found',
+  ESRCH: 'not-found',
+  EADDRNOTAVAIL: 'not-found',
+  EPERM: 'forbidden',
+  EACCES: 'forbidden',
+  EBUSY: 'busy',
+  EAGAIN: 'busy',
+  ETIMEDOUT: 'busy',
+  EINVAL: 'invalid',
+  EOPNOTSUPP: 'invalid',
+  ERANGE: 'invalid',
+};
+
+const SYSTEM = getSystemErrorMap();
+
+/** A positive errno: its name ('ENOENT'), libuv's words for it, and the kernel layer's kind. */
+export function errnoInfo(errno: number): { name: string; text: string; kind: KernelErrorKind } {
+  const [name, text] = SYSTEM.get(-errno) ?? [NAME_OF.get(errno) ?? `errno ${errno}`, 'error'];
+  return { name, text, kind: KIND_OF[name] ?? 'other' };
+}
+
+/** A netlink failure as the kernel layer's error: `what` names the request, `errno` is positive. */
+export function netlinkError(what: string, errno: number, message?: string, cause?: unknown): KernelError {
+  const e = errnoInfo(errno);
+  return new KernelError({ argv: ['netlink', what], stderr: `${message ?? e.text} (${e.name})`, exitCode: undefined, kind: e.kind, cause });
+}

@@ -1,0 +1,55 @@
+/**
+ * rtnetlink requests (linux/rtnetlink.h): the dumps an observation sends, each with its
+ * family header. Pure.
+ */
+import { encodeAttr, encodeMsg, u32, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from './codec.js';
+
+export const RTM_NEWLINK = 16;
+export const RTM_GETLINK = 18;
+export const RTM_NEWADDR = 20;
+export const RTM_GETADDR = 22;
+export const RTM_NEWROUTE = 24;
+export const RTM_GETROUTE = 26;
+export const RTM_NEWNEIGH = 28;
+export const RTM_GETNEIGH = 30;
+export const RTM_NEWNSID = 88;
+export const RTM_GETNSID = 90;
+
+export const AF_UNSPEC = 0;
+export const AF_INET = 2;
+export const AF_BRIDGE = 7;
+export const AF_INET6 = 10;
+
+const IFLA_EXT_MASK = 29;
+/** Leave the per-link counters out of a link dump: netd reads none of them. */
+const RTEXT_FILTER_SKIP_STATS = 1 << 3;
+const NETNSA_FD = 3;
+
+/** struct ifinfomsg: family, type, index, flags, change (16 bytes). */
+export function ifinfomsg(family: number, index = 0): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt8(family, 0);
+  b.writeInt32LE(index, 4);
+  return b;
+}
+
+const dump = (type: number, seq: number, ...parts: Buffer[]): Buffer => encodeMsg(type, NLM_F_REQUEST | NLM_F_DUMP, seq, ...parts);
+
+/** Every link (struct ifinfomsg), without statistics. */
+export const dumpLinks = (seq: number): Buffer => dump(RTM_GETLINK, seq, ifinfomsg(AF_UNSPEC), encodeAttr(IFLA_EXT_MASK, u32(RTEXT_FILTER_SKIP_STATS)));
+
+/** Every IPv4 and IPv6 address (struct ifaddrmsg, 8 bytes). */
+export const dumpAddrs = (seq: number): Buffer => dump(RTM_GETADDR, seq, Buffer.alloc(8));
+
+/** Every route of every table and family (struct rtmsg, 12 bytes). */
+export const dumpRoutes = (seq: number): Buffer => dump(RTM_GETROUTE, seq, Buffer.alloc(12));
+
+/** The ARP and NDISC tables (struct ndmsg, 12 bytes, family unspecified). */
+export const dumpNeighbours = (seq: number): Buffer => dump(RTM_GETNEIGH, seq, Buffer.alloc(12));
+
+/** The forwarding entries of one device, as `bridge fdb show dev D` asks for them (an ifinfomsg naming the port). */
+export const dumpFdb = (seq: number, ifindex: number): Buffer => dump(RTM_GETNEIGH, seq, ifinfomsg(AF_BRIDGE, ifindex));
+
+/** The id this namespace gives the namespace of an open nsfs file (struct rtgenmsg, padded). */
+export const getNsid = (seq: number, fd: number): Buffer =>
+  encodeMsg(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK, seq, Buffer.alloc(4), encodeAttr(NETNSA_FD, u32(fd)));

@@ -1,0 +1,43 @@
+/**
+ * Which observer reads the kernel: rtnetlink through the native addon when it loaded and the
+ * runner is the real kernel (a fake or wrapped runner is a test looking at the commands, so
+ * observation goes through it), else iproute2 — said once, at debug level.
+ */
+import type { Logger } from '../log.js';
+import { realKernel, type Runner } from './exec.js';
+import type { NsRef } from './netns.js';
+import { ipRunOpsAndView, IpObserver, type ObservedNamespace, type Observer } from './observe-ip.js';
+import type { KernelOp } from './ops.js';
+import { applyOps, netlinkable, netlinkWriter, withSocket } from './netlink/apply.js';
+import { netlinkStatus } from './netlink/addon.js';
+import { NetlinkObserver, readView } from './netlink/observer.js';
+
+export { NetlinkObserver } from './netlink/observer.js';
+export { netlinkStatus, type Addon, type NetlinkStatus } from './netlink/addon.js';
+
+export type ViewObserver = Observer & { view(ns: NsRef): Promise<ObservedNamespace | null> };
+
+let told = false;
+
+export function kernelObserver(runner: Runner, log?: Logger): ViewObserver {
+  const status = netlinkStatus();
+  if (status.loaded && realKernel(runner)) return new NetlinkObserver(status.addon);
+  if (!status.loaded && log && !told) {
+    told = true;
+    log.debug({ reason: status.reason }, 'netlink addon not loaded: observing the kernel through iproute2');
+  }
+  return new IpObserver(runner);
+}
+
+/**
+ * Runs ops in a namespace and reads it back through the same process: over one socket when
+ * the netlink applier takes them all (NETD_NETLINK_WRITE=1), else in one `ip -batch`.
+ */
+export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
+  const netlink = ops.length > 0 && ops.every(netlinkable) ? netlinkWriter(runner) : undefined;
+  if (!netlink) return await ipRunOpsAndView(runner, ns, ops);
+  return withSocket(netlink, ns, (fd) => {
+    applyOps(netlink, fd, ns, ops);
+    return readView(netlink, fd, `observe ${ns}`);
+  });
+}
