@@ -10,7 +10,7 @@ import { isNetdError } from '../errors.js';
 import type { DesiredState } from '../desired/types.js';
 import { withCurrentLease } from '../state/records.js';
 import type { KernelView } from '../state/view.js';
-import { IpObserver, runOps } from '../kernel/index.js';
+import { kernelObserver, runOps } from '../kernel/index.js';
 import type { Store } from '../store/store.js';
 import { compare, opsOf } from '../drivers/compare.js';
 import { isEntry } from '../drivers/entries.js';
@@ -61,7 +61,7 @@ export async function peerPass(
       }
     }
   }
-  const host = await new IpObserver(e.runner).observe({ namespaces: [] });
+  const host = await (e.observer ?? kernelObserver(e.runner, e.log)).observe({ namespaces: [] });
   const expected: Expected[] = [];
   for (const n of desired.networks) {
     if (!n.overlay) continue;
