@@ -109,6 +109,8 @@ export interface Watcher {
   stop(): Promise<Captured>;
   /** What it printed so far. */
   output(): string;
+  /** Sends it a signal (SIGSTOP/SIGCONT: freeze it while the world moves on). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 /** Starts `netd watch ARGS` on host in the background. */
@@ -122,6 +124,7 @@ export function watchOn(host: SimHost, args: readonly string[]): Watcher {
   const exited = new Promise<number>((resolve) => p.on('close', (code, sig) => resolve(code ?? (sig ? -1 : 0))));
   const w: Watcher = {
     output: () => stdout + stderr,
+    signal: (sig) => void p.kill(sig),
     stop: async () => {
       host.watchers.delete(w);
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');

@@ -1,0 +1,188 @@
+/**
+ * Overlay networks across three simulated hosts (test/helpers/hosts.ts) on a real etcd: every
+ * host applies the same file with its own container. Traffic proves the overlay; the hosts'
+ * routing tables prove that peers come and go while `netd watch` runs. Latencies are printed
+ * as diagnostics, never asserted beyond a generous bound. NETD_LONG=1 adds a lease expiry
+ * (the minimum leaseTtl is 60 s).
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
+import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
+import { etcdSkip } from '../helpers/etcd.js';
+import { reboot, startSim, waitFor, watchOn, type Sim, type SimHost, type Watcher } from '../helpers/hosts.js';
+import { OUTSIDE, containerAddr, containerOf, fakePeer, netdOk, overlayYaml, routes, subnetOf, type OverlayShape } from '../helpers/overlay-sim.js';
+import { tcpExchange } from '../helpers/traffic.js';
+import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
+import { overlayKeys } from '../../src/cluster/keys.js';
+
+const skip = kernelSkip || etcdSkip;
+const LONG = process.env.NETD_LONG === '1';
+/** How long a peer may take to be routed or unrouted before the test gives up (the goal is 1 s). */
+const BOUND_MS = 5000;
+
+type Scene = { sim: Sim; store: EtcdStore; a: SimHost; b: SimHost; c: SimHost };
+
+/** A fresh simulation per test: nothing carries over, and stop() must leave nothing behind. */
+async function withSim(fn: (s: Scene) => Promise<void>): Promise<void> {
+  const sim = await startSim();
+  const store = await openEtcdStore({ endpoints: [sim.etcd.endpoint] });
+  try {
+    await fn({ sim, store, a: sim.host('a'), b: sim.host('b'), c: sim.host('c') });
+  } finally {
+    await store.close();
+    await sim.stop();
+  }
+  assertNoLeaks();
+}
+
+const shape = (sim: Sim, backend: OverlayShape['backend'] = 'vxlan', leaseTtl = 60): OverlayShape => ({
+  endpoint: sim.etcd.endpoint,
+  prefix: '/netd',
+  backend,
+  leaseTtl,
+});
+
+/** Each host's file (the same network, its own container), applied on all at once, twice: the second round learns the peers. */
+async function converge(hosts: readonly SimHost[], s: OverlayShape): Promise<Map<SimHost, string>> {
+  const files = new Map(hosts.map((h) => [h, h.file(overlayYaml(s, containerOf(h)))]));
+  for (let round = 0; round < 2; round++) await Promise.all(hosts.map((h) => netdOk(h, ['apply', '-f', files.get(h)!])));
+  return files;
+}
+
+/** `netd watch` on host with the resync timer out of the way: only the lease watch can route peers. */
+const watch = (host: SimHost, file: string): Watcher => watchOn(host, ['-f', file, '--resync', '10m']);
+
+/** Waits until a watching host routes a peer that exists only in etcd, then unroutes it: its lease watch is live. */
+async function watchIsLive(store: EtcdStore, s: OverlayShape, hosts: readonly SimHost[]): Promise<void> {
+  const probe = await fakePeer(store, s, '10.89.250.0/24', '192.168.90.250');
+  await Promise.all(hosts.map((h) => waitFor(`${h.name} routes the probe`, () => routes(h, '10.89.250.0/24'), 15_000)));
+  await probe.revoke();
+  await Promise.all(hosts.map((h) => waitFor(`${h.name} unroutes the probe`, async () => !(await routes(h, '10.89.250.0/24')), 15_000)));
+}
+
+/** ms until every host routes (present) or no longer routes subnet, reported as a diagnostic. */
+async function timeRoute(t: TestContext, what: string, hosts: readonly SimHost[], subnet: string, present: boolean, t0: number): Promise<void> {
+  await Promise.all(hosts.map((h) => waitFor(`${h.name}: ${what}`, async () => (await routes(h, subnet)) === present, BOUND_MS, 5)));
+  t.diagnostic(`${what}: ${(performance.now() - t0).toFixed(0)} ms`);
+}
+
+for (const backend of ['vxlan', 'host-gw'] as const) {
+  test(`${backend}: containers on host A and host C talk over TCP, each seeing the other's own address (no NAT)`, { skip }, () =>
+    withSim(async ({ sim, a, b, c }) => {
+      const files = await converge([a, b, c], shape(sim, backend));
+      const [subA, subC] = [await subnetOf(a, files.get(a)!), await subnetOf(c, files.get(c)!)];
+      assert.notEqual(subA, subC);
+      const [addrA, addrC] = [await containerAddr(a, containerOf(a)), await containerAddr(c, containerOf(c))];
+      assert.ok(addrA.startsWith(subA.slice(0, subA.lastIndexOf('.') + 1)), `${addrA} is in ${subA}`);
+      assert.equal(await tcpExchange(a.prefix(containerOf(a)), c.prefix(containerOf(c)), addrC, 7201), addrA);
+      assert.equal(await tcpExchange(c.prefix(containerOf(c)), a.prefix(containerOf(a)), addrA, 7202), addrC);
+    }),
+  );
+}
+
+test('a container reaches the outside masqueraded as its host underlay address', { skip }, () =>
+  withSim(async ({ sim, a, b }) => {
+    await converge([a, b], shape(sim));
+    assert.equal(await tcpExchange(a.prefix(containerOf(a)), undefined, OUTSIDE, 7301), a.ip);
+    assert.equal(await tcpExchange(b.prefix(containerOf(b)), undefined, OUTSIDE, 7302), b.ip);
+  }),
+);
+
+test('after every host applied, and applied once more to learn its peers, diff is in sync on every host', { skip }, () =>
+  withSim(async ({ sim, a, b, c }) => {
+    const files = await converge([a, b, c], shape(sim));
+    for (const h of [a, b, c]) await netdOk(h, ['diff', '-f', files.get(h)!]);
+  }),
+);
+
+test("a host's lease survives its restart: the same subnet from its state dir, and again from an empty one by its public IP", { skip }, () =>
+  withSim(async ({ sim, a, b }) => {
+    const files = await converge([a, b], shape(sim));
+    const [fileA, fileB] = [files.get(a)!, files.get(b)!];
+    const subnet = await subnetOf(a, fileA);
+    for (const step of ['same state dir', 'empty state dir']) {
+      await reboot(a);
+      if (step === 'empty state dir') a.freshStateDir();
+      await netdOk(a, ['apply', '-f', fileA]);
+      assert.equal(await subnetOf(a, fileA), subnet, step);
+      // b did nothing: its entries for a (its VTEP MAC is derived from the subnet) still hold.
+      const addrA = await containerAddr(a, containerOf(a));
+      assert.equal(await tcpExchange(b.prefix(containerOf(b)), a.prefix(containerOf(a)), addrA, 7401), await containerAddr(b, containerOf(b)), step);
+      await netdOk(b, ['diff', '-f', fileB]);
+    }
+  }),
+);
+
+test('a host leaving the cluster (its network deleted, or its lease revoked) leaves the routes of the watching hosts; rejoining enters them', { skip }, (t) =>
+  withSim(async ({ sim, store, a, b, c }) => {
+    const s = shape(sim);
+    const files = await converge([a, b, c], s);
+    const watchers = [watch(a, files.get(a)!), watch(b, files.get(b)!)];
+    await watchIsLive(store, s, [a, b]);
+    const subC = await subnetOf(c, files.get(c)!);
+    assert.ok((await routes(a, subC)) && (await routes(b, subC)));
+
+    let t0 = performance.now();
+    await netdOk(c, ['delete', '-f', files.get(c)!]);
+    await timeRoute(t, 'delete on C → C unrouted on A and B (from the start of delete)', [a, b], subC, false, t0);
+
+    t0 = performance.now();
+    await netdOk(c, ['apply', '-f', files.get(c)!]);
+    const again = await subnetOf(c, files.get(c)!);
+    await timeRoute(t, 'apply on C → C routed on A and B (from the start of apply)', [a, b], again, true, t0);
+
+    const { lease } = (await store.get(overlayKeys(s.prefix, 'pods').lease(again)))!;
+    assert.ok(lease, `C's lease key ${again} is bound to a lease`);
+    t0 = performance.now();
+    await store.leases.revoke(lease);
+    await timeRoute(t, 'revoke of C → C unrouted on A and B', [a, b], again, false, t0);
+    for (const w of watchers) assert.equal((await w.stop()).code, 0);
+  }),
+);
+
+test('a watch frozen across an etcd restart, waking to a compacted history, ends converged; a later peer is routed too', { skip }, (t) =>
+  withSim(async ({ sim, store, a, b, c }) => {
+    const s = shape(sim);
+    const fileA = (await converge([a], s)).get(a)!;
+    const w = watch(a, fileA);
+    await watchIsLive(store, s, [a]);
+    // Frozen, it misses the restart and b's join; on waking it resumes from a compacted revision.
+    w.signal('SIGSTOP');
+    await sim.etcd.stop();
+    await sim.etcd.start();
+    const fileB = (await converge([b], s)).get(b)!;
+    const admin = new Etcd3({ hosts: sim.etcd.endpoint });
+    try {
+      // The store's revisions are etcd's - 1: this compacts everything up to now.
+      await admin.kv.compact({ revision: (await store.revision()) + 1, physical: true });
+    } finally {
+      admin.close();
+    }
+    let t0 = performance.now();
+    w.signal('SIGCONT');
+    await timeRoute(t, 'woken after restart + compaction → B routed on A', [a], await subnetOf(b, fileB), true, t0);
+    t0 = performance.now();
+    const fileC = (await converge([c], s)).get(c)!;
+    await timeRoute(t, 'then C joins → C routed on A (from the start of its applies)', [a], await subnetOf(c, fileC), true, t0);
+    assert.equal((await w.stop()).code, 0, w.output());
+  }),
+);
+
+test(
+  'a host whose lease expires (it stopped renewing) leaves the routes of the watching hosts',
+  { skip: skip || (!LONG && 'NETD_LONG=1: waits out a 60 s lease') },
+  (t) =>
+    withSim(async ({ sim, store, a, c }) => {
+      const s = shape(sim);
+      const files = await converge([a, c], s);
+      const w = watch(a, files.get(a)!);
+      const subC = await subnetOf(c, files.get(c)!);
+      const key = overlayKeys(s.prefix, 'pods').lease(subC);
+      // c applied without a daemon: nothing renews its lease. Wait for etcd to expire it.
+      await waitFor("C's lease expires", async () => (await store.get(key)) === undefined, 90_000, 5);
+      const t0 = performance.now();
+      await timeRoute(t, 'expiry of C → C unrouted on A', [a], subC, false, t0);
+      assert.equal((await w.stop()).code, 0, w.output());
+    }),
+);

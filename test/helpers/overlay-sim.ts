@@ -1,0 +1,104 @@
+/**
+ * Overlay networks on the simulated hosts (hosts.ts): the one YAML shape every host applies
+ * with its own container, and what a host's kernel and the cluster say about it.
+ */
+import assert from 'node:assert/strict';
+import type { OverlayBackend } from '../../src/desired/types.js';
+import type { NetworkLease } from '../../src/reconcile/leases.js';
+import type { LeaseValue } from '../../src/cluster/lease.js';
+import { overlayKeys } from '../../src/cluster/keys.js';
+import type { Store } from '../../src/store/store.js';
+import { UNDERLAY, ipJsonOn, netdOn, type SimHost } from './hosts.js';
+
+export interface OverlayShape {
+  readonly endpoint: string;
+  readonly prefix: string;
+  readonly backend: OverlayBackend;
+  readonly network?: string;
+  readonly range?: string;
+  readonly vni?: number;
+  readonly leaseTtl?: number;
+}
+
+/** The container a host declares: web-a on host a. */
+export const containerOf = (host: SimHost): string => `web-${host.name}`;
+
+/** The file every host applies, with its own container (none: the network alone). */
+export function overlayYaml(s: OverlayShape, container?: string): string {
+  const net = s.network ?? 'pods';
+  return [
+    'version: 1',
+    'cluster:',
+    `  etcd: { endpoints: ["${s.endpoint}"], prefix: ${s.prefix} }`,
+    '  publicInterface: eth0',
+    `  leaseTtl: ${s.leaseTtl ?? 60}`,
+    'networks:',
+    `  ${net}: { driver: overlay, subnet: ${s.range ?? '10.89.0.0/16'}, subnetLen: 24, backend: ${s.backend}, vni: ${s.vni ?? 42} }`,
+    ...(container === undefined ? [] : ['containers:', `  ${container}: {}`, 'attachments:', `  - { container: ${container}, network: ${net} }`]),
+    '',
+  ].join('\n');
+}
+
+/** Runs netd on host and fails the test with its output unless it exits with `want`. */
+export async function netdOk(host: SimHost, args: readonly string[], want = 0): Promise<string> {
+  const r = await netdOn(host, args);
+  assert.equal(r.code, want, `host ${host.name}: netd ${args.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** The cluster's leases of the file's overlay networks, as host reads them (`netd get leases -o json`). */
+export async function leasesFrom(host: SimHost, file: string): Promise<NetworkLease[]> {
+  return JSON.parse(await netdOk(host, ['get', 'leases', '-f', file, '-o', 'json'])) as NetworkLease[];
+}
+
+/** host's subnet: the lease holding its public IP. */
+export async function subnetOf(host: SimHost, file: string): Promise<string> {
+  const mine = (await leasesFrom(host, file)).filter((l) => l.publicIp === host.ip);
+  assert.equal(mine.length, 1, `host ${host.name} (${host.ip}) holds ${mine.length} leases`);
+  return mine[0]!.subnet;
+}
+
+/** The destinations of host's main routing table (`ip route`, its own namespace). */
+export async function routeDsts(host: SimHost): Promise<string[]> {
+  return (await ipJsonOn<{ dst: string }>(host, ['route', 'show'])).map((r) => r.dst);
+}
+
+export const routes = async (host: SimHost, subnet: string): Promise<boolean> => (await routeDsts(host)).includes(subnet);
+
+/** The IPv4 address of a container's interface on host (its namespace is the container's name). */
+export async function containerAddr(host: SimHost, ns: string, dev = 'eth0'): Promise<string> {
+  const [link] = await ipJsonOn<{ addr_info: { family: string; local: string }[] }>(host, ['addr', 'show', 'dev', dev], ns);
+  const a = link?.addr_info.find((x) => x.family === 'inet');
+  assert.ok(a, `host ${host.name}: ${ns} has no IPv4 address on ${dev}`);
+  return a.local;
+}
+
+/** The outside: the throwaway host on the underlay. */
+export const OUTSIDE = UNDERLAY.address;
+
+/** A peer that exists only in etcd: its lease key, bound to a store lease, as a host's acquire writes it. */
+export async function fakePeer(
+  store: Store,
+  s: OverlayShape,
+  subnet: string,
+  publicIp: string,
+): Promise<{ readonly key: string; readonly leaseId: string; revoke(): Promise<void> }> {
+  const leases = store.leases!;
+  const leaseId = await leases.grant(s.leaseTtl ?? 60);
+  const key = overlayKeys(s.prefix, s.network ?? 'pods').lease(subnet);
+  const value: LeaseValue = {
+    hostId: `fake-${publicIp}`,
+    publicIp,
+    backend: s.backend,
+    vni: s.vni ?? 42,
+    ...(s.backend === 'vxlan' ? { vtepMac: macOf(subnet) } : {}),
+  };
+  await store.put(key, value, { lease: leaseId });
+  return { key, leaseId, revoke: () => leases.revoke(leaseId) };
+}
+
+/** A locally administered MAC from a subnet's second and third octets (unique in a /16 range of /24s). */
+const macOf = (subnet: string): string => {
+  const [, b, c] = subnet.split('.').map(Number);
+  return ['02', 'fe', '00', '00', b!, c!].map((x) => (typeof x === 'number' ? x.toString(16).padStart(2, '0') : x)).join(':');
+};
