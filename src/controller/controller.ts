@@ -32,8 +32,10 @@ import {
   networkKey,
   sandboxKey,
   PREDEFINED,
+  withCurrentLease,
   type EndpointRecord,
   type NetworkRecord,
+  type OverlayLease,
   type SandboxRecord,
 } from '../state/records.js';
 import type { Condition, Op, Store } from '../store/store.js';
@@ -74,6 +76,8 @@ export interface ControllerDeps {
   readonly drivers: DriverRegistry;
   readonly ipam: AddressAllocator;
   readonly kernel: KernelView;
+  /** Overlay networks' current leases and peers by name: attached to their records as they load. */
+  readonly leases?: ReadonlyMap<string, OverlayLease>;
   readonly log: Logger;
   readonly execute?: ExecuteOptions;
 }
@@ -152,7 +156,8 @@ export class Controller {
     ] as const) {
       map.clear();
       for (const kv of await store.list<never>(prefix)) {
-        (map as Map<string, unknown>).set((kv.value as { id: string }).id, kv.value);
+        const value = prefix === NETWORKS ? withCurrentLease(kv.value, this.deps.leases) : kv.value;
+        (map as Map<string, unknown>).set((kv.value as { id: string }).id, value);
         this.revisions.set(kv.key, kv.modRevision);
       }
     }

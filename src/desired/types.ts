@@ -181,6 +181,8 @@ export interface OverlayLease {
   readonly leaseId?: string;
   /** This host's vxlan device MAC (overlay/vxlan.ts vtepMacOf). */
   readonly vtepMac: string;
+  /** Where the lease lives (cluster.etcd when it was taken): to give it back after the files stop declaring the network. */
+  readonly store: ClusterConfig['etcd'];
   /** The external interface and its own address (the vxlan `local`, never a NAT public IP) and MTU. */
   readonly dev: string;
   readonly local: string;

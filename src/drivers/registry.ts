@@ -4,6 +4,7 @@ import type { Driver } from './driver.js';
 import { bridgeDriver } from './bridge.js';
 import { hostDriver, nullDriver } from './simple.js';
 import { markedDriver } from './marked.js';
+import { overlayDriver } from './overlay/index.js';
 
 export class DriverRegistry {
   private readonly drivers = new Map<string, Driver>();
@@ -36,5 +37,5 @@ export function removalDriver(registry: DriverRegistry, name: string): Driver {
   return registry.find(name) ?? markedDriver;
 }
 
-/** The drivers of a single host: bridge, host and null. */
-export const defaultDrivers = (): DriverRegistry => new DriverRegistry([bridgeDriver, hostDriver, nullDriver]);
+/** Every driver of this build: bridge, host, null, and overlay (its lease is attached before it is asked: reconcile/cluster.ts). */
+export const defaultDrivers = (): DriverRegistry => new DriverRegistry([bridgeDriver, hostDriver, nullDriver, overlayDriver]);

@@ -66,7 +66,9 @@ function forwardRules(nets: FirewallNetwork[]): string[] {
   for (const n of nets) {
     const b = q(n.bridge);
     const others = nets.filter((o) => o.bridge !== n.bridge).map((o) => q(o.bridge));
-    if (n.internal) rules.push(`iifname ${b} oifname != ${b} drop`, `oifname ${b} iifname != ${b} drop`);
+    // An internal overlay is cut off from everything but its cluster range (its other hosts).
+    const peers = n.cluster === undefined ? ['', ''] : [` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}`, ` ip saddr != ${n.cluster}`];
+    if (n.internal) rules.push(`iifname ${b} oifname != ${b}${peers[0]} drop`, `oifname ${b} iifname != ${b}${peers[1]} drop`);
     else if (others.length === 1) rules.push(`iifname ${b} oifname ${others[0]} drop`);
     else if (others.length > 1) rules.push(`iifname ${b} oifname { ${others.join(', ')} } drop`);
     if (!n.icc) rules.push(`iifname ${b} oifname ${b} drop`);
@@ -80,7 +82,9 @@ function postroutingRules(nets: FirewallNetwork[], ports: FirewallPort[]): strin
   const published = new Set(ports.map((p) => p.network));
   for (const n of nets) {
     for (const [fam, s] of subnets(n)) {
-      if (n.masquerade && !n.internal) rules.push(`${fam} saddr ${s} oifname != ${q(n.bridge)} masquerade`);
+      // flannel's rule: an overlay's traffic to its cluster range is never NATed (peers see the container's address).
+      const notCluster = n.cluster !== undefined && fam === 'ip' ? ` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}` : '';
+      if (n.masquerade && !n.internal) rules.push(`${fam} saddr ${s}${notCluster} oifname != ${q(n.bridge)} masquerade`);
       if (published.has(n.name)) rules.push(`oifname ${q(n.bridge)} ct status dnat ${fam} saddr ${s} masquerade`);
     }
   }

@@ -22,7 +22,10 @@ import {
   recordedNamespacePreflight,
   sharedNamespacePreflight,
 } from './preflight.js';
-import { execute, observe, planFrom, verify, type Engine, type Planned } from './reconcile.js';
+import { execute, observe, planFrom, verify, withCluster, type Engine, type Planned } from './reconcile.js';
+import { clusterView, localize, releaseLeases, unreachableError, type ClusterDeps, type ClusterMode, type ClusterView } from './cluster.js';
+import type { NetworkRecord } from '../state/records.js';
+import type { Store } from '../store/store.js';
 import { foreignTableProblems, lostProblem } from './lost.js';
 import { PhaseClock, changeReports, kernelCalls, tally, type ApplyOutcome, type ApplyReport, type ChangeReport, type FailureReport } from './apply-report.js';
 
@@ -34,8 +37,10 @@ export interface ApplyDeps {
   /** For pre-flight; each engine brings its own. */
   readonly runner: Runner;
   readonly open: OpenEngine;
-  /** Called with the plan before anything is changed (not when refused): the CLI shows it then. */
-  readonly onPlan?: (plan: Plan) => void;
+  /** Called with the plan (and the cluster's notes) before anything is changed (not when refused): the CLI shows it then. */
+  readonly onPlan?: (plan: Plan, notes: readonly string[]) => void;
+  /** The cluster store, kept open by `watch`; else each pass opens `cluster.etcd` when the files declare overlays. */
+  readonly clusterStore?: Store;
   /** Progress of the kernel work, for a terminal. */
   readonly progress?: ExecuteOptions['progress'];
   /**
@@ -68,6 +73,7 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
       phases: clock.phases(),
       kernel: kernelCalls(counted),
       totals: r.totals ?? tally([], new Set(), 0),
+      notes: r.notes ?? [],
     };
   };
 
@@ -79,19 +85,34 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
   ]);
   if (host.length > 0) return report('refused', { refused: host });
 
-  const objects = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {
-    const observed = await clock.time('observe', () => observe(e, desired));
-    const planned = await clock.time('plan', () => planFrom(desired, observed));
+  const cluster = (e: Engine): ClusterDeps => ({ runner: e.runner, stateDir: deps.stateDir, ...(deps.clusterStore ? { store: deps.clusterStore } : {}) });
+  /**
+   * Observe, ask the cluster, plan, check. The cluster is only read until the checks pass;
+   * then (mode claim) leases are taken and the same observation is planned again with them.
+   */
+  const objects = async (e: Engine, mode: ClusterMode): Promise<{ planned: Planned; problems: string[]; local: DesiredState }> => {
+    const raw = await clock.time('observe', () => observe(e, desired));
+    const planWith = async (view: ClusterView): Promise<{ planned: Planned; local: DesiredState }> => {
+      const local = localize(desired, view);
+      return { planned: await clock.time('plan', () => planFrom(local, withCluster(raw, view))), local };
+    };
+    let view = await clock.time('cluster', () => clusterView(desired, raw.recorded, cluster(e), 'peek'));
+    let { planned, local } = await planWith(view);
     // A lost store makes every existing object look foreign: that one problem says it all.
     const lost = lostProblem(deps.stateDir, planned, o.force === true);
-    if (lost) return { planned, problems: [lost] };
+    if (lost) return { planned, problems: [lost], local };
     const problems = await clock.time('preflight', async () => [
+      ...view.problems,
       ...foreignTableProblems(planned.kernel),
-      ...objectPreflight(desired, planned),
+      ...objectPreflight(local, planned),
       ...foreignPreflight(planned),
-      ...(await poolPreflight(runner, e.store, desired, planned)),
+      ...(await poolPreflight(runner, e.store, local, planned)),
     ]);
-    return { planned, problems };
+    const overlays = desired.networks.some((n) => n.overlay);
+    if (problems.length > 0 || mode === 'peek' || !overlays || view.unreachable !== undefined) return { planned, problems, local };
+    view = await clock.time('cluster', () => clusterView(desired, raw.recorded, cluster(e), 'claim'));
+    ({ planned, local } = await planWith(view));
+    return { planned, problems: [...view.problems], local };
   };
   const engine = (e: Engine): Engine => ({ ...e, runner: count(e.runner), ...(deps.progress ? { progress: deps.progress } : {}) });
 
@@ -99,7 +120,7 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
   if (!o.dryRun && !lstatSync(join(deps.stateDir, DB_FILE), { throwIfNoEntry: false })) {
     let plan: Change[] = [];
     const check = async (e: Engine): Promise<string[]> => {
-      const r = await objects(engine(e));
+      const r = await objects(engine(e), 'peek');
       plan = [...r.planned.plan.changes];
       return r.problems;
     };
@@ -110,24 +131,38 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
   return deps.open({ lock: !o.dryRun }, async (opened) => {
     if (!o.dryRun) clock.add('lock', performance.now() - opening);
     const e = engine(opened);
-    const { planned, problems: found } = await objects(e);
+    const { planned, problems: found, local } = await objects(e, o.dryRun ? 'peek' : 'claim');
     const plan = planned.plan.changes;
     const problems = [...found, ...(await clock.time('preflight', () => recordedNamespacePreflight(planned.recorded)))];
     if (problems.length > 0) return report('refused', { refused: problems, plan });
-    deps.onPlan?.(planned.plan);
-    if (plan.length === 0) return report('in-sync');
-    if (o.dryRun) return report('dry-run', { plan });
-    const executed = await clock.time('execute', () => execute(e, desired, planned));
-    const remaining = await clock.time('verify', () => verify(e, desired, planned, executed));
-    const { changes, failures } = changeReports(plan, executed);
+    const notes = planned.cluster?.notes ?? [];
+    deps.onPlan?.(planned.plan, notes);
+    // The cluster store unreachable: what is local is built, and the pass still fails (exit 1).
+    const unreachable = unreachableError(planned.cluster);
+    const clusterFailures: FailureReport[] = unreachable ? [{ code: unreachable.code, message: unreachable.message }] : [];
+    if (plan.length === 0) return clusterFailures.length > 0 ? report('failed', { failures: clusterFailures, notes }) : report('in-sync', { notes });
+    if (o.dryRun) return report('dry-run', { plan, notes });
+    const executed = await clock.time('execute', () => execute(e, local, planned));
+    const remaining = await clock.time('verify', () => verify(e, local, planned, executed));
+    const { changes, failures: changeFailures } = changeReports(plan, executed);
+    const released = await clock.time('cluster', () => releaseLeases(deletedOverlays(plan, changes, planned), deps.stateDir));
+    const failures = [...changeFailures, ...clusterFailures, ...released.map((message): FailureReport => ({ code: 'retry', message }))];
     return report(failures.length === 0 && remaining.length === 0 ? 'applied' : 'failed', {
       plan,
       changes,
       failures,
       remaining,
+      notes,
       totals: totalsOf(plan, changes, failures),
     });
   });
+}
+
+/** The overlay networks this pass deleted (not replaced: a replacement keeps the lease). */
+function deletedOverlays(plan: readonly Change[], changes: readonly ChangeReport[], planned: Planned): NetworkRecord[] {
+  const ids = new Set(plan.filter((c, i) => c.action === 'delete' && c.kind === 'network' && changes[i]?.outcome === 'done').map((c) => c.id));
+  const names = new Set(plan.filter((c) => c.kind === 'network' && c.action !== 'delete').map((c) => c.name));
+  return planned.recorded.networks.filter((n) => n.overlay && ids.has(n.id) && !names.has(n.name));
 }
 
 function totalsOf(plan: readonly Change[], changes: readonly ChangeReport[], failures: readonly FailureReport[]): ApplyReport['totals'] {

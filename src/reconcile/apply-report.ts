@@ -16,8 +16,8 @@ import { SkippedChange, type ExecuteResult } from './run-plan.js';
  */
 export type ApplyOutcome = 'in-sync' | 'applied' | 'refused' | 'failed' | 'dry-run';
 
-/** preflight, lock (waiting for the state-dir lock, opening the store), observe, plan, execute, verify. */
-export type PhaseName = 'preflight' | 'lock' | 'observe' | 'plan' | 'execute' | 'verify';
+/** preflight, lock (waiting for the state-dir lock, opening the store), observe, cluster (leases in etcd), plan, execute, verify. */
+export type PhaseName = 'preflight' | 'lock' | 'observe' | 'cluster' | 'plan' | 'execute' | 'verify';
 
 export interface ErrorReport {
   readonly code: ErrorCode;
@@ -76,6 +76,8 @@ export interface ApplyReport {
   readonly phases: readonly { readonly name: PhaseName; readonly ms: number }[];
   readonly kernel: KernelCalls;
   readonly totals: Totals;
+  /** Said loudly with the plan and the summary: an overlay re-addressed, or not built for want of the cluster store. */
+  readonly notes: readonly string[];
 }
 
 /** The error kind of anything thrown: a NetdError's code, otherwise internal. */

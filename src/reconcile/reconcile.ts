@@ -17,6 +17,7 @@ import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
 import { executePlan, type ExecuteResult } from './run-plan.js';
 import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
 import { realHost } from './real-host.js';
+import { attachLeases, clusterView, localize, type ClusterDeps, type ClusterView } from './cluster.js';
 
 export interface Engine {
   readonly store: Store;
@@ -30,18 +31,36 @@ export interface Engine {
 
 export interface Planned {
   readonly plan: Plan;
+  /** With each overlay's current lease and peers attached (cluster.ts attachLeases). */
   readonly recorded: RecordedState;
   readonly kernel: KernelView;
   readonly nameservers: readonly string[];
+  /** The cluster's part of the pass, when the files declare overlay networks. */
+  readonly cluster?: ClusterView;
 }
 
 export type Observed = Omit<Planned, 'plan'>;
 
 /** What the store records and the kernel shows (reads only). */
-export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Observed> {
+export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Observed> {
   const recorded = await loadRecorded(e.store);
   const [kernel, nameservers] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer, reuse), hostNameservers()]);
-  return { recorded, kernel, nameservers };
+  const o = { recorded, kernel, nameservers };
+  return cluster ? withCluster(o, cluster) : o;
+}
+
+/** An observation with the cluster's part: the overlays' current leases attached to their records. */
+export const withCluster = (o: Observed, cluster: ClusterView): Observed => ({ ...o, recorded: attachLeases(o.recorded, cluster), cluster });
+
+/**
+ * Observes, then asks the cluster (peek: reads only) and plans the desired state as this host
+ * builds it (`local`: overlays localized). diff and delete use it; apply claims in between.
+ */
+export async function planLocal(e: Engine, desired: DesiredState, deps: ClusterDeps): Promise<Planned & { local: DesiredState }> {
+  const raw = await observe(e, desired);
+  const cluster = await clusterView(desired, raw.recorded, deps, 'peek');
+  const local = localize(desired, cluster);
+  return { ...planFrom(local, withCluster(raw, cluster)), local };
 }
 
 /** The plan from an observation (pure). */
@@ -49,8 +68,8 @@ export function planFrom(desired: DesiredState, o: Observed): Planned {
   return { plan: diff(desired, o.recorded, o.kernel, o.nameservers), ...o };
 }
 
-export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse): Promise<Planned> {
-  return planFrom(desired, await observe(e, desired, reuse));
+export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Planned> {
+  return planFrom(desired, await observe(e, desired, reuse, cluster));
 }
 
 /** A controller on the real host over the snapshot that was planned against, records loaded. */
@@ -62,6 +81,7 @@ export async function newController(e: Engine, desired: DesiredState, p: Planned
     drivers: defaultDrivers(),
     ipam: await Ipam.load(e.store, desired, host),
     kernel: p.kernel,
+    ...(p.cluster ? { leases: p.cluster.leases } : {}),
     log: e.log,
     execute: { ...(e.parallel ? { parallel: e.parallel } : {}), ...(e.progress ? { progress: e.progress } : {}) },
   });
@@ -82,7 +102,7 @@ export async function execute(e: Engine, desired: DesiredState, p: Planned): Pro
  */
 export async function verify(e: Engine, desired: DesiredState, p: Planned, r: ExecuteResult): Promise<readonly Change[]> {
   const touched = new Set(r.commit.steps.flatMap((s) => s.namespaces()));
-  return (await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views })).plan.changes;
+  return (await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views }, p.cluster)).plan.changes;
 }
 
 export interface ApplyResult {

@@ -68,6 +68,7 @@ export function firewallSpec(networks: readonly NetworkRecord[], endpoints: read
       masquerade: n.masquerade,
       internal: n.internal,
       icc: n.icc,
+      ...(n.overlay ? { cluster: n.overlay.range } : {}),
     })),
     ports,
   };

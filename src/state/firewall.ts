@@ -7,6 +7,8 @@ export interface FirewallNetwork {
   masquerade: boolean;
   internal: boolean;
   icc: boolean;
+  /** An overlay's cluster range (IPv4): no NAT into it, and an internal overlay still reaches it. */
+  cluster?: string;
 }
 
 export interface FirewallPort {

@@ -55,7 +55,7 @@ function network(h: SimHost, backend: OverlayBackend, peers: OverlayPeer[]): Net
     labels: {},
     adopted: false,
     overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni: 16777215, port: 8472 },
-    lease: { subnet: h.subnet, vtepMac: vtepMacOf(h.subnet), dev: h.underlay, local: h.ip, mtu: 1500, peers },
+    lease: { subnet: h.subnet, vtepMac: vtepMacOf(h.subnet), store: { endpoints: [], prefix: '/netd' }, dev: h.underlay, local: h.ip, mtu: 1500, peers },
     state: 'ready',
   };
 }

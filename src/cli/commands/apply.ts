@@ -44,9 +44,10 @@ export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: bool
       runner: new ExecRunner(),
       open: (opts, fn) => withEngine(ctx, opts, fn),
       beforeState: (check) => problemsBeforeState(ctx, check),
-      onPlan: (plan) => {
+      onPlan: (plan, notes) => {
         const n = plan.changes.length;
         if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);
+        for (const note of notes) ctx.err(`warning: ${escapeControls(note)}`);
         if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
       },
       ...(tty
@@ -75,6 +76,7 @@ export function renderApply(ctx: Context, r: ApplyReport, label?: string): numbe
   if (r.outcome === 'refused') return refuse(ctx, r.refused);
   if (r.outcome === 'in-sync' || r.outcome === 'dry-run') return EXIT.ok;
   for (const f of r.failures) ctx.err(`error: ${escapeControls(failureLine(r, f))}`);
+  for (const note of r.notes) ctx.err(`warning: ${escapeControls(note)}`);
   if (r.remaining.length > 0) {
     ctx.err('still different after apply:');
     for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);

@@ -1,6 +1,7 @@
 import { EXIT, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
+import { releaseLeases } from '../../reconcile/cluster.js';
 import { foreignTableProblems, lostProblem } from '../../reconcile/lost.js';
 import { planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
 import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/preflight.js';
@@ -38,9 +39,16 @@ export const deleteCommand: Command = {
         return EXIT.ok;
       }
       printPlan(ctx, { changes: r.changes });
-      for (const m of r.errors) ctx.err(`error: ${escapeControls(m)}`);
+      // An overlay network that left this host gives its subnet lease back to the cluster.
+      const gone = new Set(r.changes.filter((c) => c.kind === 'network' && !r.failed.has(c)).map((c) => c.id));
+      const released = await releaseLeases(
+        planned.recorded.networks.filter((n) => gone.has(n.id)),
+        ctx.stateDir,
+      );
+      const errors = [...r.errors, ...released];
+      for (const m of errors) ctx.err(`error: ${escapeControls(m)}`);
       ctx.err(summary(tally(r.changes, r.failed, r.otherFailures)));
-      return r.errors.length === 0 ? EXIT.ok : EXIT.error;
+      return errors.length === 0 ? EXIT.ok : EXIT.error;
     });
   },
 };
