@@ -14,7 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, type Captured } from './cli.js';
 import { startEtcd, type EtcdServer } from './etcd.js';
 
-export const UNDERLAY = { bridge: 'ndul0', address: '192.168.90.1', prefixLen: 24 } as const;
+// A bridge without a set MAC takes its lowest port's: a host's reboot (a new veth) would change
+// it under the other hosts' ARP caches, and they would lose etcd for half a minute.
+export const UNDERLAY = { bridge: 'ndul0', address: '192.168.90.1', prefixLen: 24, mac: '02:90:00:00:00:01' } as const;
 const NETD = join(ROOT, 'dist/src/cli/bin.js');
 
 export class SimHost {
@@ -216,7 +218,7 @@ export async function startSim(names: readonly string[] = ['a', 'b', 'c']): Prom
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await must(['ip', 'link', 'add', UNDERLAY.bridge, 'type', 'bridge']);
+    await must(['ip', 'link', 'add', UNDERLAY.bridge, 'address', UNDERLAY.mac, 'type', 'bridge']);
     await must(['ip', 'addr', 'add', `${UNDERLAY.address}/${UNDERLAY.prefixLen}`, 'dev', UNDERLAY.bridge]);
     await must(['ip', 'link', 'set', UNDERLAY.bridge, 'up']);
     for (const h of hosts) {

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { OverlayBackend } from '../../src/desired/types.js';
-import type { NetworkLease } from '../../src/reconcile/leases.js';
-import type { LeaseValue } from '../../src/cluster/lease.js';
+import { listLeases, type LeaseValue } from '../../src/cluster/lease.js';
 import { overlayKeys } from '../../src/cluster/keys.js';
 import type { Store } from '../../src/store/store.js';
 import { UNDERLAY, ipJsonOn, netdOn, type SimHost } from './hosts.js';
@@ -46,14 +45,9 @@ export async function netdOk(host: SimHost, args: readonly string[], want = 0): 
   return r.stdout;
 }
 
-/** The cluster's leases of the file's overlay networks, as host reads them (`netd get leases -o json`). */
-export async function leasesFrom(host: SimHost, file: string): Promise<NetworkLease[]> {
-  return JSON.parse(await netdOk(host, ['get', 'leases', '-f', file, '-o', 'json'])) as NetworkLease[];
-}
-
-/** host's subnet: the lease holding its public IP. */
-export async function subnetOf(host: SimHost, file: string): Promise<string> {
-  const mine = (await leasesFrom(host, file)).filter((l) => l.publicIp === host.ip);
+/** host's subnet: the lease holding its public IP, read from etcd (`netd get leases` costs a CLI start). */
+export async function subnetOf(store: Store, s: OverlayShape, host: SimHost): Promise<string> {
+  const mine = (await listLeases(store, s.prefix, s.network ?? 'pods')).filter((l) => l.publicIp === host.ip);
   assert.equal(mine.length, 1, `host ${host.name} (${host.ip}) holds ${mine.length} leases`);
   return mine[0]!.subnet;
 }
