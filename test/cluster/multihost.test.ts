@@ -11,7 +11,7 @@ import { Etcd3 } from 'etcd3';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
 import { etcdSkip } from '../helpers/etcd.js';
 import { reboot, startSim, waitFor, watchOn, type Sim, type SimHost, type Watcher } from '../helpers/hosts.js';
-import { OUTSIDE, containerAddr, containerOf, fakePeer, netdOk, overlayYaml, routes, subnetOf, type OverlayShape } from '../helpers/overlay-sim.js';
+import { OUTSIDE, containerAddr, containerOf, netdOk, watchIsLive, overlayYaml, routes, subnetOf, type OverlayShape } from '../helpers/overlay-sim.js';
 import { tcpExchange } from '../helpers/traffic.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
 import { overlayKeys } from '../../src/cluster/keys.js';
@@ -52,14 +52,6 @@ async function converge(hosts: readonly SimHost[], s: OverlayShape): Promise<Map
 
 /** `netd watch` on host with the resync timer out of the way: only the lease watch can route peers. */
 const watch = (host: SimHost, file: string): Watcher => watchOn(host, ['-f', file, '--resync', '10m']);
-
-/** Waits until a watching host routes a peer that exists only in etcd, then unroutes it: its lease watch is live. */
-async function watchIsLive(store: EtcdStore, s: OverlayShape, hosts: readonly SimHost[]): Promise<void> {
-  const probe = await fakePeer(store, s, '10.89.250.0/24', '192.168.90.250');
-  await Promise.all(hosts.map((h) => waitFor(`${h.name} routes the probe`, () => routes(h, '10.89.250.0/24'), 15_000)));
-  await probe.revoke();
-  await Promise.all(hosts.map((h) => waitFor(`${h.name} unroutes the probe`, async () => !(await routes(h, '10.89.250.0/24')), 15_000)));
-}
 
 /** ms until every host routes (present) or no longer routes subnet, reported as a diagnostic. */
 async function timeRoute(t: TestContext, what: string, hosts: readonly SimHost[], subnet: string, present: boolean, t0: number): Promise<void> {

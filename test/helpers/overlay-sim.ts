@@ -7,7 +7,7 @@ import type { OverlayBackend } from '../../src/desired/types.js';
 import { listLeases, type LeaseValue } from '../../src/cluster/lease.js';
 import { overlayKeys } from '../../src/cluster/keys.js';
 import type { Store } from '../../src/store/store.js';
-import { UNDERLAY, ipJsonOn, netdOn, type SimHost } from './hosts.js';
+import { UNDERLAY, ipJsonOn, netdOn, waitFor, type SimHost } from './hosts.js';
 
 export interface OverlayShape {
   readonly endpoint: string;
@@ -96,3 +96,12 @@ const macOf = (subnet: string): string => {
   const [, b, c] = subnet.split('.').map(Number);
   return ['02', 'fe', '00', '00', b!, c!].map((x) => (typeof x === 'number' ? x.toString(16).padStart(2, '0') : x)).join(':');
 };
+
+/** Waits until watching hosts route a peer that exists only in etcd, then unroute it: their lease watches are live. */
+export async function watchIsLive(store: Store, s: OverlayShape, hosts: readonly SimHost[]): Promise<void> {
+  const subnet = '10.89.250.0/24';
+  const probe = await fakePeer(store, s, subnet, '192.168.90.250');
+  await Promise.all(hosts.map((h) => waitFor(`${h.name} routes the probe`, () => routes(h, subnet), 15_000)));
+  await probe.revoke();
+  await Promise.all(hosts.map((h) => waitFor(`${h.name} unroutes the probe`, async () => !(await routes(h, subnet)), 15_000)));
+}
