@@ -15,8 +15,11 @@ export interface OverlayKeys {
   lease(subnet: string): string;
 }
 
+/** Every overlay network's keys start with this (it ends with '/'): what `watch` follows. */
+export const overlayRoot = (prefix: string): string => `${prefix.replace(/\/+$/, '')}/v1/overlay/`;
+
 export function overlayKeys(prefix: string, network: string): OverlayKeys {
-  const base = `${prefix.replace(/\/+$/, '')}/v1/overlay/${network}`;
+  const base = `${overlayRoot(prefix)}${network}`;
   const leases = `${base}/leases/`;
   return { config: `${base}/config`, leases, lease: (subnet) => leases + subnetKeyName(subnet) };
 }

@@ -67,7 +67,8 @@ function forwardRules(nets: FirewallNetwork[]): string[] {
     const b = q(n.bridge);
     const others = nets.filter((o) => o.bridge !== n.bridge).map((o) => q(o.bridge));
     // An internal overlay is cut off from everything but its cluster range (its other hosts).
-    const peers = n.cluster === undefined ? ['', ''] : [` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}`, ` ip saddr != ${n.cluster}`];
+    const peers =
+      n.cluster === undefined ? ['', ''] : [` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}`, ` ip saddr != ${n.cluster}`];
     if (n.internal) rules.push(`iifname ${b} oifname != ${b}${peers[0]} drop`, `oifname ${b} iifname != ${b}${peers[1]} drop`);
     else if (others.length === 1) rules.push(`iifname ${b} oifname ${others[0]} drop`);
     else if (others.length > 1) rules.push(`iifname ${b} oifname { ${others.join(', ')} } drop`);

@@ -65,7 +65,7 @@ export async function clusterView(desired: DesiredState, recorded: RecordedState
   if (overlays.length === 0 || !cluster) return NO_CLUSTER;
   let ext: ExternalInterface;
   try {
-    ext = externalInterface((await observeUplink(deps.runner)), cluster);
+    ext = externalInterface(await observeUplink(deps.runner), cluster);
   } catch (e) {
     if (!isNetdError(e, 'not-found')) throw e;
     return { ...NO_CLUSTER, problems: [e.message] };
@@ -122,7 +122,14 @@ interface HostFacts {
 
 type LeaseResult = { readonly lease?: OverlayLease; readonly note?: string };
 
-async function leaseOf(store: Store, cluster: ClusterConfig, n: DesiredNetwork, ext: ExternalInterface, host: HostFacts, mode: ClusterMode): Promise<LeaseResult> {
+async function leaseOf(
+  store: Store,
+  cluster: ClusterConfig,
+  n: DesiredNetwork,
+  ext: ExternalInterface,
+  host: HostFacts,
+  mode: ClusterMode,
+): Promise<LeaseResult> {
   const config = overlayConfigOf(n);
   const prefix = cluster.etcd.prefix;
   const previousSubnet = host.previous?.lease?.subnet;
@@ -159,7 +166,8 @@ async function leaseOf(store: Store, cluster: ClusterConfig, n: DesiredNetwork, 
   }
   const entries = (await leaseEntries(store, keys.leases)).filter((e) => isRangeSubnet(config.network, config.subnetLen, e.subnet));
   const own = ownEntry(entries, { hostId: host.hostId ?? '', publicIp: ext.publicIp, ...(previousSubnet === undefined ? {} : { previousSubnet }) });
-  const free = previousSubnet !== undefined && isRangeSubnet(config.network, config.subnetLen, previousSubnet) && !entries.some((e) => e.subnet === previousSubnet);
+  const free =
+    previousSubnet !== undefined && isRangeSubnet(config.network, config.subnetLen, previousSubnet) && !entries.some((e) => e.subnet === previousSubnet);
   const subnet = own?.subnet ?? (free ? previousSubnet : undefined);
   const all = entries.flatMap((e) => (e.kv.value ? [{ subnet: e.subnet, ...e.kv.value } as PeerLease] : []));
   if (subnet !== undefined) return { lease: build(subnet, own?.kv.lease, all) };
@@ -175,7 +183,10 @@ async function leaseOf(store: Store, cluster: ClusterConfig, n: DesiredNetwork, 
 /** The other hosts' leases this backend can route to (a vxlan peer needs its VTEP MAC). */
 function peersOf(all: readonly PeerLease[], own: string, backend: string, vni: number): OverlayPeer[] {
   return all
-    .filter((p) => p.subnet !== own && p.backend === backend && p.vni === vni && typeof p.publicIp === 'string' && (backend !== 'vxlan' || typeof p.vtepMac === 'string'))
+    .filter(
+      (p) =>
+        p.subnet !== own && p.backend === backend && p.vni === vni && typeof p.publicIp === 'string' && (backend !== 'vxlan' || typeof p.vtepMac === 'string'),
+    )
     .map((p) => ({ subnet: p.subnet, publicIp: p.publicIp, vtepMac: p.vtepMac ?? '' }))
     .sort((a, b) => a.subnet.localeCompare(b.subnet, 'en', { numeric: true }));
 }

@@ -80,7 +80,9 @@ export class EtcdStore implements Store {
   }
 
   async revision(): Promise<number> {
-    const res = await this.#call('revision', () => this.#client.kv.range({ key: this.#key(''), limit: 1, keys_only: true }));
+    // etcd refuses an empty key: without a prefix, ask for the (absent) key "\0".
+    const key = this.#prefix.length > 0 ? this.#key('') : Buffer.from([0]);
+    const res = await this.#call('revision', () => this.#client.kv.range({ key, limit: 1, keys_only: true }));
     return toStore(res.header.revision);
   }
 

@@ -33,7 +33,15 @@ function record(peers: OverlayPeer[], backend: OverlayBackend = 'vxlan', vni = 1
     labels: {},
     adopted: false,
     overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni, port: 8472 },
-    lease: { subnet: '10.89.3.0/24', vtepMac: vtepMacOf('10.89.3.0/24'), store: { endpoints: [], prefix: '/netd' }, dev: 'eth0', local: '192.168.50.1', mtu: 1500, peers },
+    lease: {
+      subnet: '10.89.3.0/24',
+      vtepMac: vtepMacOf('10.89.3.0/24'),
+      store: { endpoints: [], prefix: '/netd' },
+      dev: 'eth0',
+      local: '192.168.50.1',
+      mtu: 1500,
+      peers,
+    },
     state: 'ready',
   };
 }

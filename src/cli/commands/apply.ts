@@ -3,6 +3,7 @@ import { ExecRunner } from '../../kernel/index.js';
 import { applyOnce } from '../../reconcile/apply-once.js';
 import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
+import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
@@ -35,7 +36,11 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
  * One apply pass on this host's state dir; the plan is printed (as a human diff) before
  * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
  */
-export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: boolean; quietInSync: boolean; force: boolean }): Promise<ApplyReport> {
+export function applyPass(
+  ctx: Context,
+  desired: DesiredState,
+  o: { dryRun: boolean; quietInSync: boolean; force: boolean; clusterStore?: Store },
+): Promise<ApplyReport> {
   const tty = ctx.io.isTTY === true;
   return applyOnce(
     desired,
@@ -44,6 +49,7 @@ export function applyPass(ctx: Context, desired: DesiredState, o: { dryRun: bool
       runner: new ExecRunner(),
       open: (opts, fn) => withEngine(ctx, opts, fn),
       beforeState: (check) => problemsBeforeState(ctx, check),
+      ...(o.clusterStore ? { clusterStore: o.clusterStore } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
         if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);

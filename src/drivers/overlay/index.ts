@@ -41,7 +41,8 @@ function leaseOf(net: NetworkRecord): OverlayLease {
 }
 
 /** The MTU inside the overlay: what containers and the local bridge get. */
-export const overlayMtu = (backend: OverlayBackend | undefined, lease: Pick<OverlayLease, 'mtu'>): number => (backend === 'host-gw' ? lease.mtu : lease.mtu - VXLAN_OVERHEAD);
+export const overlayMtu = (backend: OverlayBackend | undefined, lease: Pick<OverlayLease, 'mtu'>): number =>
+  backend === 'host-gw' ? lease.mtu : lease.mtu - VXLAN_OVERHEAD;
 
 /** The local bridge's address in a host subnet: its `.1` (the `.0` is the vxlan device's). */
 export const leaseGateway = (subnet: string): string => {
