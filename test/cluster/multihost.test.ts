@@ -11,7 +11,18 @@ import { Etcd3 } from 'etcd3';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
 import { etcdSkip } from '../helpers/etcd.js';
 import { reboot, startSim, waitFor, watchOn, type Sim, type SimHost, type Watcher } from '../helpers/hosts.js';
-import { OUTSIDE, containerAddr, containerOf, netdOk, watchIsLive, overlayYaml, routes, subnetOf, type OverlayShape } from '../helpers/overlay-sim.js';
+import {
+  OUTSIDE,
+  containerAddr,
+  containerOf,
+  leaseClock,
+  netdOk,
+  watchIsLive,
+  overlayYaml,
+  routes,
+  subnetOf,
+  type OverlayShape,
+} from '../helpers/overlay-sim.js';
 import { tcpExchange } from '../helpers/traffic.js';
 import { openEtcdStore, type EtcdStore } from '../../src/store/etcd.js';
 import { overlayKeys } from '../../src/cluster/keys.js';
@@ -53,10 +64,23 @@ async function converge(hosts: readonly SimHost[], s: OverlayShape): Promise<Map
 /** `netd watch` on host with the resync timer out of the way: only the lease watch can route peers. */
 const watch = (host: SimHost, file: string): Watcher => watchOn(host, ['-f', file, '--resync', '10m']);
 
-/** ms until every host routes (present) or no longer routes subnet, reported as a diagnostic. */
-async function timeRoute(t: TestContext, what: string, hosts: readonly SimHost[], subnet: string, present: boolean, t0: number): Promise<void> {
+/**
+ * Waits until every host routes (present) or no longer routes subnet; reports the ms from t0
+ * (a command's start) and, given keyAt, from the lease key's change in etcd.
+ */
+async function timeRoute(
+  t: TestContext,
+  what: string,
+  hosts: readonly SimHost[],
+  subnet: string,
+  present: boolean,
+  t0: number,
+  keyAt?: Promise<number>,
+): Promise<void> {
   await Promise.all(hosts.map((h) => waitFor(`${h.name}: ${what}`, async () => (await routes(h, subnet)) === present, BOUND_MS, 5)));
-  t.diagnostic(`${what}: ${(performance.now() - t0).toFixed(0)} ms`);
+  const done = performance.now();
+  const fromKey = keyAt === undefined ? '' : `, ${(done - (await keyAt)).toFixed(0)} ms from the key's change in etcd`;
+  t.diagnostic(`${what}: ${(done - t0).toFixed(0)} ms${fromKey}`);
 }
 
 for (const backend of ['vxlan', 'host-gw'] as const) {
@@ -106,22 +130,29 @@ test('a host leaving the cluster (its network deleted, or its lease revoked) lea
     await watchIsLive(store, s, [a, b]);
     const subC = await subnetOf(store, s, c);
     assert.ok((await routes(a, subC)) && (await routes(b, subC)));
+    const clock = await leaseClock(store, s);
+    try {
+      let t0 = performance.now();
+      await netdOk(c, ['delete', '-f', files.get(c)!]);
+      await timeRoute(t, 'delete on C → C unrouted on A and B, from the start of delete', [a, b], subC, false, t0, clock.when(subC, 'delete', t0));
 
-    let t0 = performance.now();
-    await netdOk(c, ['delete', '-f', files.get(c)!]);
-    await timeRoute(t, 'delete on C → C unrouted on A and B (from the start of delete)', [a, b], subC, false, t0);
+      t0 = performance.now();
+      await netdOk(c, ['apply', '-f', files.get(c)!]);
+      const again = await subnetOf(store, s, c);
+      await timeRoute(t, 'apply on C → C routed on A and B, from the start of apply', [a, b], again, true, t0, clock.when(again, 'put', t0));
 
-    t0 = performance.now();
-    await netdOk(c, ['apply', '-f', files.get(c)!]);
-    const again = await subnetOf(store, s, c);
-    await timeRoute(t, 'apply on C → C routed on A and B (from the start of apply)', [a, b], again, true, t0);
-
-    const { lease } = (await store.get(overlayKeys(s.prefix, 'pods').lease(again)))!;
-    assert.ok(lease, `C's lease key ${again} is bound to a lease`);
-    t0 = performance.now();
-    await store.leases.revoke(lease);
-    await timeRoute(t, 'revoke of C → C unrouted on A and B', [a, b], again, false, t0);
-    for (const w of watchers) assert.equal((await w.stop()).code, 0);
+      const { lease } = (await store.get(overlayKeys(s.prefix, 'pods').lease(again)))!;
+      assert.ok(lease, `C's lease key ${again} is bound to a lease`);
+      t0 = performance.now();
+      await store.leases.revoke(lease);
+      await timeRoute(t, 'revoke of C → C unrouted on A and B, from the revoke call', [a, b], again, false, t0, clock.when(again, 'delete', t0));
+    } finally {
+      clock.close();
+    }
+    for (const w of watchers) {
+      const r = await w.stop();
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+    }
   }),
 );
 
@@ -146,9 +177,12 @@ test('a watch frozen across an etcd restart, waking to a compacted history, ends
     let t0 = performance.now();
     w.signal('SIGCONT');
     await timeRoute(t, 'woken after restart + compaction → B routed on A', [a], await subnetOf(store, s, b), true, t0);
+    const clock = await leaseClock(store, s);
     t0 = performance.now();
     await converge([c], s);
-    await timeRoute(t, 'then C joins → C routed on A (from the start of its applies)', [a], await subnetOf(store, s, c), true, t0);
+    const subC = await subnetOf(store, s, c);
+    await timeRoute(t, 'then C joins → C routed on A, from the start of its applies', [a], subC, true, t0, clock.when(subC, 'put', t0));
+    clock.close();
     assert.equal((await w.stop()).code, 0, w.output());
   }),
 );
@@ -162,11 +196,11 @@ test(
       const files = await converge([a, c], s);
       const w = watch(a, files.get(a)!);
       const subC = await subnetOf(store, s, c);
-      const key = overlayKeys(s.prefix, 'pods').lease(subC);
-      // c applied without a daemon: nothing renews its lease. Wait for etcd to expire it.
-      await waitFor("C's lease expires", async () => (await store.get(key)) === undefined, 90_000, 5);
-      const t0 = performance.now();
-      await timeRoute(t, 'expiry of C → C unrouted on A', [a], subC, false, t0);
+      const clock = await leaseClock(store, s);
+      // c applied without a daemon: nothing renews its lease. etcd expires it after leaseTtl.
+      const expired = await clock.when(subC, 'delete', 0, 90_000);
+      clock.close();
+      await timeRoute(t, "expiry of C → C unrouted on A, from the lease key's deletion", [a], subC, false, expired);
       assert.equal((await w.stop()).code, 0, w.output());
     }),
 );

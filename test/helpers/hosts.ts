@@ -123,7 +123,8 @@ export function watchOn(host: SimHost, args: readonly string[]): Watcher {
   let stderr = '';
   p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => p.on('close', (code, sig) => resolve(code ?? (sig ? -1 : 0))));
+  // Killed by a signal (it did not handle SIGTERM): -1, and the signal is named in stderr.
+  const exited = new Promise<number>((resolve) => p.on('close', (code, sig) => resolve(code ?? ((stderr += `[killed by ${sig}]\n`), -1))));
   const w: Watcher = {
     output: () => stdout + stderr,
     signal: (sig) => void p.kill(sig),

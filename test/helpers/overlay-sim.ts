@@ -105,3 +105,29 @@ export async function watchIsLive(store: Store, s: OverlayShape, hosts: readonly
   await probe.revoke();
   await Promise.all(hosts.map((h) => waitFor(`${h.name} unroutes the probe`, async () => !(await routes(h, subnet)), 15_000)));
 }
+
+export interface LeaseClock {
+  /** When (performance.now()) the first `type` event of subnet's lease key at or after `since` arrived; waits for it. */
+  when(subnet: string, type: 'put' | 'delete', since: number, limitMs?: number): Promise<number>;
+  close(): void;
+}
+
+/** Timestamps the changes of a network's lease keys as this process sees them (a store watch): where latencies start. */
+export async function leaseClock(store: Store, s: OverlayShape): Promise<LeaseClock> {
+  const keys = overlayKeys(s.prefix, s.network ?? 'pods');
+  const seen: { key: string; type: string; at: number }[] = [];
+  const w = store.watch(
+    keys.leases,
+    await store.revision(),
+    (e) => void seen.push({ key: e.type === 'reset' ? '' : e.key, type: e.type, at: performance.now() }),
+  );
+  return {
+    close: () => w.close(),
+    when: async (subnet, type, since, limitMs = 5000) => {
+      const key = keys.lease(subnet);
+      let hit: { at: number } | undefined;
+      await waitFor(`${type} of ${key}`, () => (hit = seen.find((e) => e.key === key && e.type === type && e.at >= since)) !== undefined, limitMs, 2);
+      return hit!.at;
+    },
+  };
+}
