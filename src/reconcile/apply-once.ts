@@ -23,7 +23,7 @@ import {
   sharedNamespacePreflight,
 } from './preflight.js';
 import { execute, observe, planFrom, verify, withCluster, type Engine, type Planned } from './reconcile.js';
-import { clusterView, localize, releaseLeases, unreachableError, type ClusterDeps, type ClusterMode, type ClusterView } from './cluster.js';
+import { NO_CLUSTER, clusterView, localize, releaseLeases, unreachableError, type ClusterDeps, type ClusterMode, type ClusterView } from './cluster.js';
 import type { NetworkRecord } from '../state/records.js';
 import type { Store } from '../store/store.js';
 import { foreignTableProblems, lostProblem } from './lost.js';
@@ -96,19 +96,20 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
       const local = localize(desired, view);
       return { planned: await clock.time('plan', () => planFrom(local, withCluster(raw, view))), local };
     };
-    let view = await clock.time('cluster', () => clusterView(desired, raw.recorded, cluster(e), 'peek'));
+    const overlays = desired.networks.some((n) => n.overlay);
+    let view = overlays ? await clock.time('cluster', () => clusterView(desired, raw.recorded, cluster(e), 'peek')) : NO_CLUSTER;
     let { planned, local } = await planWith(view);
+    // The cluster refusing this file (its config, the interface) is the file's problem, first.
+    if (view.problems.length > 0) return { planned, problems: [...view.problems], local };
     // A lost store makes every existing object look foreign: that one problem says it all.
     const lost = lostProblem(deps.stateDir, planned, o.force === true);
     if (lost) return { planned, problems: [lost], local };
     const problems = await clock.time('preflight', async () => [
-      ...view.problems,
       ...foreignTableProblems(planned.kernel),
       ...objectPreflight(local, planned),
       ...foreignPreflight(planned),
       ...(await poolPreflight(runner, e.store, local, planned)),
     ]);
-    const overlays = desired.networks.some((n) => n.overlay);
     if (problems.length > 0 || mode === 'peek' || !overlays || view.unreachable !== undefined) return { planned, problems, local };
     view = await clock.time('cluster', () => clusterView(desired, raw.recorded, cluster(e), 'claim'));
     ({ planned, local } = await planWith(view));
@@ -145,7 +146,8 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
     const executed = await clock.time('execute', () => execute(e, local, planned));
     const remaining = await clock.time('verify', () => verify(e, local, planned, executed));
     const { changes, failures: changeFailures } = changeReports(plan, executed);
-    const released = await clock.time('cluster', () => releaseLeases(deletedOverlays(plan, changes, planned), deps.stateDir));
+    const leaving = deletedOverlays(plan, changes, planned);
+    const released = leaving.length > 0 ? await clock.time('cluster', () => releaseLeases(leaving, deps.stateDir)) : [];
     const failures = [...changeFailures, ...clusterFailures, ...released.map((message): FailureReport => ({ code: 'retry', message }))];
     return report(failures.length === 0 && remaining.length === 0 ? 'applied' : 'failed', {
       plan,

@@ -21,14 +21,14 @@ function family(f: FamilyRecord): { subnet: string; gateway?: string; ipRange?: 
 }
 
 function network(n: NetworkRecord): NetworkDoc {
-  // An overlay network declares only the cluster range; each host leases its own gateway.
-  const v4 = n.ipv4 && (n.driver === 'overlay' ? { subnet: n.ipv4.subnet } : family(n.ipv4));
+  // An overlay network declares only the cluster range; each host leases its own subnet, and its MTU follows the external interface.
+  const v4 = n.overlay ? { subnet: n.overlay.range } : n.ipv4 && family(n.ipv4);
   return {
     ...(n.driver !== 'bridge' ? { driver: n.driver } : {}),
     ...v4,
     ...(n.ipv6 ? { ipv6: family(n.ipv6) } : {}),
     ...(n.bridge && n.bridge !== derivedBridgeName(n.id) ? { bridge: n.bridge } : {}),
-    ...(n.mtu !== 1500 ? { mtu: n.mtu } : {}),
+    ...(n.mtu !== 1500 && !n.overlay ? { mtu: n.mtu } : {}),
     ...(n.internal ? { internal: true } : {}),
     ...(!n.masquerade ? { masquerade: false } : {}),
     ...(!n.icc ? { icc: false } : {}),
@@ -58,13 +58,14 @@ function container(s: SandboxRecord): ContainerDoc {
   };
 }
 
-function attachment(e: EndpointRecord): AttachmentDoc {
+/** On an overlay network an address is this host's lease's: pinning it would break the next re-address. */
+function attachment(e: EndpointRecord, overlays: ReadonlySet<string>): AttachmentDoc {
   const linked = e.hostVeth !== undefined;
   return {
     container: e.container,
     network: e.network,
     ...(linked ? { interface: e.interface } : {}),
-    ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+    ...(e.ipv4 && !overlays.has(e.networkId) ? { ipv4: e.ipv4 } : {}),
     ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
     ...(e.mac && e.mac !== derivedMac(e.ipv4, e.id) ? { mac: e.mac } : {}),
     ...(e.aliases.length ? { aliases: [...e.aliases] } : {}),
@@ -78,10 +79,14 @@ export function exportDocument(r: RecordedState): Document {
   const live = <T extends { state: string }>(xs: T[]): T[] => xs.filter((x) => x.state !== 'deleting');
   const s = sorted(r);
   const [networks, sandboxes, endpoints] = [live(s.networks), live(s.sandboxes), live(s.endpoints)];
+  const overlays = networks.filter((n) => n.overlay && n.lease);
+  const lease = overlays[0]?.lease;
   return {
     version: 1,
+    // Where the overlays' leases live, and the interface this host sends from.
+    ...(lease ? { cluster: { etcd: { ...lease.store, endpoints: [...lease.store.endpoints] }, publicInterface: lease.dev } } : {}),
     ...(networks.length ? { networks: Object.fromEntries(networks.map((n) => [n.name, network(n)])) } : {}),
     ...(sandboxes.length ? { containers: Object.fromEntries(sandboxes.map((s) => [s.container, container(s)])) } : {}),
-    ...(endpoints.length ? { attachments: endpoints.map(attachment) } : {}),
+    ...(endpoints.length ? { attachments: endpoints.map((e) => attachment(e, new Set(overlays.map((n) => n.id)))) } : {}),
   };
 }

@@ -37,7 +37,7 @@ test('default interfaces: lowest unused ethN per container, in declaration order
 
 test('overlay and cluster defaults', async () => {
   const s = await state('version: 1\ncluster:\n  etcd: {endpoints: ["http://127.0.0.1:2379"]}\nnetworks:\n  o: {driver: overlay, subnet: 10.89.0.0/16}\n');
-  assert.deepEqual(s.networks[0]!.overlay, { subnetLen: 24, backend: 'vxlan', vni: 1, port: 8472 });
+  assert.deepEqual(s.networks[0]!.overlay, { range: '10.89.0.0/16', subnetLen: 24, backend: 'vxlan', vni: 1, port: 8472 });
   assert.equal(s.networks[0]!.ipv4!.gateway, undefined);
   assert.deepEqual([s.cluster!.etcd.prefix, s.cluster!.leaseTtl], ['/netd', 86400]);
 });

@@ -192,10 +192,10 @@ const cases: Case[] = [
     stderr: /network "pfd": bridge "nd-[0-9a-f]{12}" is network "pf"'s: choose another bridge name/,
   },
   {
-    name: 'an overlay network, a driver this build does not have',
+    name: 'an overlay network whose external interface does not exist',
     yaml: () =>
-      `${BASE.replace('networks:\n', 'networks:\n  pfo: { driver: overlay, subnet: 10.98.0.0/16 }\n')}cluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n`,
-    stderr: /network "pfo": unknown driver "overlay" \(known: bridge, host, null\): this build of netd cannot create it/,
+      `${BASE.replace('networks:\n', 'networks:\n  pfo: { driver: overlay, subnet: 10.98.0.0/16 }\n')}cluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n  publicInterface: nosuch0\n`,
+    stderr: /pre-flight: cluster.publicInterface "nosuch0": no such interface on this host/,
   },
 ];
 
@@ -245,12 +245,12 @@ test('pre-flight refuses a foreign bridge without creating the state dir', { ski
   }
 });
 
-test('pre-flight refuses an unknown driver before the state dir exists', { skip }, async () => {
+test('pre-flight refuses an overlay without an external interface before the state dir exists', { skip }, async () => {
   const stateDir = join(host.dir, 'state-overlay');
-  const yaml = `version: 1\ncluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\nnetworks:\n  o: { driver: overlay, subnet: 10.98.0.0/16 }\n`;
+  const yaml = `version: 1\ncluster:\n  etcd: { endpoints: ["http://192.0.2.1:2379"] }\n  publicInterface: nosuch0\nnetworks:\n  o: { driver: overlay, subnet: 10.98.0.0/16 }\n`;
   const r = await runCli(['apply', '-f', host.file(yaml), '--state-dir', stateDir]);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /pre-flight: network "o": unknown driver "overlay"/);
+  assert.match(r.stderr, /pre-flight: cluster.publicInterface "nosuch0": no such interface on this host/);
   assert.equal(existsSync(stateDir), false);
 });
 
