@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { OverlayBackend } from '../../src/desired/types.js';
 import { listLeases, type LeaseValue } from '../../src/cluster/lease.js';
-import { overlayKeys } from '../../src/cluster/keys.js';
+import { overlayKeys, subnetOfKeyName } from '../../src/cluster/keys.js';
 import type { Store } from '../../src/store/store.js';
 import { UNDERLAY, ipJsonOn, netdOn, waitFor, type SimHost } from './hosts.js';
 
@@ -106,28 +106,33 @@ export async function watchIsLive(store: Store, s: OverlayShape, hosts: readonly
   await Promise.all(hosts.map((h) => waitFor(`${h.name} unroutes the probe`, async () => !(await routes(h, subnet)), 15_000)));
 }
 
+export interface LeaseEvent {
+  readonly subnet: string;
+  /** performance.now() when this process saw it. */
+  readonly at: number;
+}
+
 export interface LeaseClock {
-  /** When (performance.now()) the first `type` event of subnet's lease key at or after `since` arrived; waits for it. */
-  when(subnet: string, type: 'put' | 'delete', since: number, limitMs?: number): Promise<number>;
+  /** The first `type` event of a lease key (of `subnet` when given) seen at or after `since`; waits for it. */
+  next(type: 'put' | 'delete', since: number, o?: { subnet?: string; limitMs?: number }): Promise<LeaseEvent>;
   close(): void;
 }
 
 /** Timestamps the changes of a network's lease keys as this process sees them (a store watch): where latencies start. */
 export async function leaseClock(store: Store, s: OverlayShape): Promise<LeaseClock> {
   const keys = overlayKeys(s.prefix, s.network ?? 'pods');
-  const seen: { key: string; type: string; at: number }[] = [];
-  const w = store.watch(
-    keys.leases,
-    await store.revision(),
-    (e) => void seen.push({ key: e.type === 'reset' ? '' : e.key, type: e.type, at: performance.now() }),
-  );
+  const seen: (LeaseEvent & { type: string })[] = [];
+  const w = store.watch(keys.leases, await store.revision(), (e) => {
+    const subnet = e.type === 'reset' ? undefined : subnetOfKeyName(e.key);
+    if (subnet !== undefined) seen.push({ subnet, type: e.type, at: performance.now() });
+  });
   return {
     close: () => w.close(),
-    when: async (subnet, type, since, limitMs = 5000) => {
-      const key = keys.lease(subnet);
-      let hit: { at: number } | undefined;
-      await waitFor(`${type} of ${key}`, () => (hit = seen.find((e) => e.key === key && e.type === type && e.at >= since)) !== undefined, limitMs, 2);
-      return hit!.at;
+    next: async (type, since, o = {}) => {
+      let hit: LeaseEvent | undefined;
+      const match = (e: (typeof seen)[number]): boolean => e.type === type && e.at >= since && (o.subnet === undefined || e.subnet === o.subnet);
+      await waitFor(`${type} of a lease ${o.subnet ?? ''}`, () => (hit = seen.find(match)) !== undefined, o.limitMs ?? 5000, 2);
+      return hit!;
     },
   };
 }
