@@ -21,6 +21,7 @@ try {
     env: process.env,
     isTTY: process.stderr.isTTY === true,
     stdoutTTY: process.stdout.isTTY === true,
+    stdinTTY: process.stdin.isTTY === true,
   });
 } catch (e) {
   process.stderr.write(`netd: ${escapeControls(messageOf(e))}\n`);

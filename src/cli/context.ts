@@ -12,6 +12,8 @@ export interface CliIO {
   isTTY?: boolean;
   /** Is stdout a terminal: enables colour in results. */
   stdoutTTY?: boolean;
+  /** Is stdin a terminal: an apply that deletes or replaces asks there first (unless --yes). */
+  stdinTTY?: boolean;
   /** Stops long-running commands (watch); default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
 }
@@ -66,6 +68,9 @@ export const FILE_OPTION = { file: { type: 'string', short: 'f', multiple: true 
 
 /** A command that offers it refuses an input that declares nothing (exit 65) unless it is given. */
 export const ALLOW_EMPTY_OPTION = { 'allow-empty': { type: 'boolean' } } as const;
+
+/** The safety flags of the commands that prune (apply, watch). */
+export const SAFETY_OPTIONS = { 'max-deletes': { type: 'string' }, prune: { type: 'string' } } as const;
 
 /** Proceed although the store was lost (reconcile/lost.ts). */
 export const LOST_FORCE_OPTION = { force: { type: 'boolean' } } as const;

@@ -15,12 +15,18 @@ import type { Context } from './context.js';
 
 export const LOCK_OPTION = { 'lock-timeout': { type: 'string' } } as const;
 
-/** `60`, `60s`, `2m`, `500ms` → milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new NetdError('usage', `${flag}: "${text}" is not a duration (e.g. 60s, 2m, 500ms)`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `60` (seconds), `60s`, `2m`, `1h`, `1m30s`, `500ms` → milliseconds; `positive` refuses 0. */
+export function parseDuration(text: string, flag: string, opts: { positive?: boolean } = {}): number {
+  const t = text.trim();
+  const parts = /^\d+(?:\.\d+)?$/.test(t) ? [[t, t, 's']] : [...t.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== t) {
+    throw new NetdError('usage', `${flag}: "${text}" is not a duration (e.g. 60s, 2m, 1h, 1m30s, 500ms)`);
+  }
+  const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
+  if (opts.positive && ms <= 0) throw new NetdError('usage', `${flag}: must be longer than 0 (e.g. 60s)`);
+  return ms;
 }
 
 /**

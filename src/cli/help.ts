@@ -20,7 +20,10 @@ const FLAG_HELP: Record<string, string> = {
   'lock-timeout': 'how long to wait for the state-dir lock (default 60s)',
   force:
     "also delete attachments of undeclared containers on the deleted networks, and proceed although the state was lost (kernel objects carry netd's mark the store does not know)",
-  resync: 'apply at least this often, repairing drift (default 60s)',
+  resync: 'apply at least this often, repairing drift: 500ms, 60s, 1m30s, 1h (default 60s)',
+  yes: 'do not ask before deleting or replacing (asked only when stdin is a terminal)',
+  'max-deletes': 'refuse a plan that deletes or replaces more than N objects (nothing is changed; exit 1)',
+  prune: 'false: create, update and repair only; owned objects the files no longer declare stay (diff still shows them)',
 };
 
 export function globalHelp(): string {

@@ -2,6 +2,7 @@
 import type { Change, Plan } from '../plan/types.js';
 import type { Totals } from '../reconcile/apply-report.js';
 import type { Context } from './context.js';
+import { planTotals } from '../plan/safety.js';
 
 const SIGN: Record<Change['action'], [string, string]> = {
   create: ['+', '32'],
@@ -17,7 +18,8 @@ export function formatChange(c: Change, color: boolean): string[] {
   return [color ? `\x1b[${code}m${head}\x1b[0m` : head, ...c.reasons.map((r) => `    ${r}`)];
 }
 
-export function printPlan(ctx: Context, plan: Plan): void {
+/** The plan as a human diff ending with its totals (`totals: false` for what already happened), or JSON. */
+export function printPlan(ctx: Context, plan: Plan, o: { totals?: boolean } = {}): void {
   if (ctx.output === 'json') {
     ctx.out(JSON.stringify({ inSync: plan.changes.length === 0, changes: plan.changes }, null, 2));
     return;
@@ -27,6 +29,7 @@ export function printPlan(ctx: Context, plan: Plan): void {
     return;
   }
   for (const c of plan.changes) for (const line of formatChange(c, ctx.outColor)) ctx.out(line);
+  if (o.totals !== false) ctx.out(planTotals(plan.changes));
 }
 
 /**

@@ -132,6 +132,9 @@ export class ExecRunner implements Runner {
       env: { LC_ALL: 'C' },
       reject: false,
       stripFinalNewline: false,
+      // execa's exit handler (signal-exit) re-raises SIGTERM when it finds itself the last
+      // listener: the watch daemon must decide when to stop. ip and nft exit on their own.
+      cleanup: false,
     });
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');

@@ -25,6 +25,7 @@ import {
 import { execute, observe, planFrom, verify, withCluster, type Engine, type Planned } from './reconcile.js';
 import { NO_CLUSTER, clusterView, localize, releaseLeases, unreachableError, type ClusterDeps, type ClusterMode, type ClusterView } from './cluster.js';
 import type { NetworkRecord } from '../state/records.js';
+import { destructive, tooManyDeletes, withoutPrunes } from '../plan/safety.js';
 import type { Store } from '../store/store.js';
 import { foreignTableProblems, lostProblem } from './lost.js';
 import { PhaseClock, changeReports, kernelCalls, tally, type ApplyOutcome, type ApplyReport, type ChangeReport, type FailureReport } from './apply-report.js';
@@ -48,11 +49,26 @@ export interface ApplyDeps {
    * lock and the store would refuse (the CLI's problemsBeforeState); default: deps.open.
    */
   readonly beforeState?: (check: (e: Engine) => Promise<readonly string[]>) => Promise<readonly string[]>;
+  /**
+   * Asked before a plan that deletes or replaces anything is executed (a terminal's prompt);
+   * false cancels the apply with nothing changed. Absent: no one to ask, proceed.
+   */
+  readonly confirm?: (plan: Plan) => Promise<boolean>;
   /** Pre-flight of the host itself (tools, privileges, state dir); tests replace it. */
   readonly hostChecks?: (runner: Runner, stateDir: string, opts: { writes: boolean }) => Promise<string[]>;
 }
 
-export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dryRun: boolean; force?: boolean }): Promise<ApplyReport> {
+export interface ApplyOptions {
+  readonly dryRun: boolean;
+  /** Proceed although the state was lost. */
+  readonly force?: boolean;
+  /** false: leave owned objects the files no longer declare (`--prune=false`). */
+  readonly prune?: boolean;
+  /** Refuse a plan that deletes or replaces more than this many objects. */
+  readonly maxDeletes?: number;
+}
+
+export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions): Promise<ApplyReport> {
   const clock = new PhaseClock();
   const counted: CountingRunner[] = [];
   const count = (r: Runner): CountingRunner => {
@@ -132,19 +148,28 @@ export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: { dry
   return deps.open({ lock: !o.dryRun }, async (opened) => {
     if (!o.dryRun) clock.add('lock', performance.now() - opening);
     const e = engine(opened);
-    const { planned, problems: found, local } = await objects(e, o.dryRun ? 'peek' : 'claim');
+    const objs = await objects(e, o.dryRun ? 'peek' : 'claim');
+    const { problems: found, local } = objs;
+    const planned = o.prune === false ? { ...objs.planned, plan: withoutPrunes(objs.planned.plan) } : objs.planned;
     const plan = planned.plan.changes;
     const problems = [...found, ...(await clock.time('preflight', () => recordedNamespacePreflight(planned.recorded)))];
     if (problems.length > 0) return report('refused', { refused: problems, plan });
     const notes = planned.cluster?.notes ?? [];
     deps.onPlan?.(planned.plan, notes);
+    const tooMany = tooManyDeletes(plan, o.maxDeletes);
+    if (tooMany) return report('refused', { refused: [tooMany], plan });
     // The cluster store unreachable: what is local is built, and the pass still fails (exit 1).
     const unreachable = unreachableError(planned.cluster);
     const clusterFailures: FailureReport[] = unreachable ? [{ code: unreachable.code, message: unreachable.message }] : [];
     if (plan.length === 0) return clusterFailures.length > 0 ? report('failed', { failures: clusterFailures, notes }) : report('in-sync', { notes });
     if (o.dryRun) return report('dry-run', { plan, notes });
+    if (deps.confirm && destructive(plan).length > 0 && !(await deps.confirm(planned.plan))) {
+      return report('refused', { refused: ['the apply was cancelled at the prompt'], plan });
+    }
     const executed = await clock.time('execute', () => execute(e, local, planned));
-    const remaining = await clock.time('verify', () => verify(e, local, planned, executed));
+    const left = await clock.time('verify', () => verify(e, local, planned, executed));
+    // What --prune=false left alone is still different, on purpose.
+    const remaining = o.prune === false ? withoutPrunes({ changes: left }).changes : left;
     const { changes, failures: changeFailures } = changeReports(plan, executed);
     const leaving = deletedOverlays(plan, changes, planned);
     const released = leaving.length > 0 ? await clock.time('cluster', () => releaseLeases(leaving, deps.stateDir)) : [];

@@ -13,7 +13,6 @@ import { withCurrentLease, type NetworkRecord } from '../state/records.js';
 import type { Runner } from '../kernel/index.js';
 import { observeUplink } from '../kernel/uplink.js';
 import type { Store } from '../store/store.js';
-import { openEtcdStore } from '../store/etcd.js';
 import {
   SubnetManager,
   configDifferences,
@@ -98,7 +97,9 @@ export async function clusterView(desired: DesiredState, recorded: RecordedState
   }
 }
 
-export function openClusterStore(cluster: Pick<ClusterConfig, 'etcd'>): Promise<Store> {
+/** The etcd client (gRPC) takes a quarter of a second to load: only commands that talk to a cluster load it. */
+export async function openClusterStore(cluster: Pick<ClusterConfig, 'etcd'>): Promise<Store> {
+  const { openEtcdStore } = await import('../store/etcd.js');
   return openEtcdStore({ endpoints: cluster.etcd.endpoints, ...(cluster.etcd.tls ? { tls: cluster.etcd.tls } : {}) });
 }
 

@@ -6,7 +6,7 @@
 import { NetdError } from '../errors.js';
 import { listLeases, type PeerLease } from '../cluster/lease.js';
 import type { DesiredState } from '../desired/types.js';
-import { openEtcdStore } from '../store/etcd.js';
+import { openClusterStore } from './cluster.js';
 
 export interface NetworkLease extends PeerLease {
   readonly network: string;
@@ -19,7 +19,7 @@ export async function clusterLeases(desired: DesiredState, name?: string): Promi
   if (overlays.length === 0) return [];
   const cluster = desired.cluster;
   if (!cluster) throw new NetdError('invalid', 'get leases: the files declare overlay networks but no cluster section');
-  const store = await openEtcdStore({ endpoints: cluster.etcd.endpoints, ...(cluster.etcd.tls ? { tls: cluster.etcd.tls } : {}) });
+  const store = await openClusterStore(cluster);
   try {
     const out: NetworkLease[] = [];
     for (const n of overlays) for (const l of await listLeases(store, cluster.etcd.prefix, n.name)) out.push({ network: n.name, ...l });

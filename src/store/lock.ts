@@ -14,6 +14,8 @@ import { NetdError } from '../errors.js';
 import { ensurePrivateFile, ensureStateDir, readPrivateFile, refuseSymlinks, writePrivateFile } from './statedir.js';
 
 export interface LockOptions {
+  /** Which lock of the state dir: `lock` (the default, every mutating command) or `watch` (one daemon per state dir). */
+  readonly name?: 'lock' | 'watch';
   /** Give up after this long (default 60 s). */
   readonly timeoutMs?: number;
   /** Called once, when the lock is found taken, with the holder's pid if known. */
@@ -29,12 +31,18 @@ export interface StateLock {
 
 export const LOCK_FILE = 'lock.db';
 export const PID_FILE = 'lock.pid';
+/** The daemon lock: held by `netd watch` for its whole life. */
+export const WATCH_LOCK_FILE = 'watch.db';
+export const WATCH_PID_FILE = 'watch.pid';
+
+const filesOf = (name: LockOptions['name']): [string, string] => (name === 'watch' ? [WATCH_LOCK_FILE, WATCH_PID_FILE] : [LOCK_FILE, PID_FILE]);
 
 export async function acquireStateLock(stateDir: string, opts: LockOptions = {}): Promise<StateLock> {
   const { timeoutMs = 60_000, onWait, retryMs = 100 } = opts;
+  const [lockFile, pidFile] = filesOf(opts.name);
   ensureStateDir(stateDir);
-  const file = join(stateDir, LOCK_FILE);
-  refuseSymlinks([`${file}-journal`, join(stateDir, PID_FILE)], 'write');
+  const file = join(stateDir, lockFile);
+  refuseSymlinks([`${file}-journal`, join(stateDir, pidFile)], 'write');
   ensurePrivateFile(file);
   const db = new Database(file);
   const deadline = Date.now() + timeoutMs;
@@ -42,13 +50,13 @@ export async function acquireStateLock(stateDir: string, opts: LockOptions = {})
   try {
     db.pragma('busy_timeout = 0'); // we poll ourselves, so that onWait can report first
     while (!tryBegin(db)) {
-      if (!waited) onWait?.(holderPid(stateDir));
+      if (!waited) onWait?.(holderPid(stateDir, opts.name));
       waited = true;
       const left = deadline - Date.now();
-      if (left <= 0) throw timeoutError(stateDir, timeoutMs);
+      if (left <= 0) throw timeoutError(stateDir, timeoutMs, opts.name);
       await sleep(Math.min(retryMs, left));
     }
-    writePrivateFile(join(stateDir, PID_FILE), `${process.pid}\n`);
+    writePrivateFile(join(stateDir, pidFile), `${process.pid}\n`);
   } catch (e) {
     db.close();
     throw e;
@@ -72,19 +80,20 @@ function tryBegin(db: Database.Database): boolean {
   }
 }
 
-/** The pid in lock.pid, if it is readable; it may name a holder that has since exited. */
-export function holderPid(stateDir: string): number | undefined {
+/** The pid in lock.pid (watch.pid), if it is readable; it may name a holder that has since exited. */
+export function holderPid(stateDir: string, name?: LockOptions['name']): number | undefined {
   try {
-    const pid = Number.parseInt(readPrivateFile(join(stateDir, PID_FILE)).trim(), 10);
+    const pid = Number.parseInt(readPrivateFile(join(stateDir, filesOf(name)[1])).trim(), 10);
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
-function timeoutError(stateDir: string, timeoutMs: number): NetdError {
-  const pid = holderPid(stateDir);
+function timeoutError(stateDir: string, timeoutMs: number, name: LockOptions['name']): NetdError {
+  const pid = holderPid(stateDir, name);
   const who = pid === undefined ? 'another process' : `pid ${pid}`;
+  if (name === 'watch') return new NetdError('lock-timeout', `another netd watch (${who}) runs on state dir ${stateDir}: one daemon per state dir`);
   const secs = Number((timeoutMs / 1000).toFixed(1));
   return new NetdError('lock-timeout', `state dir ${stateDir} is locked by ${who}; gave up after ${secs} s`);
 }

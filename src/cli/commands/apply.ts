@@ -1,24 +1,41 @@
-import { EXIT, escapeControls } from '../../errors.js';
+import { EXIT, NetdError, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
-import { applyOnce } from '../../reconcile/apply-once.js';
+import { createInterface } from 'node:readline/promises';
+import { applyOnce, type ApplyOptions } from '../../reconcile/apply-once.js';
+import { destructive } from '../../plan/safety.js';
+import type { Plan } from '../../plan/types.js';
 import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, 'dry-run': { type: 'boolean' } },
+  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  options: {
+    ...FILE_OPTION,
+    ...LOCK_OPTION,
+    ...ALLOW_EMPTY_OPTION,
+    ...LOST_FORCE_OPTION,
+    ...SAFETY_OPTIONS,
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean' },
+  },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
-    const report = await applyPass(ctx, desired, { dryRun: ctx.values['dry-run'] === true, quietInSync: false, force: ctx.values.force === true });
+    const report = await applyPass(ctx, desired, {
+      ...safetyOf(ctx),
+      dryRun: ctx.values['dry-run'] === true,
+      quietInSync: false,
+      force: ctx.values.force === true,
+      ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
+    });
     const code = renderApply(ctx, report);
     if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
     return code;
@@ -36,10 +53,31 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
  * One apply pass on this host's state dir; the plan is printed (as a human diff) before
  * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
  */
+/** `--max-deletes N` and `--prune=true|false`, checked (usage errors, exit 64). */
+export function safetyOf(ctx: Context): Pick<ApplyOptions, 'maxDeletes' | 'prune'> {
+  const max = ctx.values['max-deletes'];
+  const prune = ctx.values.prune;
+  if (typeof max === 'string' && !/^\d+$/.test(max)) throw new NetdError('usage', `--max-deletes: "${max}" is not a whole number (e.g. 10)`);
+  if (typeof prune === 'string' && prune !== 'true' && prune !== 'false') throw new NetdError('usage', `--prune: "${prune}" must be true or false`);
+  return { ...(typeof max === 'string' ? { maxDeletes: Number(max) } : {}), ...(prune === 'false' ? { prune: false } : {}) };
+}
+
+/** Asks on the terminal before deleting or replacing; only "yes" goes ahead (terraform's rule). */
+async function confirm(ctx: Context, plan: Plan): Promise<boolean> {
+  const gone = destructive(plan.changes);
+  const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
+  try {
+    const answer = await rl.question(`This apply deletes or replaces ${gone.length} object${gone.length === 1 ? '' : 's'}. Only 'yes' will be accepted: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
 export function applyPass(
   ctx: Context,
   desired: DesiredState,
-  o: { dryRun: boolean; quietInSync: boolean; force: boolean; clusterStore?: Store },
+  o: ApplyOptions & { quietInSync: boolean; force: boolean; clusterStore?: Store; ask?: boolean },
 ): Promise<ApplyReport> {
   const tty = ctx.io.isTTY === true;
   return applyOnce(
@@ -50,6 +88,7 @@ export function applyPass(
       open: (opts, fn) => withEngine(ctx, opts, fn),
       beforeState: (check) => problemsBeforeState(ctx, check),
       ...(o.clusterStore ? { clusterStore: o.clusterStore } : {}),
+      ...(o.ask ? { confirm: (plan: Plan) => confirm(ctx, plan) } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
         if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);
@@ -63,7 +102,12 @@ export function applyPass(
           }
         : {}),
     },
-    { dryRun: o.dryRun, force: o.force },
+    {
+      dryRun: o.dryRun,
+      force: o.force,
+      ...(o.prune === false ? { prune: false } : {}),
+      ...(o.maxDeletes === undefined ? {} : { maxDeletes: o.maxDeletes }),
+    },
   );
 }
 

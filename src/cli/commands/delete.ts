@@ -38,7 +38,7 @@ export const deleteCommand: Command = {
         ctx.out('nothing to delete: netd owns none of the declared objects');
         return EXIT.ok;
       }
-      printPlan(ctx, { changes: r.changes });
+      printPlan(ctx, { changes: r.changes }, { totals: false });
       // An overlay network that left this host gives its subnet lease back to the cluster.
       const gone = new Set(r.changes.filter((c) => c.kind === 'network' && !r.failed.has(c)).map((c) => c.id));
       const released = await releaseLeases(

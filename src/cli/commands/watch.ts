@@ -1,26 +1,49 @@
+import { existsSync } from 'node:fs';
 import { EXIT, escapeControls, messageOf } from '../../errors.js';
+import { acquireStateLock } from '../../store/lock.js';
 import { watchLoop, type Trigger } from '../../reconcile/watch.js';
 import { ClusterFollower } from '../../reconcile/cluster-follow.js';
 import { peerPass } from '../../reconcile/peers.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, type Command, type Context } from '../context.js';
+import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration, withEngine } from '../engine.js';
-import { applyPass, renderApply } from './apply.js';
+import { applyPass, renderApply, safetyOf } from './apply.js';
 
-/** SIGINT/SIGTERM stop the daemon after the pass in flight. */
-function stopSignal(ctx: Context): AbortSignal {
-  if (ctx.io.signal) return ctx.io.signal;
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * SIGINT/SIGTERM stop the daemon after the pass in flight; a second one stops it at once.
+ * The listeners stay installed for the daemon's life: a library's exit handler that finds
+ * itself the last listener re-raises the signal (signal-exit does), which killed a pass
+ * half done (exit 143) before.
+ */
+function stopSignal(ctx: Context): { signal: AbortSignal; dispose: () => void } {
+  if (ctx.io.signal) return { signal: ctx.io.signal, dispose: () => undefined };
   const ac = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
-  return ac.signal;
+  const on = (sig: keyof typeof SIGNALS) => (): void => {
+    if (ac.signal.aborted) process.exit(128 + SIGNALS[sig]);
+    ctx.err(`netd watch: ${sig}: stopping after the pass in flight (${sig} again stops at once)`);
+    ac.abort();
+  };
+  const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((sig) => [sig, on(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  return { signal: ac.signal, dispose: () => handlers.forEach(([sig, h]) => process.off(sig, h)) };
+}
+
+/** 90000 → 1m30s; 500 → 500ms. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${r || (!h && !m) ? `${r}s` : ''}`;
 }
 
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, resync: { type: 'string' } },
+  usage: 'netd watch -f PATH... [--resync 60s|1m30s|1h] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS, resync: { type: 'string' } },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
@@ -28,7 +51,18 @@ export const watchCommand: Command = {
       ctx.err('netd watch: give the files to watch with -f PATH (stdin cannot be watched)');
       return EXIT.usage;
     }
-    const resyncMs = parseDuration(typeof ctx.values.resync === 'string' ? ctx.values.resync : '60s', '--resync');
+    const safety = safetyOf(ctx);
+    const resyncMs = parseDuration(typeof ctx.values.resync === 'string' ? ctx.values.resync : '60s', '--resync', { positive: true });
+    // A file that is not there at start is a typo, not a file still to come.
+    const missing = ctx.files.filter((f) => !existsSync(f));
+    if (missing.length > 0) {
+      for (const f of missing) ctx.err(`netd watch: -f ${escapeControls(f)}: no such file or directory`);
+      return EXIT.invalid;
+    }
+    // One daemon per state dir: two would undo each other's work (refused at once, exit 75).
+    const daemon = await acquireStateLock(ctx.stateDir, { name: 'watch', timeoutMs: 0 });
+    const stop = stopSignal(ctx);
+    ctx.err(`netd watch: watching ${ctx.files.map(escapeControls).join(', ')}; state dir ${ctx.stateDir}; resync every ${formatMs(resyncMs)}`);
     let follower: ClusterFollower | undefined;
     /** The files as the last full pass read them: what peer passes route for. */
     let applied: DesiredState | undefined;
@@ -40,6 +74,7 @@ export const watchCommand: Command = {
       applied = desired;
       const store = follower?.store;
       const report = await applyPass(ctx, desired, {
+        ...safety,
         dryRun: false,
         quietInSync: true,
         force: ctx.values.force === true,
@@ -73,7 +108,7 @@ export const watchCommand: Command = {
         paths: ctx.files,
         resyncMs,
         debounceMs: 200,
-        signal: stopSignal(ctx),
+        signal: stop.signal,
         connect: (trigger) => (follower = new ClusterFollower(trigger)),
         pass: async (why) => {
           try {
@@ -87,7 +122,10 @@ export const watchCommand: Command = {
       });
     } finally {
       await follower?.close();
+      stop.dispose();
+      daemon.release();
     }
+    ctx.err('netd watch: stopped');
     return EXIT.ok;
   },
 };

@@ -1,0 +1,116 @@
+/**
+ * `netd watch` as an init system runs it, in its own process: SIGTERM in the middle of a pass
+ * lets the pass finish and exits 0 (nothing left `creating` or `deleting`); a second daemon
+ * on the same state dir is refused; a missing -f path and a zero --resync are refused before
+ * anything starts. NETD_DAEMON_TRIALS sets the SIGTERM rounds (default 3; the issue asks 20).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { kernelSkip as skip } from '../helpers/kernel.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { EMPTY, ALLOW_EMPTY, TestHost } from '../helpers/netd.js';
+
+const BIN = join(ROOT, 'dist/src/cli/bin.js');
+const TRIALS = Number(process.env.NETD_DAEMON_TRIALS ?? 3);
+
+const many = (n: number): string =>
+  [
+    'version: 1',
+    'networks:',
+    '  d: { subnet: 10.96.0.0/24 }',
+    'containers:',
+    ...Array.from({ length: n }, (_, i) => `  dm${i}: {}`),
+    'attachments:',
+    ...Array.from({ length: n }, (_, i) => `  - { container: dm${i}, network: d }`),
+    '',
+  ].join('\n');
+
+interface Daemon {
+  readonly child: ChildProcess;
+  out: string;
+  err: string;
+  readonly exited: Promise<number | null>;
+}
+
+function daemon(args: string[]): Daemon {
+  const child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const d: Daemon = { child, out: '', err: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stdout.on('data', (b: Buffer) => (d.out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (d.err += b.toString()));
+  return d;
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('watch: SIGTERM during a pass finishes the pass and exits 0; nothing is left half done', { skip }, async () => {
+  const host = new TestHost();
+  try {
+    for (let i = 0; i < TRIALS; i++) {
+      // Alternate building and pruning, so that the signal lands in creates and in deletes.
+      const file = host.file(i % 2 === 0 ? many(12) : many(2));
+      const d = daemon(['-f', file, '--state-dir', host.stateDir, '--resync', '1h']);
+      await until('the plan (the pass is running)', () => /^[+-] /m.test(d.out));
+      d.child.kill('SIGTERM');
+      assert.equal(await d.exited, 0, d.err);
+      assert.match(d.err, /SIGTERM: stopping after the pass in flight/);
+      assert.match(d.err, /netd watch \(start\): \d+ created, \d+ deleted, 0 failed/);
+      const diff = await host.diff(i % 2 === 0 ? many(12) : many(2));
+      assert.equal(diff.code, 0, `round ${i}: the pass converged before the daemon exited\n${diff.stdout}${diff.stderr}`);
+    }
+  } finally {
+    assert.equal((await host.apply(EMPTY, ALLOW_EMPTY)).code, 0);
+    await host.teardown();
+  }
+});
+
+test('watch: a second daemon on one state dir is refused with the holder pid (exit 75)', { skip }, async () => {
+  const host = new TestHost();
+  const file = host.file(EMPTY);
+  const first = daemon(['-f', file, '--allow-empty', '--state-dir', host.stateDir]);
+  try {
+    await until('the first daemon to start', () => /netd watch: watching/.test(first.err));
+    const second = await runCli(['watch', '-f', file, '--allow-empty', '--state-dir', host.stateDir]);
+    assert.equal(second.code, 75, second.stderr);
+    assert.match(second.stderr, new RegExp(`another netd watch \\(pid ${first.child.pid}\\) runs on state dir`));
+  } finally {
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 0, first.err);
+    await host.teardown();
+  }
+});
+
+test('watch: refused before it starts: a missing file (65), a zero or malformed --resync (64); 1m30s and 1h are durations', { skip }, async () => {
+  const host = new TestHost();
+  const file = host.file(EMPTY);
+  const cases: [string[], number, RegExp][] = [
+    [['-f', join(host.dir, 'nope.yaml')], 65, /-f .*nope\.yaml: no such file or directory/],
+    [['-f', file, '--resync', '0'], 64, /--resync: must be longer than 0/],
+    [['-f', file, '--resync=-5s'], 64, /--resync: "-5s" is not a duration/],
+    [['-f', file, '--resync', '1m30'], 64, /is not a duration/],
+  ];
+  for (const [args, code, stderr] of cases) {
+    const r = await runCli(['watch', ...args, '--state-dir', host.stateDir]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, stderr);
+  }
+  for (const [resync, shown] of [
+    ['1m30s', '1m30s'],
+    ['1h', '1h'],
+    ['500ms', '500ms'],
+  ]) {
+    const d = daemon(['-f', file, '--allow-empty', '--resync', resync!, '--state-dir', host.stateDir]);
+    await until('the start line', () => /netd watch: watching/.test(d.err));
+    assert.match(d.err, new RegExp(`resync every ${shown}`));
+    d.child.kill('SIGTERM');
+    assert.equal(await d.exited, 0, d.err);
+  }
+  await host.teardown();
+});
