@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
 import { etcdSkip } from '../helpers/etcd.js';
-import { reboot, startSim, waitFor, watchOn, type Sim, type SimHost, type Watcher } from '../helpers/hosts.js';
+import { UNDERLAY, netdOn, reboot, runOn, startSim, waitFor, watchOn, type Sim, type SimHost, type Watcher } from '../helpers/hosts.js';
 import {
   OUTSIDE,
   containerAddr,
@@ -120,6 +120,24 @@ test("a host's lease survives its restart: the same subnet from its state dir, a
       assert.equal(await tcpExchange(b.prefix(containerOf(b)), a.prefix(containerOf(a)), addrA, 7401), await containerAddr(b, containerOf(b)), step);
       await netdOk(b, ['diff', '-f', fileB]);
     }
+  }),
+);
+
+test('etcd silently unreachable from a host: apply gives up in seconds naming the endpoint, and what is local and the peers stay', { skip }, () =>
+  withSim(async ({ sim, store, a, b }) => {
+    const s = shape(sim);
+    const files = await converge([a, b], s);
+    const subB = await subnetOf(store, s, b);
+    // A dead MAC for the underlay gateway: a's packets to etcd vanish (no refusal, no error).
+    await runOn(a, ['ip', 'neigh', 'replace', UNDERLAY.address, 'lladdr', '02:00:00:00:de:ad', 'dev', 'eth0', 'nud', 'permanent']);
+    const r = await netdOn(a, ['apply', '-f', files.get(a)!], { timeoutMs: 20_000 });
+    assert.equal(r.code, 1, `netd apply: exit ${r.code} (-1: still running after 20 s)\n${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`the cluster store is unreachable: .*"${sim.etcd.endpoint}"`));
+    assert.ok(await routes(a, subB), "a still routes b's subnet");
+    const addrB = await containerAddr(b, containerOf(b));
+    assert.equal(await tcpExchange(a.prefix(containerOf(a)), b.prefix(containerOf(b)), addrB, 7501), await containerAddr(a, containerOf(a)));
+    await runOn(a, ['ip', 'neigh', 'del', UNDERLAY.address, 'dev', 'eth0']);
+    await netdOk(a, ['diff', '-f', files.get(a)!]);
   }),
 );
 
