@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSim, watchOn, type SimHost } from '../test/helpers/hosts.js';
-import { containerOf, fakePeer, netdOk, overlayYaml, routes, subnetOf, watchIsLive, type OverlayShape } from '../test/helpers/overlay-sim.js';
+import { fakePeer, netdOk, overlayYaml, routes, subnetOf, watchIsLive, type OverlayShape } from '../test/helpers/overlay-sim.js';
 import { openEtcdStore, type EtcdStore } from '../src/store/etcd.js';
 
 const args = process.argv.slice(2);
@@ -50,7 +50,7 @@ async function measure(backend: OverlayShape['backend']): Promise<void> {
   try {
     const [a, b] = [sim.host('a'), sim.host('b')];
     const s: OverlayShape = { endpoint: sim.etcd.endpoint, prefix: '/netd', backend };
-    const files = new Map([a, b].map((h) => [h, h.file(overlayYaml(s, containerOf(h)))]));
+    const files = new Map([a, b].map((h) => [h, h.file(overlayYaml(s, h))]));
     for (let round = 0; round < 2; round++) await Promise.all([a, b].map((h) => netdOk(h, ['apply', '-f', files.get(h)!])));
     const watcher = watchOn(a, ['-f', files.get(a)!, '--resync', '10m']);
     await watchIsLive(store, s, [a]);

@@ -55,9 +55,9 @@ const shape = (sim: Sim, backend: OverlayShape['backend'] = 'vxlan', leaseTtl = 
   leaseTtl,
 });
 
-/** Each host's file (the same network, its own container), applied on all at once, twice: the second round learns the peers. */
-async function converge(hosts: readonly SimHost[], s: OverlayShape): Promise<Map<SimHost, string>> {
-  const files = new Map(hosts.map((h) => [h, h.file(overlayYaml(s, containerOf(h)))]));
+/** Each host's file (the same networks, its own containers), applied on all at once, twice: the second round learns the peers. */
+async function converge(hosts: readonly SimHost[], s: OverlayShape | readonly OverlayShape[]): Promise<Map<SimHost, string>> {
+  const files = new Map(hosts.map((h) => [h, h.file(overlayYaml(s, h))]));
   for (let round = 0; round < 2; round++) await Promise.all(hosts.map((h) => netdOk(h, ['apply', '-f', files.get(h)!])));
   return files;
 }
@@ -84,25 +84,32 @@ async function timeRoute(
   t.diagnostic(`${what}: ${(done - t0).toFixed(0)} ms from the start${fromKey}`);
 }
 
-for (const backend of ['vxlan', 'host-gw'] as const) {
-  test(
-    `${backend}: every host applies the same file; then all are in sync, containers on A and C talk over TCP without NAT, and reach the outside masqueraded`,
-    { skip },
-    () =>
-      withSim(async ({ sim, store, a, b, c }) => {
-        const s = shape(sim, backend);
-        const files = await converge([a, b, c], s);
-        await Promise.all([a, b, c].map((h) => netdOk(h, ['diff', '-f', files.get(h)!])));
-        const [subA, subC] = [await subnetOf(store, s, a), await subnetOf(store, s, c)];
-        assert.notEqual(subA, subC);
-        const [addrA, addrC] = [await containerAddr(a, containerOf(a)), await containerAddr(c, containerOf(c))];
-        assert.ok(addrA.startsWith(subA.slice(0, subA.lastIndexOf('.') + 1)), `${addrA} is in ${subA}`);
-        assert.equal(await tcpExchange(a.prefix(containerOf(a)), c.prefix(containerOf(c)), addrC, 7201), addrA);
-        assert.equal(await tcpExchange(c.prefix(containerOf(c)), a.prefix(containerOf(a)), addrA, 7202), addrC);
-        assert.equal(await tcpExchange(a.prefix(containerOf(a)), undefined, OUTSIDE, 7301), a.ip);
-      }),
-  );
-}
+test('every host applies the same file, a vxlan and a host-gw network: all are in sync, and on each network', { skip }, (t) =>
+  withSim(async ({ sim, store, a, b, c }) => {
+    // One cluster for both backends: two networks in one file, each host a container on each.
+    const nets = [
+      { ...shape(sim, 'vxlan'), network: 'pods', range: '10.89.0.0/16', vni: 42 },
+      { ...shape(sim, 'host-gw'), network: 'gw', range: '10.88.0.0/16', vni: 43 },
+    ];
+    const files = await converge([a, b, c], nets);
+    await Promise.all([a, b, c].map((h) => netdOk(h, ['diff', '-f', files.get(h)!])));
+    for (const [i, s] of nets.entries()) {
+      await t.test(
+        `${s.backend}: containers on A and C talk over TCP, each seeing the other's own address (no NAT), and reach the outside masqueraded`,
+        async () => {
+          const [subA, subC] = [await subnetOf(store, s, a), await subnetOf(store, s, c)];
+          assert.notEqual(subA, subC);
+          const [ca, cc] = [containerOf(a, s), containerOf(c, s)];
+          const [addrA, addrC] = [await containerAddr(a, ca), await containerAddr(c, cc)];
+          assert.ok(addrA.startsWith(subA.slice(0, subA.lastIndexOf('.') + 1)), `${addrA} is in ${subA}`);
+          assert.equal(await tcpExchange(a.prefix(ca), c.prefix(cc), addrC, 7201 + i), addrA);
+          assert.equal(await tcpExchange(c.prefix(cc), a.prefix(ca), addrA, 7211 + i), addrC);
+          assert.equal(await tcpExchange(a.prefix(ca), undefined, OUTSIDE, 7221 + i), a.ip);
+        },
+      );
+    }
+  }),
+);
 
 test("a host's lease survives its restart: the same subnet from its state dir, and again from an empty one by its public IP", { skip }, () =>
   withSim(async ({ sim, store, a, b }) => {
@@ -118,8 +125,8 @@ test("a host's lease survives its restart: the same subnet from its state dir, a
       // b did nothing: its entries for a (its VTEP MAC is derived from the subnet) still hold.
       const addrA = await containerAddr(a, containerOf(a));
       assert.equal(await tcpExchange(b.prefix(containerOf(b)), a.prefix(containerOf(a)), addrA, 7401), await containerAddr(b, containerOf(b)), step);
-      await netdOk(b, ['diff', '-f', fileB]);
     }
+    await netdOk(b, ['diff', '-f', fileB]);
   }),
 );
 
@@ -202,7 +209,7 @@ test('a watch frozen across an etcd restart, waking to a compacted history, ends
     await timeRoute(t, 'woken after restart + compaction → B routed on A', [a], await subnetOf(store, s, b), true, t0);
     const clock = await leaseClock(store, s);
     t0 = performance.now();
-    const applied = netdOk(c, ['apply', '-f', c.file(overlayYaml(s, containerOf(c)))]);
+    const applied = netdOk(c, ['apply', '-f', c.file(overlayYaml(s, c))]);
     const put = await clock.next('put', t0);
     await timeRoute(t, 'then C joins → C routed on A', [a], put.subnet, true, t0, put);
     await applied;

@@ -19,12 +19,17 @@ export interface OverlayShape {
   readonly leaseTtl?: number;
 }
 
-/** The container a host declares: web-a on host a. */
-export const containerOf = (host: SimHost): string => `web-${host.name}`;
+/** The container a host declares on a network: web-a on host a (on network gw: gw-a). */
+export const containerOf = (host: SimHost, s?: OverlayShape): string => `${s?.network === undefined || s.network === 'pods' ? 'web' : s.network}-${host.name}`;
 
-/** The file every host applies, with its own container (none: the network alone). */
-export function overlayYaml(s: OverlayShape, container?: string): string {
-  const net = s.network ?? 'pods';
+/**
+ * The file every host applies: the overlay networks (the cluster section from the first), and
+ * on each, given a host, the host's own container.
+ */
+export function overlayYaml(shapes: OverlayShape | readonly OverlayShape[], host?: SimHost): string {
+  const all = Array.isArray(shapes) ? (shapes as readonly OverlayShape[]) : [shapes as OverlayShape];
+  const s = all[0]!;
+  const net = (x: OverlayShape): string => x.network ?? 'pods';
   return [
     'version: 1',
     'cluster:',
@@ -32,8 +37,15 @@ export function overlayYaml(s: OverlayShape, container?: string): string {
     '  publicInterface: eth0',
     `  leaseTtl: ${s.leaseTtl ?? 60}`,
     'networks:',
-    `  ${net}: { driver: overlay, subnet: ${s.range ?? '10.89.0.0/16'}, subnetLen: 24, backend: ${s.backend}, vni: ${s.vni ?? 42} }`,
-    ...(container === undefined ? [] : ['containers:', `  ${container}: {}`, 'attachments:', `  - { container: ${container}, network: ${net} }`]),
+    ...all.map((x) => `  ${net(x)}: { driver: overlay, subnet: ${x.range ?? '10.89.0.0/16'}, subnetLen: 24, backend: ${x.backend}, vni: ${x.vni ?? 42} }`),
+    ...(host === undefined
+      ? []
+      : [
+          'containers:',
+          ...all.map((x) => `  ${containerOf(host, x)}: {}`),
+          'attachments:',
+          ...all.map((x) => `  - { container: ${containerOf(host, x)}, network: ${net(x)} }`),
+        ]),
     '',
   ].join('\n');
 }
