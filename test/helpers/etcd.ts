@@ -80,7 +80,9 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdServer> {
   };
   const start = async (): Promise<void> => {
     stderr = '';
-    const p = spawn('etcd', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // setpriv (util-linux, like unshare) execs etcd with a parent-death signal: a test process
+    // that dies before close() takes its etcd with it.
+    const p = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'etcd', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc = p;
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     for (let i = 0; i < 200; i++) {
