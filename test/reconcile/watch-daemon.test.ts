@@ -6,11 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { EMPTY, ALLOW_EMPTY, TestHost } from '../helpers/netd.js';
+import { humanLine } from '../../src/cli/daemon-log.js';
 
 const BIN = join(ROOT, 'dist/src/cli/bin.js');
 const TRIALS = Number(process.env.NETD_DAEMON_TRIALS ?? 3);
@@ -31,16 +32,22 @@ interface Daemon {
   readonly child: ChildProcess;
   out: string;
   err: string;
-  readonly exited: Promise<number | null>;
+  readonly exited: Promise<number | string | null>;
 }
 
 function daemon(args: string[]): Daemon {
   const child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const d: Daemon = { child, out: '', err: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  const d: Daemon = { child, out: '', err: '', exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal))) };
   child.stdout.on('data', (b: Buffer) => (d.out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (d.err += b.toString()));
   return d;
 }
+
+const netns = (): string[] =>
+  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -56,13 +63,18 @@ test('watch: SIGTERM during a pass finishes the pass and exits 0; nothing is lef
     for (let i = 0; i < TRIALS; i++) {
       // Alternate building and pruning, so that the signal lands in creates and in deletes.
       const file = host.file(i % 2 === 0 ? many(12) : many(2));
+      const build = i % 2 === 0;
       const d = daemon(['-f', file, '--state-dir', host.stateDir, '--resync', '1h']);
-      await until('the plan (the pass is running)', () => /^[+-] /m.test(d.out));
-      d.child.kill('SIGTERM');
-      assert.equal(await d.exited, 0, d.err);
-      assert.match(d.err, /SIGTERM: stopping after the pass in flight/);
-      assert.match(d.err, /netd watch \(start\): \d+ created, \d+ deleted, 0 failed/);
-      const diff = await host.diff(i % 2 === 0 ? many(12) : many(2));
+      try {
+        // The kernel work has begun: a namespace the last round did not leave appears, or (pruning) one goes.
+        await until('the pass to be under way', () => (build ? netns().includes('dm11') : !netns().includes('dm11')), 30_000);
+      } finally {
+        d.child.kill('SIGTERM');
+      }
+      assert.equal(await d.exited, 0, `round ${i}: ${d.err}\n${netns().join(' ')}`);
+      assert.match(d.err, /"signal":"SIGTERM".*stopping after the pass in flight/);
+      assert.match(d.err, /"trigger":"start","outcome":"applied"/);
+      const diff = await host.diff(build ? many(12) : many(2));
       assert.equal(diff.code, 0, `round ${i}: the pass converged before the daemon exited\n${diff.stdout}${diff.stderr}`);
     }
   } finally {
@@ -76,7 +88,7 @@ test('watch: a second daemon on one state dir is refused with the holder pid (ex
   const file = host.file(EMPTY);
   const first = daemon(['-f', file, '--allow-empty', '--state-dir', host.stateDir]);
   try {
-    await until('the first daemon to start', () => /netd watch: watching/.test(first.err));
+    await until('the first daemon to start', () => /"msg":"watching /.test(first.err));
     const second = await runCli(['watch', '-f', file, '--allow-empty', '--state-dir', host.stateDir]);
     assert.equal(second.code, 75, second.stderr);
     assert.match(second.stderr, new RegExp(`another netd watch \\(pid ${first.child.pid}\\) runs on state dir`));
@@ -107,10 +119,29 @@ test('watch: refused before it starts: a missing file (65), a zero or malformed 
     ['500ms', '500ms'],
   ]) {
     const d = daemon(['-f', file, '--allow-empty', '--resync', resync!, '--state-dir', host.stateDir]);
-    await until('the start line', () => /netd watch: watching/.test(d.err));
-    assert.match(d.err, new RegExp(`resync every ${shown}`));
-    d.child.kill('SIGTERM');
+    try {
+      await until('the start line', () => /"msg":"watching /.test(d.err));
+    } finally {
+      d.child.kill('SIGTERM');
+    }
     assert.equal(await d.exited, 0, d.err);
+    assert.match(d.err, new RegExp(`"resync":"${shown}"`));
   }
   await host.teardown();
+});
+
+test('watch on a terminal: the same events as human lines with timestamps, lists indented', () => {
+  const line = JSON.stringify({
+    level: 50,
+    time: '2026-11-30T17:10:00.123Z',
+    msg: 'pass (change): 1 created, 0 deleted, 1 failed (180 ms); did not converge',
+    changes: ['+ create container a'],
+    errors: [{ kind: 'conflict', message: 'create network "n": it exists' }],
+  });
+  assert.equal(
+    humanLine(line),
+    '2026-11-30 17:10:00.123 ERROR pass (change): 1 created, 0 deleted, 1 failed (180 ms); did not converge\n' +
+      '    + create container a\n' +
+      '    conflict: create network "n": it exists\n',
+  );
 });

@@ -1,7 +1,7 @@
 import { EXIT, NetdError, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { createInterface } from 'node:readline/promises';
-import { applyOnce, type ApplyOptions } from '../../reconcile/apply-once.js';
+import { applyOnce, type ApplyDeps, type ApplyOptions } from '../../reconcile/apply-once.js';
 import { destructive } from '../../plan/safety.js';
 import type { Plan } from '../../plan/types.js';
 import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
@@ -32,7 +32,6 @@ export const applyCommand: Command = {
     const report = await applyPass(ctx, desired, {
       ...safetyOf(ctx),
       dryRun: ctx.values['dry-run'] === true,
-      quietInSync: false,
       force: ctx.values.force === true,
       ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
     });
@@ -77,21 +76,19 @@ async function confirm(ctx: Context, plan: Plan): Promise<boolean> {
 export function applyPass(
   ctx: Context,
   desired: DesiredState,
-  o: ApplyOptions & { quietInSync: boolean; force: boolean; clusterStore?: Store; ask?: boolean },
+  o: ApplyOptions & { force: boolean; clusterStore?: Store; ask?: boolean; daemon?: boolean },
 ): Promise<ApplyReport> {
+  // The daemon logs one event per pass instead (cli/daemon-log.ts): no plan, warnings or progress.
+  if (o.daemon) return applyOnce(desired, engineDeps(ctx, o), applyOptions(o));
   const tty = ctx.io.isTTY === true;
   return applyOnce(
     desired,
     {
-      stateDir: ctx.stateDir,
-      runner: new ExecRunner(),
-      open: (opts, fn) => withEngine(ctx, opts, fn),
-      beforeState: (check) => problemsBeforeState(ctx, check),
-      ...(o.clusterStore ? { clusterStore: o.clusterStore } : {}),
+      ...engineDeps(ctx, o),
       ...(o.ask ? { confirm: (plan: Plan) => confirm(ctx, plan) } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
-        if (ctx.output !== 'json' && (n > 0 || !o.quietInSync)) printPlan(ctx, plan);
+        if (ctx.output !== 'json') printPlan(ctx, plan);
         for (const note of notes) ctx.err(`warning: ${escapeControls(note)}`);
         if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
       },
@@ -102,14 +99,26 @@ export function applyPass(
           }
         : {}),
     },
-    {
-      dryRun: o.dryRun,
-      force: o.force,
-      ...(o.prune === false ? { prune: false } : {}),
-      ...(o.maxDeletes === undefined ? {} : { maxDeletes: o.maxDeletes }),
-    },
+    applyOptions(o),
   );
 }
+
+function engineDeps(ctx: Context, o: { clusterStore?: Store }): ApplyDeps {
+  return {
+    stateDir: ctx.stateDir,
+    runner: new ExecRunner(),
+    open: (opts, fn) => withEngine(ctx, opts, fn),
+    beforeState: (check) => problemsBeforeState(ctx, check),
+    ...(o.clusterStore ? { clusterStore: o.clusterStore } : {}),
+  };
+}
+
+const applyOptions = (o: ApplyOptions): ApplyOptions => ({
+  dryRun: o.dryRun,
+  ...(o.force === undefined ? {} : { force: o.force }),
+  ...(o.prune === false ? { prune: false } : {}),
+  ...(o.maxDeletes === undefined ? {} : { maxDeletes: o.maxDeletes }),
+});
 
 /** The line of a failure: the step that failed, or the change whose queueing threw. */
 function failureLine(r: ApplyReport, f: FailureReport): string {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { EXIT, escapeControls, messageOf } from '../../errors.js';
+import { EXIT, escapeControls, isNetdError, messageOf } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { daemonLogger, logPass } from '../daemon-log.js';
 import { acquireStateLock } from '../../store/lock.js';
 import { watchLoop, type Trigger } from '../../reconcile/watch.js';
 import { ClusterFollower } from '../../reconcile/cluster-follow.js';
@@ -8,7 +10,7 @@ import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, parseDuration, withEngine } from '../engine.js';
-import { applyPass, renderApply, safetyOf } from './apply.js';
+import { applyPass, safetyOf } from './apply.js';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
@@ -18,12 +20,12 @@ const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
  * itself the last listener re-raises the signal (signal-exit does), which killed a pass
  * half done (exit 143) before.
  */
-function stopSignal(ctx: Context): { signal: AbortSignal; dispose: () => void } {
+function stopSignal(ctx: Context, log: Logger): { signal: AbortSignal; dispose: () => void } {
   if (ctx.io.signal) return { signal: ctx.io.signal, dispose: () => undefined };
   const ac = new AbortController();
   const on = (sig: keyof typeof SIGNALS) => (): void => {
     if (ac.signal.aborted) process.exit(128 + SIGNALS[sig]);
-    ctx.err(`netd watch: ${sig}: stopping after the pass in flight (${sig} again stops at once)`);
+    log.info({ signal: sig }, `${sig}: stopping after the pass in flight (${sig} again stops at once)`);
     ac.abort();
   };
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((sig) => [sig, on(sig)] as const);
@@ -61,8 +63,10 @@ export const watchCommand: Command = {
     }
     // One daemon per state dir: two would undo each other's work (refused at once, exit 75).
     const daemon = await acquireStateLock(ctx.stateDir, { name: 'watch', timeoutMs: 0 });
-    const stop = stopSignal(ctx);
-    ctx.err(`netd watch: watching ${ctx.files.map(escapeControls).join(', ')}; state dir ${ctx.stateDir}; resync every ${formatMs(resyncMs)}`);
+    const log = daemonLogger(ctx);
+    const stop = stopSignal(ctx, log);
+    const resync = formatMs(resyncMs);
+    log.info({ files: ctx.files, stateDir: ctx.stateDir, resync }, `watching ${ctx.files.join(', ')}; state dir ${ctx.stateDir}; resync every ${resync}`);
     let follower: ClusterFollower | undefined;
     /** The files as the last full pass read them: what peer passes route for. */
     let applied: DesiredState | undefined;
@@ -70,20 +74,19 @@ export const watchCommand: Command = {
       // Invalid (or, without --allow-empty, empty) files are reported and nothing changes:
       // the last applied state stays.
       const desired = await ctx.loadDesiredState();
-      if (typeof desired === 'number') return ctx.err(`netd watch (${why}): the files were refused (above); nothing was changed`);
+      if (typeof desired === 'number')
+        return log.warn({ trigger: why, outcome: 'refused' }, `pass (${why}): the files were refused (above); nothing was changed`);
       applied = desired;
       const store = follower?.store;
       const report = await applyPass(ctx, desired, {
         ...safety,
         dryRun: false,
-        quietInSync: true,
+        daemon: true,
         force: ctx.values.force === true,
         ...(store ? { clusterStore: store } : {}),
       });
-      // A pass that changed or tried to change something says so in one line: the summary.
-      const code = renderApply(ctx, report, `netd watch (${why})`);
+      logPass(log, why, report);
       if (ctx.output === 'json' && report.outcome !== 'in-sync') ctx.out(JSON.stringify(report));
-      if (code !== EXIT.ok) ctx.err(`netd watch (${why}): apply did not converge (exit ${code}); trying again at the next change or resync`);
       await follower?.follow(desired);
     };
     /** A lease event or renewal: the narrow peer pass, or a full pass when it asks for one. */
@@ -92,15 +95,13 @@ export const watchCommand: Command = {
       const r = await withEngine(ctx, { lock: true }, (e) =>
         peerPass(e, desired, { runner: e.runner, stateDir: ctx.stateDir, store }, { renew: why === 'renew' }),
       );
-      if (r.unreachable !== undefined) return ctx.err(`netd watch (${why}): ${escapeControls(r.unreachable)}; peers left as they are`);
+      const fields = { trigger: why, ops: r.ops, renewed: r.renewed, durationMs: Math.round(performance.now() - started) };
+      if (r.unreachable !== undefined) return log.warn({ ...fields, errors: [{ kind: 'retry', message: r.unreachable }] }, `peers (${why}): left as they are`);
       if (r.full === undefined) {
-        if (r.ops > 0)
-          ctx.err(
-            `netd watch (${why}): ${r.ops} peer route, FDB and neighbour change${r.ops === 1 ? '' : 's'} (${Math.round(performance.now() - started)} ms)`,
-          );
-        return;
+        const line = `peers (${why}): ${r.ops} route, FDB and neighbour change${r.ops === 1 ? '' : 's'} (${fields.durationMs} ms)`;
+        return r.ops > 0 ? log.info(fields, line) : log.debug(fields, line);
       }
-      ctx.err(`netd watch (${why}): ${escapeControls(r.full)}; a full pass follows`);
+      log.info({ ...fields, reason: r.full }, `peers (${why}): ${r.full}; a full pass follows`);
       await full(why);
     };
     try {
@@ -116,7 +117,7 @@ export const watchCommand: Command = {
             if ((why === 'cluster' || why === 'renew') && applied && store) await peers(why, applied, store);
             else await full(why);
           } catch (e) {
-            ctx.err(`netd watch (${why}): ${escapeControls(messageOf(e))}`);
+            log.error({ trigger: why, errors: [{ kind: isNetdError(e) ? e.code : 'internal', message: messageOf(e) }] }, `pass (${why}): ${messageOf(e)}`);
           }
         },
       });
@@ -125,7 +126,7 @@ export const watchCommand: Command = {
       stop.dispose();
       daemon.release();
     }
-    ctx.err('netd watch: stopped');
+    log.info('stopped');
     return EXIT.ok;
   },
 };
