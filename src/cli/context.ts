@@ -18,7 +18,7 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-export type OutputFormat = 'table' | 'json' | 'yaml' | 'dot' | 'svg';
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'dot' | 'svg';
 /** What -o accepts unless a command names its own formats (the first is then its default). */
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
@@ -57,6 +57,8 @@ export interface Command {
   positionals?: string;
   /** The formats -o accepts for this command, default first; undefined: OUTPUT_FORMATS. */
   outputs?: readonly OutputFormat[];
+  /** Shown under "examples:" in --help: whole command lines. */
+  examples?: readonly string[];
   /** Flag descriptions of this command that differ from the shared ones (help.ts). */
   flagHelp?: Readonly<Record<string, string>>;
   /** Changes the host: a thrown 'invalid' error may come after kernel work, so it exits 1, never 65. */

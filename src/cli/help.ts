@@ -21,6 +21,8 @@ const FLAG_HELP: Record<string, string> = {
   force:
     "also delete attachments of undeclared containers on the deleted networks, and proceed although the state was lost (kernel objects carry netd's mark the store does not know)",
   resync: 'apply at least this often, repairing drift: 500ms, 60s, 1m30s, 1h (default 60s)',
+  selector: 'only networks whose labels match key=value (repeatable, or comma-separated; all must match)',
+  listen: 'serve /metrics (Prometheus) and /healthz on ADDR:PORT (off by default; e.g. 127.0.0.1:9464)',
   yes: 'do not ask before deleting or replacing (asked only when stdin is a terminal)',
   'max-deletes': 'refuse a plan that deletes or replaces more than N objects (nothing is changed; exit 1)',
   prune: 'false: create, update and repair only; owned objects the files no longer declare stay (diff still shows them)',
@@ -48,14 +50,18 @@ function optionLine(name: string, o: NonNullable<ParseArgsConfig['options']>[str
   return help ? `  ${flag.padEnd(30)} ${help}` : `  ${flag}`;
 }
 
+/** A command's description of one of its flags. */
+export const flagHelp = (c: Command, flag: string): string | undefined => c.flagHelp?.[flag] ?? FLAG_HELP[flag];
+
 export function commandHelp(c: Command): string {
-  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o, c.flagHelp?.[n] ?? FLAG_HELP[n]));
+  const own = Object.entries(c.options).map(([n, o]) => optionLine(n, o, flagHelp(c, n)));
   return [
     `usage: ${c.usage}`,
     '',
     c.summary,
     ...(c.aliases?.length ? ['', `aliases: ${c.aliases.join(', ')}`] : []),
     ...(own.length ? ['', 'flags:', ...own] : []),
+    ...(c.examples?.length ? ['', 'examples:', ...c.examples.map((e) => `  ${e}`)] : []),
     '',
     'global flags:',
     ...GLOBAL_HELP,

@@ -1,16 +1,63 @@
 /**
  * `netd inspect`: one object in the shape of `docker network inspect` / the `NetworkSettings`
  * of `docker inspect`, so that tools and habits written for Docker carry over. From the
- * records alone.
+ * records, and for an overlay network from its cluster store too (its lease and peers).
  */
 import type { RecordedState } from '../plan/types.js';
 import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import type { PeerLease } from '../cluster/lease.js';
+import { timeLeft, type OverlayInspection } from '../reconcile/leases.js';
 import { portText } from './views.js';
 
 const prefixLen = (f: FamilyRecord | undefined): number | undefined => (f ? Number(f.subnet.split('/')[1]) : undefined);
 const cidr = (addr: string | undefined, f: FamilyRecord | undefined): string => (addr && f ? `${addr}/${prefixLen(f)}` : '');
 
-export function inspectNetwork(n: NetworkRecord, r: RecordedState): Record<string, unknown> {
+const expiry = (l: Pick<PeerLease, 'leaseId' | 'expiresIn'> | undefined): Record<string, unknown> =>
+  l?.leaseId === undefined ? {} : { ExpiresIn: l.expiresIn ?? null, TimeLeft: l.expiresIn === undefined ? '' : timeLeft(l.expiresIn) };
+
+/**
+ * An overlay network's cluster side: this host's lease as recorded, completed by the cluster
+ * (public IP, time left), and the peers; with the cluster unreachable, the peers are unknown.
+ */
+function overlaySection(n: NetworkRecord, c: OverlayInspection): Record<string, unknown> {
+  const o = n.overlay!;
+  const lease = n.lease;
+  const own = c.own;
+  const leaseId = own ? own.leaseId : lease?.leaseId;
+  return {
+    Range: o.range,
+    SubnetLen: o.subnetLen,
+    Backend: o.backend,
+    VNI: o.vni,
+    Port: o.port,
+    Etcd: lease ? { Endpoints: lease.store.endpoints, Prefix: lease.store.prefix } : null,
+    Lease: lease
+      ? {
+          Subnet: lease.subnet,
+          LeaseID: leaseId ?? 'reservation',
+          PublicIP: own?.publicIp ?? '',
+          ...(o.backend === 'vxlan' ? { VtepMAC: lease.vtepMac } : {}),
+          Interface: lease.dev,
+          LocalAddress: lease.local,
+          ...expiry(own),
+          // Read from the cluster: held by this host, gone (expired or revoked: apply takes it again), or unknown.
+          InCluster: c.unreachable !== undefined ? 'unknown' : own ? 'held' : 'gone',
+        }
+      : null,
+    Peers: c.peers
+      ? c.peers.map((p) => ({
+          Subnet: p.subnet,
+          Host: p.hostId,
+          PublicIP: p.publicIp,
+          Backend: p.backend,
+          ...(p.leaseId === undefined ? { Reservation: true } : expiry(p)),
+        }))
+      : null,
+    ...(c.unreachable !== undefined ? { PeersUnknown: c.unreachable } : {}),
+  };
+}
+
+export function inspectNetwork(n: NetworkRecord, r: RecordedState, cluster?: OverlayInspection): Record<string, unknown> {
   const sandboxes = new Map(r.sandboxes.map((s) => [s.id, s]));
   const containers: Record<string, unknown> = {};
   for (const e of r.endpoints.filter((x) => x.networkId === n.id).sort((a, b) => a.container.localeCompare(b.container))) {
@@ -47,6 +94,7 @@ export function inspectNetwork(n: NetworkRecord, r: RecordedState): Record<strin
     Labels: n.labels,
     Adopted: n.adopted,
     State: n.state,
+    ...(n.overlay ? { Overlay: overlaySection(n, cluster ?? {}) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Printing a plan: a colored human diff, or JSON for machines. */
+import { stringify } from 'yaml';
 import type { Change, Plan } from '../plan/types.js';
 import type { Totals } from '../reconcile/apply-report.js';
 import type { Context } from './context.js';
@@ -20,8 +21,9 @@ export function formatChange(c: Change, color: boolean): string[] {
 
 /** The plan as a human diff ending with its totals (`totals: false` for what already happened), or JSON. */
 export function printPlan(ctx: Context, plan: Plan, o: { totals?: boolean } = {}): void {
-  if (ctx.output === 'json') {
-    ctx.out(JSON.stringify({ inSync: plan.changes.length === 0, changes: plan.changes }, null, 2));
+  if (ctx.output === 'json' || ctx.output === 'yaml') {
+    const doc = { inSync: plan.changes.length === 0, changes: plan.changes };
+    ctx.out(ctx.output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
     return;
   }
   if (plan.changes.length === 0) {

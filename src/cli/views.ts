@@ -16,14 +16,27 @@ const both = (v4: string | undefined, v6: string | undefined): string => [v4, v6
 
 export interface View {
   headers: string[];
-  /** Objects for -o json|yaml and their table rows, in the same order. */
-  items: { name: string; object: Record<string, unknown>; row: string[] }[];
+  /** The extra columns of `-o wide`. */
+  wide: string[];
+  /** Objects for -o json|yaml and their table rows (then the wide cells), in the same order. */
+  items: { name: string; object: Record<string, unknown>; row: string[]; wide: string[]; labels: Readonly<Record<string, string>> }[];
 }
+
+/** A list in one table cell: the first few, then how many more (`c001,c002,c003,… (+297)`). */
+export function listCell(items: readonly string[], shown = 3): string {
+  return items.length <= shown ? items.join(',') : `${items.slice(0, shown).join(',')},… (+${items.length - shown})`;
+}
+
+const labelsText = (l: Readonly<Record<string, string>>): string =>
+  Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 export function networksView(r: RecordedState): View {
   const { networks, endpoints } = sorted(r);
   return {
-    headers: ['NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'CONTAINERS'],
+    headers: ['NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'CONTAINERS', 'STATE'],
+    wide: ['LABELS', 'ID'],
     items: networks.map((n) => {
       const containers = endpoints.filter((e) => e.networkId === n.id).map((e) => e.container);
       const object = {
@@ -36,8 +49,16 @@ export function networksView(r: RecordedState): View {
         containers,
         state: n.state,
       };
-      const row = [n.name, n.driver, both(n.ipv4?.subnet, n.ipv6?.subnet), both(n.ipv4?.gateway, n.ipv6?.gateway), n.bridge ?? '', containers.join(',')];
-      return { name: n.name, object, row };
+      const row = [
+        n.name,
+        n.driver,
+        both(n.ipv4?.subnet, n.ipv6?.subnet),
+        both(n.ipv4?.gateway, n.ipv6?.gateway),
+        n.bridge ?? '',
+        listCell(containers),
+        n.state,
+      ];
+      return { name: n.name, object: { ...object, labels: n.labels }, row, wide: [labelsText(n.labels), n.id], labels: n.labels };
     }),
   };
 }
@@ -45,19 +66,21 @@ export function networksView(r: RecordedState): View {
 export function containersView(r: RecordedState): View {
   const { sandboxes, endpoints } = sorted(r);
   return {
-    headers: ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS'],
+    headers: ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS', 'STATE'],
+    wide: ['ID'],
     items: sandboxes.map((s) => {
       const networks = endpoints.filter((e) => e.container === s.container).map((e) => e.network);
       const netns = s.hostNetwork ? 'host' : nsRef(s.netns);
       const object = { name: s.container, id: s.id, netns, hostname: s.hostname, networks, created: s.created, state: s.state };
-      return { name: s.container, object, row: [s.container, netns, s.hostname, networks.join(',')] };
+      return { name: s.container, object, row: [s.container, netns, s.hostname, listCell(networks), s.state], wide: [s.id], labels: {} };
     }),
   };
 }
 
 export function attachmentsView(r: RecordedState): View {
   return {
-    headers: ['CONTAINER', 'NETWORK', 'INTERFACE', 'IPV4', 'IPV6', 'MAC', 'PORTS'],
+    headers: ['CONTAINER', 'NETWORK', 'INTERFACE', 'IPV4', 'IPV6', 'MAC', 'PORTS', 'STATE'],
+    wide: ['ALIASES', 'ID'],
     items: sorted(r).endpoints.map((e) => {
       const ports = e.ports.map(portText);
       const object = {
@@ -76,7 +99,9 @@ export function attachmentsView(r: RecordedState): View {
       return {
         name: `${e.container}/${e.network}`,
         object,
-        row: [e.container, e.network, e.interface, e.ipv4 ?? '', e.ipv6 ?? '', e.mac ?? '', ports.join(',')],
+        row: [e.container, e.network, e.interface, e.ipv4 ?? '', e.ipv6 ?? '', e.mac ?? '', listCell(ports), e.state],
+        wide: [e.aliases.join(','), e.id],
+        labels: {},
       };
     }),
   };

@@ -17,6 +17,8 @@ export interface ExternalInterface {
   readonly localIp: string;
   /** The address peers reach this host on: cluster.publicIp, else localIp. */
   readonly publicIp: string;
+  /** The IPv4 prefixes of table main routed on the interface without a gateway (default: 0.0.0.0/0): the host-gw segment. */
+  readonly onLink: readonly string[];
 }
 
 const bare = (cidr: string): string => cidr.slice(0, cidr.indexOf('/'));
@@ -50,5 +52,10 @@ export function externalInterface(view: NamespaceView, cluster: Pick<ClusterConf
       `cluster: interface "${link.name}" has no IPv4 address for the overlay to send from (give it one, or name another with cluster.publicInterface)`,
     );
   if (link.mtu === undefined) throw new NetdError('internal', `cluster: interface "${link.name}" has no known mtu`);
-  return { name: link.name, mtu: link.mtu, localIp, publicIp: cluster.publicIp ?? localIp };
+  return { name: link.name, mtu: link.mtu, localIp, publicIp: cluster.publicIp ?? localIp, onLink: onLinkOf(view, link.name) };
 }
+
+// The kernel takes a gateway only on a link-scope route of the device: in table main, a route
+// without a gateway (a connected prefix, `ip route add PREFIX dev X`, or `default dev X`).
+const onLinkOf = (view: NamespaceView, dev: string): string[] =>
+  view.routes.filter((r) => r.family === 4 && r.dev === dev && r.via === undefined).map((r) => (r.dst === 'default' ? '0.0.0.0/0' : r.dst));

@@ -3,11 +3,11 @@ import type { Runner } from './exec.js';
 import { ipArgv } from './netns.js';
 import { parseView, type ObservedNamespace } from './observe-ip.js';
 
-// `route show default` is the exact 0.0.0.0/0 prefix of table main (IPv4: flannel's
-// lookupExtIface reads the IPv4 default route too).
-const UPLINK_CMDS = 'link show\naddr show\nroute show default\n';
+// `route show` is table main (IPv4): its default routes choose the interface as flannel's
+// lookupExtIface does, its routes without a gateway are the segment host-gw peers must share.
+const UPLINK_CMDS = 'link show\naddr show\nroute show\n';
 
-/** The host namespace's links, addresses and IPv4 default routes, in one process. */
+/** The host namespace's links, addresses and IPv4 routes of table main, in one process. */
 export async function observeUplink(runner: Runner): Promise<ObservedNamespace> {
   const { stdout } = await runner.run(ipArgv(undefined, ['-details', '-json', '-batch', '-']), { input: UPLINK_CMDS });
   return parseView(stdout);

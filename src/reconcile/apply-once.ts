@@ -28,7 +28,17 @@ import type { NetworkRecord } from '../state/records.js';
 import { destructive, tooManyDeletes, withoutPrunes } from '../plan/safety.js';
 import type { Store } from '../store/store.js';
 import { foreignTableProblems, lostProblem } from './lost.js';
-import { PhaseClock, changeReports, kernelCalls, tally, type ApplyOutcome, type ApplyReport, type ChangeReport, type FailureReport } from './apply-report.js';
+import {
+  PhaseClock,
+  changeReports,
+  type PhaseName,
+  kernelCalls,
+  tally,
+  type ApplyOutcome,
+  type ApplyReport,
+  type ChangeReport,
+  type FailureReport,
+} from './apply-report.js';
 
 /** Runs fn on an engine over the state dir's store: locked (created if need be) to write, read-only otherwise. */
 export type OpenEngine = <T>(opts: { lock: boolean }, fn: (e: Engine) => Promise<T>) => Promise<T>;
@@ -44,6 +54,8 @@ export interface ApplyDeps {
   readonly clusterStore?: Store;
   /** Progress of the kernel work, for a terminal. */
   readonly progress?: ExecuteOptions['progress'];
+  /** Told as each phase begins (observe, cluster, execute, verify…), for a terminal. */
+  readonly phase?: (name: PhaseName) => void;
   /**
    * With no state yet: runs the object checks on a read-only store, refusing first what the
    * lock and the store would refuse (the CLI's problemsBeforeState); default: deps.open.
@@ -69,7 +81,7 @@ export interface ApplyOptions {
 }
 
 export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions): Promise<ApplyReport> {
-  const clock = new PhaseClock();
+  const clock = new PhaseClock(deps.phase);
   const counted: CountingRunner[] = [];
   const count = (r: Runner): CountingRunner => {
     const c = new CountingRunner(r);

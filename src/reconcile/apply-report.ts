@@ -150,11 +150,15 @@ export function kernelCalls(runners: readonly CountingRunner[]): KernelCalls {
 export class PhaseClock {
   private readonly ms = new Map<PhaseName, number>();
 
+  /** onPhase: told as each timed phase begins (a terminal shows it). */
+  constructor(private readonly onPhase?: (name: PhaseName) => void) {}
+
   add(name: PhaseName, ms: number): void {
     this.ms.set(name, (this.ms.get(name) ?? 0) + ms);
   }
 
   async time<T>(name: PhaseName, fn: () => Promise<T> | T): Promise<T> {
+    this.onPhase?.(name);
     const start = performance.now();
     try {
       return await fn();

@@ -43,8 +43,9 @@ export class ClusterFollower {
     this.#watch = store.watch(overlayRoot(cluster.etcd.prefix), await store.revision(), () => this.trigger('cluster'));
     this.#timer = setInterval(() => this.trigger('renew'), Math.max(1000, (cluster.leaseTtl * 1000) / 3));
     this.#timer.unref();
-    // What changed between the pass's read and the watch's start is caught by one look now.
-    this.trigger('cluster');
+    // What changed between the pass's read and the watch's start is caught by one look now
+    // (a renewal: it also tells how long the leases have left).
+    this.trigger('renew');
   }
 
   async close(): Promise<void> {

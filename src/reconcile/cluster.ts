@@ -28,7 +28,7 @@ import {
   type ExternalInterface,
   type PeerLease,
 } from '../cluster/index.js';
-import { leaseGateway, overlayMtu, vtepMacOf } from '../drivers/overlay/index.js';
+import { leaseGateway, overlayMtu, routablePeers, vtepMacOf } from '../drivers/overlay/index.js';
 import type { RecordedState } from '../plan/types.js';
 
 export interface ClusterView {
@@ -84,7 +84,12 @@ export async function clusterView(desired: DesiredState, recorded: RecordedState
       });
       if ('problem' in r) problems.push(r.problem);
       else {
-        if (r.lease) leases.set(n.name, r.lease);
+        if (r.lease) {
+          // host-gw: a peer on another segment is skipped with a note, the others are routed.
+          const routed = n.overlay?.backend === 'host-gw' ? routablePeers(n.name, r.lease, ext.onLink) : { lease: r.lease, notes: [] };
+          leases.set(n.name, routed.lease);
+          notes.push(...routed.notes);
+        }
         if (r.note) notes.push(r.note);
       }
     }

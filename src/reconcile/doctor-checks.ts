@@ -9,20 +9,22 @@ import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
 import type { RecordedState } from '../plan/types.js';
 
-export type CheckGroup = 'prerequisites' | 'store' | 'leaks';
-export type CheckStatus = 'ok' | 'problem' | 'skipped';
+export type CheckGroup = 'prerequisites' | 'store' | 'leaks' | 'cluster';
+/** A warning is worth acting on but does not fail doctor (a lease running low, one etcd endpoint down). */
+export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
 export interface Check {
   readonly group: CheckGroup;
   readonly name: string;
   readonly status: CheckStatus;
   readonly detail: string;
-  /** For a problem: the command (or action) that fixes it. */
+  /** For a problem or a warning: the command (or action) that fixes it. */
   readonly fix?: string;
 }
 
 export const ok = (group: CheckGroup, name: string, detail: string): Check => ({ group, name, status: 'ok', detail });
 export const problem = (group: CheckGroup, name: string, detail: string, fix: string): Check => ({ group, name, status: 'problem', detail, fix });
+export const warning = (group: CheckGroup, name: string, detail: string, fix: string): Check => ({ group, name, status: 'warning', detail, fix });
 export const skipped = (group: CheckGroup, name: string, detail: string): Check => ({ group, name, status: 'skipped', detail });
 
 /** Runs a check; a failure to look is itself reported, never thrown. */

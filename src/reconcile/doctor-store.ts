@@ -98,7 +98,11 @@ function linkDel(ns: string | undefined, name: string): string {
 }
 
 function linkLeaks(os: ObservedState, recorded: RecordedState): Check[] {
-  const known = new Set([...recorded.networks.map((n) => `network:${n.id}`), ...recorded.endpoints.map((e) => `endpoint:${e.id}`)]);
+  const known = new Set([
+    ...recorded.networks.map((n) => `network:${n.id}`),
+    ...recorded.networks.filter((n) => n.overlay).map((n) => `overlay:${n.id}`), // its vxlan device
+    ...recorded.endpoints.map((e) => `endpoint:${e.id}`),
+  ]);
   const reported = new Set<string>(); // a veth pair's two ends carry one alias: deleting one end removes both
   const out: Check[] = [];
   let owned = 0;

@@ -1,5 +1,6 @@
 /**
- * `netd doctor`: is this host fit to run netd, is the store healthy, and has anything leaked?
+ * `netd doctor`: is this host fit to run netd, is the store healthy, has anything leaked, and
+ * (given the files) can this host reach its cluster and does it hold its overlay leases?
  * Every check reports `ok` or `problem` (with the command that fixes it), or `skipped` when
  * what it needs could not be read. Doctor only reads: it takes no lock, opens the store
  * read-only and makes no kernel writes.
@@ -7,6 +8,8 @@
 import type { Runner } from '../kernel/index.js';
 import { TOOLS, attempt, foreignDrops, forwarding, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
+import { clusterChecks } from './doctor-cluster.js';
+import type { DesiredState } from '../desired/types.js';
 
 export type { Check, CheckGroup, CheckStatus } from './doctor-checks.js';
 
@@ -15,6 +18,8 @@ export interface DoctorOptions {
   readonly stateDir: string;
   /** How to name the apply that repairs things, e.g. `netd apply -f PATH... --state-dir DIR`. */
   readonly applyHint?: string;
+  /** The files' desired state (`-f`): its overlay networks are checked against the cluster. */
+  readonly desired?: DesiredState;
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
@@ -34,5 +39,6 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   if (!recorded) checks.push(skipped('leaks', 'all', 'the store could not be read'));
   else if (missing.length > 0) checks.push(skipped('leaks', 'all', `needs ${missing.join(' and ')}`));
   else checks.push(...(await leakChecks(opts.runner, recorded, applyHint)));
+  if (opts.desired) checks.push(...(await clusterChecks(opts.desired, recorded, { runner: opts.runner, stateDir: opts.stateDir, applyHint })));
   return checks;
 }

@@ -25,10 +25,14 @@ export interface PeerPassResult {
   readonly ops: number;
   /** Leases kept alive. */
   readonly renewed: number;
+  /** Seconds left on each renewed lease, by network. */
+  readonly ttls?: Readonly<Record<string, number>>;
   /** Why a full pass is needed instead; nothing was changed. */
   readonly full?: string;
   /** The cluster store could not be read; nothing was changed. */
   readonly unreachable?: string;
+  /** What the cluster view says aloud (a host-gw peer off the segment, skipped). */
+  readonly notes?: readonly string[];
 }
 
 const NONE: PeerPassResult = { ops: 0, renewed: 0 };
@@ -44,11 +48,12 @@ export async function peerPass(
   if (view.unreachable !== undefined) return { ...NONE, unreachable: view.unreachable };
   if (view.problems.length > 0) return { ...NONE, full: view.problems[0]! };
   let renewed = 0;
+  const ttls: Record<string, number> = {};
   if (o.renew) {
     for (const [name, lease] of view.leases) {
       if (lease.leaseId === undefined) continue;
       try {
-        await deps.store.leases!.keepAlive(lease.leaseId);
+        ttls[name] = await deps.store.leases!.keepAlive(lease.leaseId);
         renewed++;
       } catch (err) {
         if (isNetdError(err, 'not-found')) return { ...NONE, renewed, full: `overlay network "${name}": this host's lease expired` };
@@ -72,5 +77,5 @@ export async function peerPass(
   if (c.problems.length > 0) return { ...NONE, renewed, full: c.problems[0]! };
   const ops = opsOf(c);
   if (ops.length > 0) await runOps(e.runner, undefined, ops);
-  return { ops: ops.length, renewed };
+  return { ops: ops.length, renewed, ...(renewed > 0 ? { ttls } : {}), ...(view.notes.length > 0 ? { notes: view.notes } : {}) };
 }

@@ -106,7 +106,11 @@ test('the peer pass routes a joining peer and unroutes a leaving one, and nothin
   const desired = await host.desired(yaml());
   const e = await host.engine();
   try {
-    const pass = () => peerPass(e, desired, { runner: e.runner, stateDir: host.stateDir, store }, { renew: true });
+    const pass = async (): Promise<{ ops: number; renewed: number }> => {
+      const r = await peerPass(e, desired, { runner: e.runner, stateDir: host.stateDir, store }, { renew: true });
+      assert.ok((r.ttls?.pods ?? 0) > 590, 'the renewed lease has its whole TTL again');
+      return { ops: r.ops, renewed: r.renewed };
+    };
     assert.deepEqual(await pass(), { ops: 0, renewed: 1 });
     const id = await peer('10.91.251.0/24', '192.168.61.3');
     assert.deepEqual(await pass(), { ops: 3, renewed: 1 }, 'neighbour, FDB entry and route');

@@ -121,18 +121,42 @@ const HOST: NamespaceView = {
   ],
 };
 const uplinks: { name: string; view?: NamespaceView; cluster: { publicInterface?: string; publicIp?: string }; want: object | RegExp }[] = [
-  { name: 'the default route with the lowest metric', cluster: {}, want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.10', publicIp: '192.0.2.10' } },
-  { name: 'by name', cluster: { publicInterface: 'eth1' }, want: { name: 'eth1', mtu: 9000, localIp: '198.51.100.5', publicIp: '198.51.100.5' } },
-  { name: 'by address', cluster: { publicInterface: '192.0.2.11' }, want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.11', publicIp: '192.0.2.11' } },
+  {
+    name: 'the default route with the lowest metric',
+    cluster: {},
+    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.10', publicIp: '192.0.2.10', onLink: [] },
+  },
+  { name: 'by name', cluster: { publicInterface: 'eth1' }, want: { name: 'eth1', mtu: 9000, localIp: '198.51.100.5', publicIp: '198.51.100.5', onLink: [] } },
+  {
+    name: 'by address',
+    cluster: { publicInterface: '192.0.2.11' },
+    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.11', publicIp: '192.0.2.11', onLink: [] },
+  },
   {
     name: 'publicIp behind NAT: local stays the interface address',
     cluster: { publicIp: '203.0.113.7' },
-    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.10', publicIp: '203.0.113.7' },
+    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.10', publicIp: '203.0.113.7', onLink: [] },
   },
   {
     name: 'publicIp that the interface carries is local too',
     cluster: { publicIp: '192.0.2.11' },
-    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.11', publicIp: '192.0.2.11' },
+    want: { name: 'eth0', mtu: 1500, localIp: '192.0.2.11', publicIp: '192.0.2.11', onLink: [] },
+  },
+  {
+    name: 'the segment: routes of the interface without a gateway, a default through none is all of it',
+    view: {
+      ...HOST,
+      routes: [
+        ...HOST.routes,
+        { dst: '192.0.2.0/24', dev: 'eth0', family: 4, proto: 'kernel' },
+        { dst: '10.9.0.0/16', dev: 'eth0', family: 4 },
+        { dst: '10.8.0.0/16', via: '192.0.2.1', dev: 'eth0', family: 4 },
+        { dst: '198.51.100.0/24', dev: 'eth1', family: 4, proto: 'kernel' },
+        { dst: 'default', dev: 'eth1', family: 4, metric: 300 },
+      ],
+    },
+    cluster: { publicInterface: 'eth1' },
+    want: { name: 'eth1', mtu: 9000, localIp: '198.51.100.5', publicIp: '198.51.100.5', onLink: ['198.51.100.0/24', '0.0.0.0/0'] },
   },
   { name: 'an unknown name', cluster: { publicInterface: 'eth9' }, want: /publicInterface "eth9": no such interface/ },
   { name: 'an address no interface has', cluster: { publicInterface: '192.0.2.99' }, want: /192\.0\.2\.99: no interface on this host has this address/ },

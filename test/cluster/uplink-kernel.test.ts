@@ -28,20 +28,35 @@ test('uplink: the default route picks the interface; local is its own address, n
   ip('route', 'add', 'default', 'via', '198.51.100.1', 'dev', 'ku-up1', 'metric', '20', 'onlink');
   ip('route', 'add', '203.0.113.0/24', 'via', '198.51.100.1', 'dev', 'ku-up1', 'onlink');
   const view = await observeUplink(new ExecRunner());
+  // The segment: the connected prefix, not the route through a gateway (203.0.113.0/24).
+  const [A, B] = [['192.0.2.0/24'], ['198.51.100.0/24']];
   assert.deepEqual(
-    view.routes.map((r) => [r.dst, r.dev, r.metric]),
+    view.routes.filter((r) => r.dst === 'default').map((r) => [r.dst, r.dev, r.metric]),
     [
       ['default', 'ku-up0', 10],
       ['default', 'ku-up1', 20],
     ],
   );
-  assert.deepEqual(externalInterface(view, {}), { name: 'ku-up0', mtu: 1400, localIp: '192.0.2.10', publicIp: '192.0.2.10' });
-  assert.deepEqual(externalInterface(view, { publicIp: '203.0.113.9' }), { name: 'ku-up0', mtu: 1400, localIp: '192.0.2.10', publicIp: '203.0.113.9' });
-  assert.deepEqual(externalInterface(view, { publicInterface: 'ku-up1' }), { name: 'ku-up1', mtu: 9000, localIp: '198.51.100.5', publicIp: '198.51.100.5' });
+  assert.deepEqual(externalInterface(view, {}), { name: 'ku-up0', mtu: 1400, localIp: '192.0.2.10', publicIp: '192.0.2.10', onLink: A });
+  assert.deepEqual(externalInterface(view, { publicIp: '203.0.113.9' }), {
+    name: 'ku-up0',
+    mtu: 1400,
+    localIp: '192.0.2.10',
+    publicIp: '203.0.113.9',
+    onLink: A,
+  });
+  assert.deepEqual(externalInterface(view, { publicInterface: 'ku-up1' }), {
+    name: 'ku-up1',
+    mtu: 9000,
+    localIp: '198.51.100.5',
+    publicIp: '198.51.100.5',
+    onLink: B,
+  });
   assert.deepEqual(externalInterface(view, { publicInterface: '198.51.100.5' }), {
     name: 'ku-up1',
     mtu: 9000,
     localIp: '198.51.100.5',
     publicIp: '198.51.100.5',
+    onLink: B,
   });
 });

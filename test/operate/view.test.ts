@@ -9,6 +9,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { TestHost } from '../helpers/netd.js';
 import { TWO_NETS } from './fixture.js';
 import { toSvg } from '../../src/cli/commands/graph.js';
+import { listCell } from '../../src/cli/views.js';
 import { ExecRunner, type Runner } from '../../src/kernel/index.js';
 
 let host: TestHost;
@@ -28,32 +29,51 @@ const tables: { name: string; args: string[]; rows: (string | RegExp)[][] }[] = 
     name: 'networks',
     args: ['get', 'networks'],
     rows: [
-      ['NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'CONTAINERS'],
-      ['back', 'bridge', '10.89.0.0/24,fd00:89::/64', '10.89.0.1,fd00:89::1', 'br-back', 'api'],
-      ['front', 'bridge', '10.88.0.0/24', '10.88.0.1', /^nd-[0-9a-f]{12}$/, 'api,web'],
+      ['NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'CONTAINERS', 'STATE'],
+      ['back', 'bridge', '10.89.0.0/24,fd00:89::/64', '10.89.0.1,fd00:89::1', 'br-back', 'api', 'ready'],
+      ['front', 'bridge', '10.88.0.0/24', '10.88.0.1', /^nd-[0-9a-f]{12}$/, 'api,web', 'ready'],
     ],
   },
   {
     name: 'containers',
     args: ['get', 'containers'],
     rows: [
-      ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS'],
-      ['api', 'api', 'api', 'back,front'],
-      ['web', 'web', 'www', 'front'],
+      ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS', 'STATE'],
+      ['api', 'api', 'api', 'back,front', 'ready'],
+      ['web', 'web', 'www', 'front', 'ready'],
     ],
   },
   {
     name: 'attachments',
     args: ['get', 'attachments'],
     rows: [
-      ['CONTAINER', 'NETWORK', 'INTERFACE', 'IPV4', 'IPV6', 'MAC', 'PORTS'],
+      ['CONTAINER', 'NETWORK', 'INTERFACE', 'IPV4', 'IPV6', 'MAC', 'PORTS', 'STATE'],
       ['api', 'back', 'eth1', /^10\.89\.0\.\d+$/, /^fd00:89::[0-9a-f]+$/, MAC, '-'],
       ['api', 'front', 'eth0', '10.88.0.11', '-', '02:42:0a:58:00:0b', '-'],
       ['web', 'front', 'eth0', '10.88.0.10', '-', '02:42:0a:58:00:0a', '18080->80/tcp'],
     ],
   },
   { name: 'attachments of one container', args: ['get', 'attachments', 'web'], rows: [['CONTAINER'], ['web', 'front', 'eth0', '10.88.0.10']] },
+  {
+    name: 'networks -o wide: labels and ids',
+    args: ['get', 'networks', '-o', 'wide'],
+    rows: [
+      ['NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'CONTAINERS', 'STATE', 'LABELS', 'ID'],
+      ['back', 'bridge', '10.89.0.0/24,fd00:89::/64', '10.89.0.1,fd00:89::1', 'br-back', 'api', 'ready', '-', /^[0-9a-f]{64}$/],
+      ['front', 'bridge', '10.88.0.0/24', '10.88.0.1', /^nd-[0-9a-f]{12}$/, 'api,web', 'ready', 'tier=front', /^[0-9a-f]{64}$/],
+    ],
+  },
+  { name: 'networks -l tier=front', args: ['get', 'networks', '-l', 'tier=front'], rows: [['NAME'], ['front']] },
 ];
+
+test('get: a selector that matches nothing says so; list cells show the first three and a count', { skip }, async () => {
+  const none = await host.cli(['get', 'networks', '-l', 'tier=back']);
+  assert.deepEqual([none.code, none.stdout], [0, 'no networks with tier=back\n']);
+  const bad = await host.cli(['get', 'containers', '-l', 'a=b']);
+  assert.equal(bad.code, 64, bad.stderr);
+  assert.equal(listCell(['c1', 'c2', 'c3']), 'c1,c2,c3');
+  assert.equal(listCell(Array.from({ length: 300 }, (_, i) => `c${i}`)), 'c0,c1,c2,… (+297)');
+});
 
 /** Cells cut at the header's column starts: equal cells prove the columns are aligned. */
 function cells(header: string, line: string): string[] {
@@ -98,9 +118,19 @@ const misses: { name: string; args: string[]; code: number; stderr: RegExp }[] =
   { name: 'unknown container', args: ['inspect', 'container', 'nope'], code: 1, stderr: /container "nope" not found/ },
   { name: 'unknown kind', args: ['get', 'pods'], code: 64, stderr: /unknown kind "pods" \(known: networks, containers, attachments, leases\)/ },
   { name: 'inspect without a name', args: ['inspect', 'network'], code: 64, stderr: /NAME is required/ },
-  { name: 'get -o dot', args: ['get', 'networks', '-o', 'dot'], code: 64, stderr: /-o must be one of table, json, yaml/ },
+  { name: 'get -o dot', args: ['get', 'networks', '-o', 'dot'], code: 64, stderr: /-o must be one of table, wide, json, yaml/ },
   { name: 'graph -o json', args: ['graph', '-o', 'json'], code: 64, stderr: /-o must be one of dot, svg/ },
 ];
+
+test('inspect without a kind finds each name; a missing one is named, the others still printed (exit 1)', { skip }, async () => {
+  const r = await host.cli(['inspect', 'front', 'web', 'nope']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as { Name: string }[]).map((o) => o.Name),
+    ['front', 'web'],
+  );
+  assert.match(r.stderr, /netd inspect: network or container "nope" not found/);
+});
 
 for (const tc of misses) {
   test(`get/inspect: ${tc.name}`, { skip }, async () => {
@@ -177,13 +207,20 @@ test('inspect container: sandbox key, dns and per-network settings', { skip }, a
   assert.deepEqual(api!.Networks.back?.Aliases, ['api-internal']);
 });
 
-test('graph: DOT with every network, container and attachment edge', { skip }, async () => {
+test('graph: DOT with every network as a cluster, its own containers inside, the multi-homed outside with an edge per attachment', { skip }, async () => {
   const r = await host.cli(['graph']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^graph netd \{/);
   for (const node of ['network:front', 'network:back', 'container:web', 'container:api']) assert.ok(r.stdout.includes(`"${node}" [`), node);
-  assert.match(r.stdout, /"container:web" -- "network:front" \[label="eth0\\n10\.88\.0\.10"\];/);
-  assert.match(r.stdout, /"container:api" -- "network:back" \[label="eth\d\\n10\.89\.0\.\d+\\nfd00:89::[0-9a-f]+"\];/);
+  // web is on front alone: inside front's cluster, its address and published port on the node.
+  assert.match(
+    r.stdout,
+    /subgraph cluster_1 \{\n {4}label="front";[^}]*"container:web" \[shape=ellipse, style=filled, fillcolor="#fff2b3", label="web\\nnetns web\\neth0 10\.88\.0\.10\\nports 18080->80\/tcp"\];/,
+  );
+  // api is on both: outside, one labelled edge per network.
+  assert.match(r.stdout, /"container:api" -- "network:front" \[label="eth0 10\.88\.0\.11"\];/);
+  assert.match(r.stdout, /"container:api" -- "network:back" \[label="eth\d 10\.89\.0\.\d+ fd00:89::[0-9a-f]+"\];/);
+  assert.match(r.stdout, /subgraph cluster_legend/);
 });
 
 test('graph -o svg goes through Graphviz', { skip }, async () => {

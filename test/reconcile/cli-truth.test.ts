@@ -90,3 +90,17 @@ for (const { name, opts, coloured } of [
     assert.match(r.stdout, /\+ create network td/);
   });
 }
+
+test('on a terminal, apply says which long phase it is in; without one it says nothing of it', { skip }, async () => {
+  const yaml = 'version: 1\nnetworks:\n  tp: { subnet: 10.99.4.0/24 }\ncontainers:\n  tp1: {}\nattachments:\n  - { container: tp1, network: tp }\n';
+  const apply = (text: string, opts: RunOptions = {}) => runCli(['apply', '--yes', '-f', host.file(text), '--state-dir', host.stateDir], opts);
+  const tty = await apply(yaml, { isTTY: true });
+  assert.equal(tty.code, 0, tty.stderr);
+  assert.match(tty.stderr, /^reading the store and the kernel…$/m);
+  assert.match(tty.stderr, /^applying \d+ changes…$/m);
+  assert.match(tty.stderr, /building: 1\/1 namespaces\n/);
+  assert.match(tty.stderr, /^verifying…$/m);
+  const plain = await apply(yaml.replace('tp1: {}', 'tp1: {}\n  tp2: {}'));
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /…/);
+});

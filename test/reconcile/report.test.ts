@@ -7,10 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { kernelSkip as skip } from '../helpers/kernel.js';
-import { TestHost } from '../helpers/netd.js';
+import { ALLOW_EMPTY, EMPTY, TestHost } from '../helpers/netd.js';
 import { ExecRunner, callKind, type RunOptions, type Runner } from '../../src/kernel/index.js';
 import { applyOnce } from '../../src/reconcile/apply-once.js';
 import type { ApplyReport } from '../../src/reconcile/apply-report.js';
+import { parse } from 'yaml';
 
 const SMALL = `version: 1
 networks:
@@ -112,5 +113,23 @@ test('a change the kernel refuses: failed with its kind (conflict), its dependen
     );
   } finally {
     if (ip('-json', 'link', 'show').includes('"br-rq"')) ip('link', 'del', 'br-rq');
+  }
+});
+
+test('-o yaml: diff prints the plan, apply the whole report, as YAML', { skip }, async () => {
+  const other = new TestHost();
+  const yaml = SMALL.replace(/rep/g, 'ry').replace('10.96.0.0/24', '10.96.1.0/24');
+  try {
+    const d = await other.diff(yaml, '-o', 'yaml');
+    assert.equal(d.code, 2, d.stderr);
+    const plan = parse(d.stdout) as { inSync: boolean; changes: { action: string }[] };
+    assert.deepEqual([plan.inSync, plan.changes.length], [false, 3]);
+    const a = await other.apply(yaml, '-o', 'yaml');
+    assert.equal(a.code, 0, a.stderr);
+    const report = parse(a.stdout) as ApplyReport;
+    assert.deepEqual([report.outcome, report.totals.created], ['applied', 3]);
+  } finally {
+    // Pruned, not torn down: this file's other host still holds its objects.
+    assert.equal((await other.apply(EMPTY, ALLOW_EMPTY)).code, 0);
   }
 });

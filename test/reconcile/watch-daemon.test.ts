@@ -12,6 +12,7 @@ import { kernelSkip as skip } from '../helpers/kernel.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { EMPTY, ALLOW_EMPTY, TestHost } from '../helpers/netd.js';
 import { humanLine } from '../../src/cli/daemon-log.js';
+import { freePort } from '../helpers/etcd.js';
 
 const BIN = join(ROOT, 'dist/src/cli/bin.js');
 const TRIALS = Number(process.env.NETD_DAEMON_TRIALS ?? 3);
@@ -144,4 +145,45 @@ test('watch on a terminal: the same events as human lines with timestamps, lists
       '    + create container a\n' +
       '    conflict: create network "n": it exists\n',
   );
+});
+
+test('watch --listen: /metrics counts passes and changes, /healthz flips to 503 when the host cannot be converged', { skip }, async () => {
+  const host = new TestHost();
+  const file = host.file(many(1));
+  const port = await freePort();
+  const d = daemon(['-f', file, '--state-dir', host.stateDir, '--resync', '300ms', '--listen', `127.0.0.1:${port}`]);
+  const get = async (path: string): Promise<{ status: number; body: string }> => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: r.status, body: await r.text() };
+  };
+  const metric = (body: string, name: string): number => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+  try {
+    await until('the first pass', () => /"trigger":"start","outcome":"applied"/.test(d.err));
+    const m = await get('/metrics');
+    assert.equal(m.status, 200);
+    assert.equal(metric(m.body, 'netd_passes_total{trigger="start",outcome="applied"}'), 1);
+    assert.equal(metric(m.body, 'netd_changes_total{kind="container",action="create"}'), 1);
+    assert.equal(metric(m.body, 'netd_objects{kind="attachment"}'), 1);
+    assert.ok(metric(m.body, 'netd_last_success_timestamp_seconds') > 1.7e9);
+    assert.match(m.body, /^netd_pass_duration_seconds_count\{trigger="start"\} 1$/m);
+    assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok: applied\n' });
+    // The namespace replaced by one netd did not create: netd refuses to touch it, every pass.
+    execFileSync('ip', ['netns', 'del', 'dm0']);
+    execFileSync('ip', ['netns', 'add', 'dm0']);
+    const deadline = Date.now() + 20_000;
+    let h = await get('/healthz');
+    while (h.status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      h = await get('/healthz');
+    }
+    assert.equal(h.status, 503);
+    assert.match(h.body, /^unhealthy: refused: .*dm0/);
+    assert.ok(metric((await get('/metrics')).body, 'netd_passes_total{trigger="resync",outcome="refused"}') >= 1);
+    assert.equal((await get('/nope')).status, 404);
+  } finally {
+    d.child.kill('SIGTERM');
+  }
+  assert.equal(await d.exited, 0, d.err);
+  execFileSync('ip', ['netns', 'del', 'dm0']);
+  await host.teardown();
 });

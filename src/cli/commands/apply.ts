@@ -1,10 +1,11 @@
 import { EXIT, NetdError, escapeControls } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
 import { applyOnce, type ApplyDeps, type ApplyOptions } from '../../reconcile/apply-once.js';
 import { destructive } from '../../plan/safety.js';
 import type { Plan } from '../../plan/types.js';
-import type { ApplyReport, FailureReport } from '../../reconcile/apply-report.js';
+import type { ApplyReport, FailureReport, PhaseName } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
@@ -14,7 +15,13 @@ import { formatChange, printPlan, summary } from '../plan-output.js';
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json|yaml]',
+  examples: [
+    'netd apply -f netd.yaml',
+    'netd apply -f /etc/netd --dry-run',
+    'netd apply -f /etc/netd --yes --max-deletes 10',
+    'netd apply -f site.yaml -f extra/ --prune=false',
+  ],
   options: {
     ...FILE_OPTION,
     ...LOCK_OPTION,
@@ -36,7 +43,9 @@ export const applyCommand: Command = {
       ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
     });
     const code = renderApply(ctx, report);
+    // -o json|yaml: the whole apply report (the plan is in it), for machines.
     if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
+    else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());
     return code;
   },
 };
@@ -52,6 +61,29 @@ export function refuse(ctx: Context, problems: readonly string[]): number {
  * One apply pass on this host's state dir; the plan is printed (as a human diff) before
  * anything changes, and on a terminal the kernel work shows its progress. `watch` repeats it.
  */
+/** On a terminal: the namespaces removed and built so far. */
+export const namespaceProgress =
+  (ctx: Context) =>
+  (phase: number, done: number, total: number): void =>
+    void ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`);
+
+const PHASE_LINES: Partial<Record<PhaseName, string>> = {
+  observe: 'reading the store and the kernel…',
+  cluster: 'asking the cluster (etcd)…',
+  verify: 'verifying…',
+};
+
+/** On a terminal: each long phase once, as it begins (execute has its own line and counters). */
+function phaseProgress(ctx: Context): (name: PhaseName) => void {
+  const said = new Set<PhaseName>();
+  return (name) => {
+    const line = PHASE_LINES[name];
+    if (line === undefined || said.has(name)) return;
+    said.add(name);
+    ctx.err(line);
+  };
+}
+
 /** `--max-deletes N` and `--prune=true|false`, checked (usage errors, exit 64). */
 export function safetyOf(ctx: Context): Pick<ApplyOptions, 'maxDeletes' | 'prune'> {
   const max = ctx.values['max-deletes'];
@@ -88,16 +120,11 @@ export function applyPass(
       ...(o.ask ? { confirm: (plan: Plan) => confirm(ctx, plan) } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
-        if (ctx.output !== 'json') printPlan(ctx, plan);
+        if (ctx.output === 'table') printPlan(ctx, plan);
         for (const note of notes) ctx.err(`warning: ${escapeControls(note)}`);
         if (tty && !o.dryRun && n > 0) ctx.err(`applying ${n} change${n === 1 ? '' : 's'}…`);
       },
-      ...(tty
-        ? {
-            progress: (phase: number, done: number, total: number) =>
-              ctx.io.stderr.write(`\r${phase === 0 ? 'removing' : 'building'}: ${done}/${total} namespaces${done === total ? '\n' : ''}`),
-          }
-        : {}),
+      ...(tty ? { progress: namespaceProgress(ctx), phase: phaseProgress(ctx) } : {}),
     },
     applyOptions(o),
   );

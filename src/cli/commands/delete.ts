@@ -8,13 +8,14 @@ import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/prefl
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
-import { refuse } from './apply.js';
+import { namespaceProgress, refuse } from './apply.js';
 import { tally } from '../../reconcile/apply-report.js';
 
 export const deleteCommand: Command = {
   name: 'delete',
   summary: 'remove exactly what the files declare (attachments, containers, networks)',
   usage: 'netd delete -f PATH... [--force] [--lock-timeout 60s]',
+  examples: ['netd delete -f examples/multi-homed.yaml', 'netd delete -f net.yaml --force   # also attachments of undeclared containers'],
   options: { ...FILE_OPTION, ...LOCK_OPTION, force: { type: 'boolean' } },
   writes: true,
   async run(ctx) {
@@ -30,7 +31,9 @@ export const deleteCommand: Command = {
     };
     const early = await problemsBeforeState(ctx, async (e) => (await checked(e)).problems);
     if (early.length > 0) return refuse(ctx, early);
-    return withEngine(ctx, { lock: true }, async (e) => {
+    return withEngine(ctx, { lock: true }, async (opened) => {
+      // On a terminal, the namespaces removed so far (300 containers take a while).
+      const e = ctx.io.isTTY ? { ...opened, progress: namespaceProgress(ctx) } : opened;
       const { planned, problems } = await checked(e);
       if (problems.length > 0) return refuse(ctx, problems);
       const r = await deleteDeclared(e, desired, { force, planned });

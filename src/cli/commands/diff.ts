@@ -10,7 +10,8 @@ export const diffCommand: Command = {
   name: 'diff',
   aliases: ['plan'],
   summary: 'show field-level differences between the files, the store and the kernel (exit 2: drift or a lost state)',
-  usage: 'netd diff -f PATH... [--allow-empty] [-o table|json]',
+  usage: 'netd diff -f PATH... [--allow-empty] [-o table|json|yaml]',
+  examples: ['netd diff -f netd.yaml', 'netd diff -f /etc/netd -o json   # exit 2 on drift (cron)'],
   options: { ...FILE_OPTION, ...ALLOW_EMPTY_OPTION },
   async run(ctx) {
     const desired = await ctx.loadDesiredState();

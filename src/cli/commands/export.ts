@@ -8,6 +8,7 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'print what netd owns as a desired-state file that re-applies to a no-op',
   usage: 'netd export [-o yaml|json]',
+  examples: ['netd export > current.yaml', 'netd export -o json'],
   outputs: ['yaml', 'json'],
   options: {},
   async run(ctx) {

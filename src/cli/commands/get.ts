@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { EXIT, escapeControls } from '../../errors.js';
+import { EXIT, NetdError, escapeControls } from '../../errors.js';
 import { FILE_OPTION, type Command, type Context } from '../context.js';
 import { clusterLeases, timeLeft } from '../../reconcile/leases.js';
 import { readRecorded } from '../engine.js';
@@ -20,9 +20,17 @@ export function printObjects(ctx: Context, objects: unknown): void {
 export const getCommand: Command = {
   name: 'get',
   summary: 'list networks, containers or attachments from the store, or the overlay subnet leases from etcd',
-  usage: 'netd get networks|containers|attachments [NAME] [-o table|json|yaml]\n       netd get leases [NETWORK] -f PATH... [-o table|json|yaml]',
+  usage:
+    'netd get networks|containers|attachments [NAME] [-l key=value]... [-o table|wide|json|yaml]\n       netd get leases [NETWORK] -f PATH... [-o table|json|yaml]',
+  examples: [
+    'netd get networks',
+    'netd get attachments web -o yaml',
+    'netd get networks -l team=web -o wide',
+    'netd get leases -f examples/overlay/host-a.yaml',
+  ],
   positionals: 'networks|containers|attachments|leases [NAME]',
-  options: { ...FILE_OPTION },
+  options: { ...FILE_OPTION, selector: { type: 'string', short: 'l', multiple: true } },
+  outputs: ['table', 'wide', 'json', 'yaml'],
   async run(ctx) {
     const [word, name, ...extra] = ctx.positionals;
     if ((word === 'leases' || word === 'lease') && extra.length === 0) return getLeases(ctx, name);
@@ -34,23 +42,44 @@ export const getCommand: Command = {
       ctx.err(`usage: ${this.usage}`);
       return EXIT.usage;
     }
+    const selectors = parseSelectors(ctx.values.selector);
+    if (selectors.length > 0 && kind !== 'networks') {
+      ctx.err(`netd get: -l selects networks by their labels; ${kind} have none`);
+      return EXIT.usage;
+    }
     const view = VIEWS[kind](await readRecorded(ctx));
     // An attachment is named container/network; its container's name also selects it.
-    const items = name === undefined ? view.items : view.items.filter((i) => i.name === name || (kind === 'attachments' && i.name.startsWith(`${name}/`)));
-    if (name !== undefined && items.length === 0) {
+    const named = name === undefined ? view.items : view.items.filter((i) => i.name === name || (kind === 'attachments' && i.name.startsWith(`${name}/`)));
+    const items = named.filter((i) => selectors.every(([k, v]) => i.labels[k] === v));
+    if (name !== undefined && named.length === 0) {
       ctx.err(`netd get: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
       return EXIT.error;
     }
-    if (ctx.output === 'table')
-      for (const l of renderTable(
-        view.headers,
-        items.map((i) => i.row),
-      ))
-        ctx.out(l);
-    else printObjects(ctx, name !== undefined && kind !== 'attachments' ? items[0]!.object : items.map((i) => i.object));
+    if (ctx.output === 'table' || ctx.output === 'wide') {
+      if (items.length === 0) ctx.out(`no ${kind}${selectors.length > 0 ? ` with ${selectors.map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`);
+      else {
+        const wide = ctx.output === 'wide';
+        const rows = items.map((i) => (wide ? [...i.row, ...i.wide] : i.row));
+        for (const l of renderTable(wide ? [...view.headers, ...view.wide] : view.headers, rows)) ctx.out(l);
+      }
+    } else printObjects(ctx, name !== undefined && kind !== 'attachments' ? items[0]!.object : items.map((i) => i.object));
     return EXIT.ok;
   },
 };
+
+/** `-l team=web -l tier=front` → [['team','web'], ['tier','front']] (all must match). */
+function parseSelectors(v: Context['values'][string]): [string, string][] {
+  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return list.flatMap((s) =>
+    String(s)
+      .split(',')
+      .map((pair): [string, string] => {
+        const m = /^([^=\s]+)=(.*)$/.exec(pair.trim());
+        if (!m) throw new NetdError('usage', `-l: "${pair}" is not key=value`);
+        return [m[1]!, m[2]!];
+      }),
+  );
+}
 
 /** The cluster's subnet leases of the overlay networks the files declare (`-f`): from etcd, not the local store. */
 async function getLeases(ctx: Context, network: string | undefined): Promise<number> {
@@ -61,7 +90,7 @@ async function getLeases(ctx: Context, network: string | undefined): Promise<num
   const desired = await ctx.loadDesiredState();
   if (typeof desired === 'number') return desired;
   const leases = await clusterLeases(desired, network);
-  if (ctx.output !== 'table') {
+  if (ctx.output !== 'table' && ctx.output !== 'wide') {
     printObjects(ctx, leases);
     return EXIT.ok;
   }

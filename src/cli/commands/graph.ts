@@ -20,6 +20,7 @@ export const graphCommand: Command = {
   name: 'graph',
   summary: 'draw networks, containers and attachments (Graphviz DOT, or SVG through dot)',
   usage: 'netd graph [-o dot|svg]',
+  examples: ['netd graph | dot -Tpng > netd.png', 'netd graph -o svg > netd.svg'],
   outputs: ['dot', 'svg'],
   options: {},
   async run(ctx) {

@@ -4,6 +4,7 @@
  */
 import type { Command } from '../context.js';
 import { applyCommand } from './apply.js';
+import { completionCommand } from './completion.js';
 import { deleteCommand } from './delete.js';
 import { diffCommand } from './diff.js';
 import { doctorCommand } from './doctor.js';
@@ -20,6 +21,7 @@ export type { Command, Context } from '../context.js';
 
 export const COMMANDS: readonly Command[] = [
   applyCommand,
+  completionCommand,
   deleteCommand,
   diffCommand,
   doctorCommand,

@@ -12,6 +12,7 @@ export const recoverCommand: Command = {
   name: 'recover',
   summary: "rebuild a lost store's records from the marks on netd's kernel objects and the files",
   usage: 'netd recover -f PATH... [--lock-timeout 60s]',
+  examples: ['netd recover -f /etc/netd'],
   options: { ...FILE_OPTION, ...LOCK_OPTION },
   outputs: ['table'],
   writes: true,

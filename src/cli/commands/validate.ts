@@ -4,6 +4,7 @@ export const validate: Command = {
   name: 'validate',
   summary: 'check desired-state files and report every error at once',
   usage: 'netd validate -f PATH... [-o table|json|yaml]',
+  examples: ['netd validate -f netd.yaml', 'netd validate -f examples/ -o json'],
   options: { ...FILE_OPTION },
   async run(ctx) {
     const state = await ctx.loadDesiredState();

@@ -3,17 +3,30 @@ import { stringify } from 'yaml';
 import type { Command } from '../context.js';
 
 const PACKAGE_JSON = new URL('../../../../package.json', import.meta.url);
+/** Written by `npm run build`: the git commit the build was made from (null outside a checkout). */
+const BUILD_INFO = new URL('../../../build-info.json', import.meta.url);
+
+function commit(): string | undefined {
+  try {
+    const c = (JSON.parse(readFileSync(BUILD_INFO, 'utf8')) as { commit?: unknown }).commit;
+    return typeof c === 'string' && /^[0-9a-f]{40}$/.test(c) ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const version: Command = {
   name: 'version',
-  summary: 'print the netd version',
+  summary: 'print the netd version and the git commit it was built from',
   usage: 'netd version [-o table|json|yaml]',
+  examples: ['netd version', 'netd version -o json'],
   options: {},
   run(ctx) {
-    const v = { version: (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version, node: process.version };
+    const c = commit();
+    const v = { version: (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version, commit: c ?? null, node: process.version };
     if (ctx.output === 'json') ctx.out(JSON.stringify(v));
     else if (ctx.output === 'yaml') ctx.out(stringify(v).trimEnd());
-    else ctx.out(`netd ${v.version} (node ${v.node})`);
+    else ctx.out(`netd ${v.version}${c ? ` (commit ${c.slice(0, 12)})` : ''} (node ${v.node})`);
     return Promise.resolve(0);
   },
 };

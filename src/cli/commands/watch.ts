@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { EXIT, escapeControls, isNetdError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { daemonLogger, logPass } from '../daemon-log.js';
+import { DaemonMetrics, parseListen, serveMetrics } from '../metrics.js';
+import type { Server } from 'node:http';
 import { acquireStateLock } from '../../store/lock.js';
 import { watchLoop, type Trigger } from '../../reconcile/watch.js';
 import { ClusterFollower } from '../../reconcile/cluster-follow.js';
@@ -9,7 +11,7 @@ import { peerPass } from '../../reconcile/peers.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
-import { LOCK_OPTION, parseDuration, withEngine } from '../engine.js';
+import { LOCK_OPTION, parseDuration, readRecorded, withEngine } from '../engine.js';
 import { applyPass, safetyOf } from './apply.js';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
@@ -44,8 +46,18 @@ function formatMs(ms: number): string {
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'daemon: apply on every change of the files, and repair drift every --resync',
-  usage: 'netd watch -f PATH... [--resync 60s|1m30s|1h] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
-  options: { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS, resync: { type: 'string' } },
+  usage:
+    'netd watch -f PATH... [--resync 60s|1m30s|1h] [--listen 127.0.0.1:9464] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
+  examples: ['netd watch -f /etc/netd', 'netd watch -f /etc/netd --resync 5m --listen 127.0.0.1:9464 --max-deletes 20'],
+  options: {
+    ...FILE_OPTION,
+    ...LOCK_OPTION,
+    ...ALLOW_EMPTY_OPTION,
+    ...LOST_FORCE_OPTION,
+    ...SAFETY_OPTIONS,
+    resync: { type: 'string' },
+    listen: { type: 'string' },
+  },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
@@ -61,12 +73,25 @@ export const watchCommand: Command = {
       for (const f of missing) ctx.err(`netd watch: -f ${escapeControls(f)}: no such file or directory`);
       return EXIT.invalid;
     }
+    const listen = typeof ctx.values.listen === 'string' ? parseListen(ctx.values.listen) : undefined;
     // One daemon per state dir: two would undo each other's work (refused at once, exit 75).
     const daemon = await acquireStateLock(ctx.stateDir, { name: 'watch', timeoutMs: 0 });
+    const metrics = new DaemonMetrics();
+    let server: Server | undefined;
+    try {
+      server = listen && (await serveMetrics(metrics, listen));
+    } catch (e) {
+      daemon.release();
+      throw e;
+    }
     const log = daemonLogger(ctx);
     const stop = stopSignal(ctx, log);
     const resync = formatMs(resyncMs);
-    log.info({ files: ctx.files, stateDir: ctx.stateDir, resync }, `watching ${ctx.files.join(', ')}; state dir ${ctx.stateDir}; resync every ${resync}`);
+    const serving = listen ? `; metrics on ${ctx.values.listen as string}` : '';
+    log.info(
+      { files: ctx.files, stateDir: ctx.stateDir, resync, ...(listen ? { listen: ctx.values.listen } : {}) },
+      `watching ${ctx.files.join(', ')}; state dir ${ctx.stateDir}; resync every ${resync}${serving}`,
+    );
     let follower: ClusterFollower | undefined;
     /** The files as the last full pass read them: what peer passes route for. */
     let applied: DesiredState | undefined;
@@ -86,6 +111,8 @@ export const watchCommand: Command = {
         ...(store ? { clusterStore: store } : {}),
       });
       logPass(log, why, report);
+      metrics.pass(why, report);
+      metrics.objects(await readRecorded(ctx));
       if (ctx.output === 'json' && report.outcome !== 'in-sync') ctx.out(JSON.stringify(report));
       await follower?.follow(desired);
     };
@@ -96,9 +123,11 @@ export const watchCommand: Command = {
         peerPass(e, desired, { runner: e.runner, stateDir: ctx.stateDir, store }, { renew: why === 'renew' }),
       );
       const fields = { trigger: why, ops: r.ops, renewed: r.renewed, durationMs: Math.round(performance.now() - started) };
+      for (const [network, ttl] of Object.entries(r.ttls ?? {})) metrics.leaseTtl(network, ttl);
       if (r.unreachable !== undefined) return log.warn({ ...fields, errors: [{ kind: 'retry', message: r.unreachable }] }, `peers (${why}): left as they are`);
       if (r.full === undefined) {
         const line = `peers (${why}): ${r.ops} route, FDB and neighbour change${r.ops === 1 ? '' : 's'} (${fields.durationMs} ms)`;
+        if (r.notes) log.warn({ ...fields, notes: r.notes }, `peers (${why}): ${r.notes.join('; ')}`);
         return r.ops > 0 ? log.info(fields, line) : log.debug(fields, line);
       }
       log.info({ ...fields, reason: r.full }, `peers (${why}): ${r.full}; a full pass follows`);
@@ -117,12 +146,14 @@ export const watchCommand: Command = {
             if ((why === 'cluster' || why === 'renew') && applied && store) await peers(why, applied, store);
             else await full(why);
           } catch (e) {
+            metrics.failed(why, isNetdError(e) ? e.code : 'internal', messageOf(e));
             log.error({ trigger: why, errors: [{ kind: isNetdError(e) ? e.code : 'internal', message: messageOf(e) }] }, `pass (${why}): ${messageOf(e)}`);
           }
         },
       });
     } finally {
       await follower?.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       stop.dispose();
       daemon.release();
     }

@@ -34,6 +34,7 @@ import { hostGwExpected } from './hostgw.js';
 import { VXLAN_OVERHEAD, vxlanExpected, vxlanMark, vxlanName } from './vxlan.js';
 
 export { vtepMacOf, vxlanName, subnetZero } from './vxlan.js';
+export { onSegment, routablePeers } from './hostgw.js';
 
 function leaseOf(net: NetworkRecord): OverlayLease {
   if (!net.lease || !net.overlay) throw new NetdError('internal', `overlay network "${net.name}": no subnet lease was taken before building it`);
