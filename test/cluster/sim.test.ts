@@ -31,11 +31,14 @@ test('three simulated hosts reach each other, the outside and etcd over the unde
     // netd runs there with the host's own state dir.
     const v = await netdOn(c, ['version']);
     assert.equal(v.code, 0, v.stderr);
-    // A reboot: the same host and address, a fresh kernel.
+    // A reboot: the same host, address and MAC, a fresh kernel.
     const before = a.pid;
+    const mac = async (): Promise<string | undefined> => (await ipJsonOn<{ address: string }>(a, ['link', 'show', 'eth0']))[0]?.address;
+    const macBefore = await mac();
     await runOn(a, ['ip', 'netns', 'add', 'left-over']);
     await reboot(a);
     assert.notEqual(a.pid, before);
+    assert.equal(await mac(), macBefore, 'eth0 keeps its MAC, as a NIC does');
     assert.equal((await runOn(a, ['ls', '/run/netns'])).stdout, '');
     assert.equal((await runOn(a, ['ping', '-c', '1', '-W', '2', c.ip])).code, 0);
   } finally {

@@ -39,6 +39,11 @@ export class SimHost {
     this.stateDir = join(dir, 'state');
   }
 
+  /** Its eth0's MAC: 02:90:00:00:00:<last octet of its address>. */
+  get mac(): string {
+    return `02:90:00:00:00:${Number(this.ip.split('.')[3]).toString(16).padStart(2, '0')}`;
+  }
+
   /** The underlay-side end of its veth, in the throwaway host. */
   get veth(): string {
     return `ndv-${this.name}`;
@@ -170,7 +175,8 @@ async function boot(host: SimHost): Promise<void> {
   for (const d of ['/run', '/etc/netns', '/var/lib/netd']) await on('mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', d);
   await on('mkdir', '/run/netns');
   await on('mount', '-t', 'sysfs', 'sysfs', '/sys');
-  await must(['ip', 'link', 'add', host.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(host.pid)]);
+  // eth0 keeps its MAC across reboots, as a NIC does: the other hosts' ARP entries stay true.
+  await must(['ip', 'link', 'add', host.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', host.mac, 'netns', String(host.pid)]);
   await must(['ip', 'link', 'set', host.veth, 'master', UNDERLAY.bridge, 'up']);
   await on('ip', 'link', 'set', 'lo', 'up');
   await on('ip', 'addr', 'add', `${host.ip}/${UNDERLAY.prefixLen}`, 'dev', 'eth0');
