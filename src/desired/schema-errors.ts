@@ -20,6 +20,9 @@ function validator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
     addFormats(ajv);
+    // Address and CIDR formats are for editors (yaml-language-server checks them as you type);
+    // here the semantic checks give the precise message ("host bits set", "not in the subnet").
+    for (const f of ['ipv4', 'ipv6', 'ipv4-cidr', 'ipv6-cidr']) ajv.addFormat(f, true);
     ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' }); // annotation: our message for this node
     compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
   }
