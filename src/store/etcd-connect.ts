@@ -3,6 +3,7 @@
  * first that answers is used; TLS material is read from files.
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
 import { NetdError, isNetdError, messageOf } from '../errors.js';
@@ -28,6 +29,11 @@ export async function connectEtcd(opts: EtcdConnectOptions): Promise<{ client: E
   const credentials = readTls(opts.tls);
   const failures: string[] = [];
   for (const endpoint of opts.endpoints) {
+    const silent = await unanswered(endpoint, timeoutMs);
+    if (silent !== undefined) {
+      failures.push(`"${endpoint}": ${silent}`);
+      continue;
+    }
     const client = new Etcd3({
       hosts: [endpoint],
       dialTimeout: timeoutMs,
@@ -48,6 +54,32 @@ export async function connectEtcd(opts: EtcdConnectOptions): Promise<{ client: E
     'retry',
     `etcd: none of the endpoints answered within ${timeoutMs} ms (${failures.join('; ')}); check cluster.etcd.endpoints and that etcd runs`,
   );
+}
+
+/**
+ * Why endpoint takes no TCP connection within timeoutMs, or undefined when it does (or has no
+ * port to try). gRPC cannot abandon a connection attempt: to an endpoint that drops packets
+ * it stays pending after client.close() and keeps the process alive until the kernel gives up
+ * (about 2 minutes, measured), long after the error was reported.
+ */
+function unanswered(endpoint: string, timeoutMs: number): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  if (url.port === '') return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port), timeout: timeoutMs });
+    const done = (why: string | undefined): void => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.once('connect', () => done(undefined));
+    socket.once('timeout', () => done(`no TCP connection within ${timeoutMs} ms`));
+    socket.once('error', (e) => done(messageOf(e)));
+  });
 }
 
 type Policy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;

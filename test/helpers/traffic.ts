@@ -4,8 +4,15 @@
  */
 import { spawn } from 'node:child_process';
 
-function nodeIn(ns: string | undefined, script: string): { done: Promise<string>; ready: Promise<void>; kill: () => void } {
-  const argv = ns === undefined ? [process.execPath, '-e', script] : ['ip', 'netns', 'exec', ns, process.execPath, '-e', script];
+/**
+ * Where a side runs: a named namespace of this host, this host (undefined), or the command
+ * that runs a program there (a simulated host's nsenter prefix, see hosts.ts).
+ */
+export type Place = string | undefined | readonly string[];
+
+function nodeIn(ns: Place, script: string): { done: Promise<string>; ready: Promise<void>; kill: () => void } {
+  const prefix = ns === undefined ? [] : typeof ns === 'string' ? ['ip', 'netns', 'exec', ns] : ns;
+  const argv = [...prefix, process.execPath, '-e', script];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let markReady: () => void = () => undefined;
@@ -23,7 +30,7 @@ function nodeIn(ns: string | undefined, script: string): { done: Promise<string>
  * True when a client in `clientNs` gets the echo of a server listening on addr:port in
  * `serverNs` (undefined: the host namespace) within timeoutMs; false when it cannot connect.
  */
-export async function tcpRoundTrip(clientNs: string | undefined, serverNs: string | undefined, addr: string, port = 7000, timeoutMs = 1500): Promise<boolean> {
+export async function tcpRoundTrip(clientNs: Place, serverNs: Place, addr: string, port = 7000, timeoutMs = 1500): Promise<boolean> {
   return (await tcpExchange(clientNs, serverNs, addr, port, { timeoutMs })) !== undefined;
 }
 
@@ -33,8 +40,8 @@ export async function tcpRoundTrip(clientNs: string | undefined, serverNs: strin
  * the server's own address and port; a published host port for DNAT).
  */
 export async function tcpExchange(
-  clientNs: string | undefined,
-  serverNs: string | undefined,
+  clientNs: Place,
+  serverNs: Place,
   addr: string,
   port = 7000,
   o: { timeoutMs?: number; connect?: { addr: string; port: number } } = {},
