@@ -23,7 +23,17 @@ import {
   sharedNamespacePreflight,
 } from './preflight.js';
 import { execute, observe, planFrom, verify, withCluster, type Engine, type Planned } from './reconcile.js';
-import { NO_CLUSTER, clusterView, localize, releaseLeases, unreachableError, type ClusterDeps, type ClusterMode, type ClusterView } from './cluster.js';
+import {
+  NO_CLUSTER,
+  clusterView,
+  localize,
+  openClusterStore,
+  releaseLeases,
+  unreachableError,
+  type ClusterDeps,
+  type ClusterMode,
+  type ClusterView,
+} from './cluster.js';
 import type { NetworkRecord } from '../state/records.js';
 import { destructive, tooManyDeletes, withoutPrunes } from '../plan/safety.js';
 import type { Store } from '../store/store.js';
@@ -50,8 +60,8 @@ export interface ApplyDeps {
   readonly open: OpenEngine;
   /** Called with the plan (and the cluster's notes) before anything is changed (not when refused): the CLI shows it then. */
   readonly onPlan?: (plan: Plan, notes: readonly string[]) => void;
-  /** The cluster store, kept open by `watch`; else each pass opens `cluster.etcd` when the files declare overlays. */
-  readonly clusterStore?: Store;
+  /** The cluster store, kept open by `watch`; else a pass opens `cluster.etcd` once, when the files declare overlays. */
+  readonly clusterStore?: Store | (() => Promise<Store>);
   /** Progress of the kernel work, for a terminal. */
   readonly progress?: ExecuteOptions['progress'];
   /** Told as each phase begins (observe, cluster, execute, verify…), for a terminal. */
@@ -81,6 +91,19 @@ export interface ApplyOptions {
 }
 
 export async function applyOnce(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions): Promise<ApplyReport> {
+  const cluster = desired.cluster;
+  if (deps.clusterStore || !cluster || !desired.networks.some((n) => n.overlay)) return applyPass(desired, deps, o);
+  // One connection for the pass: the read before the lock, the read under it, and the claim.
+  let opened: Promise<Store> | undefined;
+  const clusterStore = (): Promise<Store> => (opened ??= openClusterStore(cluster));
+  try {
+    return await applyPass(desired, { ...deps, clusterStore }, o);
+  } finally {
+    await opened?.then((s) => s.close()).catch(() => undefined);
+  }
+}
+
+async function applyPass(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions): Promise<ApplyReport> {
   const clock = new PhaseClock(deps.phase);
   const counted: CountingRunner[] = [];
   const count = (r: Runner): CountingRunner => {

@@ -49,8 +49,11 @@ export const NO_CLUSTER: ClusterView = { leases: new Map(), notes: [], problems:
 export interface ClusterDeps {
   readonly runner: Runner;
   readonly stateDir: string;
-  /** A store already open (watch keeps one); else one is opened from `cluster.etcd` and closed. */
-  readonly store?: Store;
+  /**
+   * A store already open (watch keeps one), or how to get the one a pass shares (its caller
+   * closes it); else one is opened from `cluster.etcd` for this call and closed.
+   */
+  readonly store?: Store | (() => Promise<Store>);
 }
 
 /** `peek` reads only (diff, a refused apply); `claim` takes and renews leases (apply). */
@@ -70,9 +73,10 @@ export async function clusterView(desired: DesiredState, recorded: RecordedState
     return { ...NO_CLUSTER, problems: [e.message] };
   }
   const previous = new Map(recorded.networks.filter((r) => r.overlay && r.lease && r.state !== 'deleting').map((r) => [r.name, r]));
-  let store: Store | undefined = deps.store;
+  let opened: Store | undefined;
   try {
-    store ??= await openClusterStore(cluster);
+    const given = deps.store;
+    const store = given === undefined ? (opened = await openClusterStore(cluster)) : typeof given === 'function' ? await given() : given;
     const hostId = mode === 'claim' ? loadHostId(deps.stateDir) : peekHostId(deps.stateDir);
     const leases = new Map<string, OverlayLease>();
     const notes: string[] = [];
@@ -98,7 +102,7 @@ export async function clusterView(desired: DesiredState, recorded: RecordedState
     if (!isNetdError(e, 'retry')) throw e;
     return fromRecords(overlays, previous, `the cluster store is unreachable: ${e.message}`);
   } finally {
-    if (store && !deps.store) await store.close().catch(() => undefined);
+    await opened?.close().catch(() => undefined);
   }
 }
 
@@ -113,8 +117,8 @@ function fromRecords(overlays: readonly DesiredNetwork[], previous: ReadonlyMap<
   const leases = new Map<string, OverlayLease>();
   const unbuilt = new Set<string>();
   for (const n of overlays) {
-    const lease = previous.get(n.name)?.lease;
-    if (lease) leases.set(n.name, withCurrentLease(previous.get(n.name)!, undefined).lease!);
+    const rec = previous.get(n.name);
+    if (rec?.lease) leases.set(n.name, withCurrentLease(rec, undefined).lease!);
     else unbuilt.add(n.name);
   }
   const notes = [...unbuilt].map((n) => `overlay network "${n}" is not built: it has no subnet lease yet and ${why}`);
