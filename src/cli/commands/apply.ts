@@ -12,6 +12,9 @@ import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SA
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 
+/** The flags of the commands that converge the host: apply and watch. */
+export const CONVERGE_OPTIONS = { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS } as const;
+
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'converge the host to the files: create, update, repair and prune',
@@ -22,15 +25,7 @@ export const applyCommand: Command = {
     'netd apply -f /etc/netd --yes --max-deletes 10',
     'netd apply -f site.yaml -f extra/ --prune=false',
   ],
-  options: {
-    ...FILE_OPTION,
-    ...LOCK_OPTION,
-    ...ALLOW_EMPTY_OPTION,
-    ...LOST_FORCE_OPTION,
-    ...SAFETY_OPTIONS,
-    'dry-run': { type: 'boolean' },
-    yes: { type: 'boolean' },
-  },
+  options: { ...CONVERGE_OPTIONS, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' } },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {

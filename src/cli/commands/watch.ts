@@ -10,9 +10,9 @@ import { ClusterFollower } from '../../reconcile/cluster-follow.js';
 import { peerPass } from '../../reconcile/peers.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
-import { LOCK_OPTION, parseDuration, readRecorded, withEngine } from '../engine.js';
-import { applyPass, safetyOf } from './apply.js';
+import { LOST_FORCE_HELP, type Command, type Context } from '../context.js';
+import { parseDuration, readRecorded, withEngine } from '../engine.js';
+import { CONVERGE_OPTIONS, applyPass, safetyOf } from './apply.js';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
@@ -49,15 +49,7 @@ export const watchCommand: Command = {
   usage:
     'netd watch -f PATH... [--resync 60s|1m30s|1h] [--listen 127.0.0.1:9464] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json]',
   examples: ['netd watch -f /etc/netd', 'netd watch -f /etc/netd --resync 5m --listen 127.0.0.1:9464 --max-deletes 20'],
-  options: {
-    ...FILE_OPTION,
-    ...LOCK_OPTION,
-    ...ALLOW_EMPTY_OPTION,
-    ...LOST_FORCE_OPTION,
-    ...SAFETY_OPTIONS,
-    resync: { type: 'string' },
-    listen: { type: 'string' },
-  },
+  options: { ...CONVERGE_OPTIONS, resync: { type: 'string' }, listen: { type: 'string' } },
   flagHelp: LOST_FORCE_HELP,
   writes: true,
   async run(ctx) {
