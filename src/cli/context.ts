@@ -44,8 +44,10 @@ export interface Context {
   /**
    * Loads the -f files; on invalid input prints the errors and returns the exit code (65, or 64
    * without -f). A command with --allow-empty also refuses an input that declares nothing.
+   * With `refused`, the reasons go to it (one line each) instead of stderr: the watch daemon
+   * logs them as one event.
    */
-  loadDesiredState(): Promise<DesiredState | number>;
+  loadDesiredState(refused?: (reasons: string[]) => void): Promise<DesiredState | number>;
 }
 
 /** A flag as the registry declares it; commander's options are generated from it (cli/program.ts). */

@@ -74,21 +74,27 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
     files: (values.file as string[] | undefined) ?? [],
     out: line(io.stdout),
     err: line(io.stderr),
-    async loadDesiredState() {
+    async loadDesiredState(refused) {
+      const refuse = (reasons: string[]): void => (refused ? refused(reasons) : reasons.forEach((l) => ctx.err(l)));
       if (ctx.files.length === 0) {
-        ctx.err(`netd ${cmd.name}: -f PATH is required`);
+        refuse([`netd ${cmd.name}: -f PATH is required`]);
         return EXIT.usage;
       }
       // Loaded here: ajv and the schema would cost a command that reads no files its startup.
-      const [{ loadDesiredState }, { printSpecErrors }] = await Promise.all([import('../desired/validate.js'), import('./report.js')]);
+      const [{ loadDesiredState }, { printSpecErrors }, { formatSpecError }] = await Promise.all([
+        import('../desired/validate.js'),
+        import('./report.js'),
+        import('../desired/spec-error.js'),
+      ]);
       const r = await loadDesiredState(ctx.files, { stdin: io.stdin });
       if (!r.ok) {
-        printSpecErrors(ctx, r.errors, r.texts);
+        if (refused) refused(r.errors.map(formatSpecError));
+        else printSpecErrors(ctx, r.errors, r.texts);
         return EXIT.invalid;
       }
       // An empty file or stdin (`cat missing.yaml | netd apply -f -`) would prune everything.
       if ('allow-empty' in cmd.options && values['allow-empty'] !== true && declaresNothing(r.state)) {
-        ctx.err(`netd ${cmd.name}: nothing declared: refusing to remove everything netd owns; pass --allow-empty to do that`);
+        refuse([`netd ${cmd.name}: nothing declared: refusing to remove everything netd owns; pass --allow-empty to do that`]);
         return EXIT.invalid;
       }
       return r.state;

@@ -166,7 +166,10 @@ test('watch --listen: /metrics counts passes and changes, /healthz flips to 503 
     assert.equal(metric(m.body, 'netd_objects{kind="attachment"}'), 1);
     assert.ok(metric(m.body, 'netd_last_success_timestamp_seconds') > 1.7e9);
     assert.match(m.body, /^netd_pass_duration_seconds_count\{trigger="start"\} 1$/m);
-    assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok: applied\n' });
+    // A resync (300 ms) may already have found the host in sync.
+    const healthy = await get('/healthz');
+    assert.equal(healthy.status, 200);
+    assert.match(healthy.body, /^ok: (applied|in-sync)\n$/);
     // The namespace replaced by one netd did not create: netd refuses to touch it, every pass.
     execFileSync('ip', ['netns', 'del', 'dm0']);
     execFileSync('ip', ['netns', 'add', 'dm0']);

@@ -81,9 +81,13 @@ export async function run(ctx: Context): Promise<number> {
   const full = async (why: Trigger): Promise<void> => {
     // Invalid (or, without --allow-empty, empty) files are reported and nothing changes:
     // the last applied state stays.
-    const desired = await ctx.loadDesiredState();
-    if (typeof desired === 'number')
-      return log.warn({ trigger: why, outcome: 'refused' }, `pass (${why}): the files were refused (above); nothing was changed`);
+    let reasons: string[] = [];
+    const desired = await ctx.loadDesiredState((r) => (reasons = r));
+    if (typeof desired === 'number') {
+      const errors = reasons.map((message) => ({ kind: 'invalid', message }));
+      metrics.failed(why, 'invalid', reasons[0] ?? 'the files were refused');
+      return log.warn({ trigger: why, outcome: 'refused', errors }, `pass (${why}): the files were refused, nothing was changed: ${reasons.join('; ')}`);
+    }
     applied = desired;
     const store = follower?.store;
     const report = await applyPass(ctx, desired, {
