@@ -139,8 +139,8 @@ function failureLine(r: ApplyReport, f: FailureReport): string {
 export function renderApply(ctx: Context, r: ApplyReport, label?: string): number {
   if (r.outcome === 'refused') return refuse(ctx, r.refused);
   if (r.outcome === 'in-sync' || r.outcome === 'dry-run') return EXIT.ok;
+  // The notes were printed with the plan (onPlan), once.
   for (const f of r.failures) ctx.err(`error: ${escapeControls(failureLine(r, f))}`);
-  for (const note of r.notes) ctx.err(`warning: ${escapeControls(note)}`);
   if (r.remaining.length > 0) {
     ctx.err('still different after apply:');
     for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);

@@ -11,7 +11,7 @@ export async function run(ctx: Context): Promise<number> {
   if (typeof desired === 'number') return desired;
   const planned = await withEngine(ctx, { lock: false }, (e) => planLocal(e, desired, { runner: e.runner, stateDir: ctx.stateDir }));
   printPlan(ctx, planned.plan);
-  for (const note of planned.cluster?.notes ?? []) ctx.err(`warning: ${escapeControls(note)}`);
+  for (const note of [...(planned.cluster?.notes ?? []), ...planned.notes]) ctx.err(`warning: ${escapeControls(note)}`);
   // What apply would refuse (the cluster's config differs, the range is full): an error, not drift.
   for (const p of planned.cluster?.problems ?? []) ctx.err(`error: ${escapeControls(p)}`);
   // A lost store is drift too: the records do not say what the kernel holds.

@@ -29,8 +29,8 @@ export async function run(ctx: Context): Promise<number> {
     return EXIT.usage;
   }
   const selectors = parseSelectors(ctx.values.selector);
-  if (selectors.length > 0 && kind !== 'networks') {
-    ctx.err(`netd get: -l selects networks by their labels; ${kind} have none`);
+  if (selectors.length > 0 && kind === 'attachments') {
+    ctx.err(`netd get: -l selects networks and containers by their labels; attachments have none`);
     return EXIT.usage;
   }
   const view = VIEWS[kind](await readRecorded(ctx));

@@ -98,7 +98,7 @@ export const COMMANDS: readonly Command[] = [
         short: 'l',
         multiple: true,
         value: 'KEY=VALUE',
-        help: 'only networks whose labels match key=value; all given (also comma-separated) must match',
+        help: 'only networks or containers whose labels match key=value; all given (also comma-separated) must match',
       },
     },
     outputs: ['table', 'wide', 'json', 'yaml'],
