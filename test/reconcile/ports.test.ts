@@ -143,3 +143,32 @@ test('route_localnet and hairpin mode are netd’s: diff reports them turned off
   assert.ok(await tcpExchange(undefined, 'web', '::', 80, via('127.0.0.1', 8080)));
   assert.equal((await host.diff(YAML)).code, 0);
 });
+
+test('publishing a first port on a running container turns its hairpin on: an update, no rebuild', { skip }, async () => {
+  const published = YAML.replace(
+    '{ container: peer, network: other, ipv4: 10.96.0.10 }',
+    '{ container: peer, network: other, ipv4: 10.96.0.10, ports: [{ hostPort: 7070, containerPort: 70 }] }',
+  );
+  const d = await host.diff(published);
+  assert.match(d.stdout, /~ update attachment peer\/other/);
+  const r = await host.apply(published);
+  assert.equal(r.code, 0, r.stderr);
+  writeFileSync(BRNF, '1');
+  try {
+    assert.ok(await tcpExchange('peer', 'peer', '::', 70, via(HOST, 7070)));
+  } finally {
+    writeFileSync(BRNF, brnf!);
+  }
+  assert.equal((await host.diff(published)).code, 0);
+  assert.equal((await host.apply(YAML)).code, 0);
+  assert.equal((await host.diff(YAML)).code, 0);
+});
+
+test('export keeps gatewayMode routed and re-applies to a no-op diff', { skip }, async () => {
+  const ex = await host.cli(['export']);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /gatewayMode: routed/);
+  assert.doesNotMatch(ex.stdout, /masquerade/);
+  const d = await host.cli(['diff', '-f', host.file(ex.stdout)]);
+  assert.equal(d.code, 0, d.stdout + ex.stdout);
+});
