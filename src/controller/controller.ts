@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView, RouteView } from '../state/view.js';
-import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
+import { firewallSpec, sysctlKeys, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import { foreignNamespace } from '../state/marks.js';
 import {
@@ -350,7 +350,7 @@ export class Controller {
       writes++;
     }
     const nets = [...this.networks.values()];
-    if (await host.ensureSysctls(forwardingKeys(nets))) writes++;
+    if (await host.ensureSysctls(sysctlKeys(nets))) writes++;
     if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]), this.kernel.nftTables)) writes++;
     return writes;
   }

@@ -147,6 +147,9 @@ export async function repairEndpoint(c: Controller, ep: EndpointRecord): Promise
 
 export async function updateEndpoint(c: Controller, ep: EndpointRecord, a: DesiredAttachment): Promise<void> {
   const { tx, auto } = c.current();
-  c.setEndpoint(tx, { ...ep, aliases: a.aliases, gatewayPriority: a.gatewayPriority, ports: a.ports });
+  const next: EndpointRecord = { ...ep, aliases: a.aliases, gatewayPriority: a.gatewayPriority, ports: a.ports };
+  c.setEndpoint(tx, next);
+  // The first port published or the last one gone turns the veth's hairpin mode (bridge.ts).
+  if (ep.ports.length > 0 !== a.ports.length > 0) await repairEndpoint(c, next);
   await c.autoCommit(auto);
 }

@@ -91,12 +91,14 @@ export async function updateNetwork(c: Controller, rec: NetworkRecord, d: Desire
   const { tx, auto } = c.current();
   const ipv4 = rec.ipv4 && d.ipv4 ? c.deps.ipam.familyRecord(d.ipv4, rec.ipv4.subnet) : rec.ipv4;
   const ipv6 = rec.ipv6 && d.ipv6 ? c.deps.ipam.familyRecord(d.ipv6, rec.ipv6.subnet) : rec.ipv6;
+  const { gatewayMode: _, ...kept } = rec;
   const next: NetworkRecord = {
-    ...rec,
+    ...kept,
     mtu: d.mtu,
     internal: d.internal,
     masquerade: d.masquerade,
     icc: d.icc,
+    ...(d.gatewayMode !== 'nat' ? { gatewayMode: d.gatewayMode } : {}),
     labels: d.labels,
     ...(ipv4 ? { ipv4 } : {}),
     ...(ipv6 ? { ipv6 } : {}),

@@ -24,7 +24,7 @@ export interface HostOps {
   namespaceId?(ref: string): Promise<string | undefined>;
   /** Removes /etc/netns/<netns> and what is in it. */
   removeNetnsDir(netns: string): Promise<void>;
-  /** Sets these sysctls to 1 where they are not (forwarding); true when it changed something. */
+  /** Sets these sysctls to 1 where they are not (forwarding, route_localnet); true when it changed something. */
   ensureSysctls(keys: readonly string[]): Promise<boolean>;
   /** Loads the rendered ruleset when the kernel's differs (none: removes netd's tables); true when it wrote. */
   syncFirewall(spec: FirewallInput, observed?: readonly TableView[]): Promise<boolean>;

@@ -55,8 +55,9 @@ function network(n: Named<NetworkDoc>): DesiredNetwork {
     ...(v.bridge === undefined ? {} : { bridge: v.bridge }),
     mtu: v.mtu ?? DEFAULTS.mtu,
     internal: v.internal ?? false,
-    masquerade: v.masquerade ?? true,
+    masquerade: v.masquerade ?? v.gatewayMode !== 'routed',
     icc: v.icc ?? true,
+    gatewayMode: v.gatewayMode ?? 'nat',
     labels: { ...v.labels },
     adopt: v.adopt ?? false,
     ...(driver === 'overlay'

@@ -7,11 +7,11 @@ import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
 import { where } from './source.js';
 import { checkRoom } from './semantic-room.js';
 import { didYouMean } from './suggest.js';
-import { attachmentKey, PREDEFINED_NETWORKS, type AttachmentDoc, type ContainerDoc, type PortDoc } from './types.js';
+import { attachmentKey, PREDEFINED_NETWORKS, type AttachmentDoc, type ContainerDoc } from './types.js';
 
 type Att = Entry<AttachmentDoc>;
 /** Published ports by hostPort/protocol. */
-type Bound = Map<string, { p: PortDoc; a: Att; i: number }[]>;
+type Bound = Map<string, { b: Binding; a: Att; i: number }[]>;
 const NO_ADDRESS_FIELDS = ['interface', 'ipv4', 'ipv6', 'mac', 'aliases', 'ports'] as const;
 
 function checkContainers(report: Report, containers: readonly Named<ContainerDoc>[]): void {
@@ -63,14 +63,22 @@ function checkStatic(report: Report, a: Att, k: 'ipv4' | 'ipv6', info: FamilyInf
   else used.set(key, a);
 }
 
-/** Wildcard host addresses bind every address of their family (undefined: both families). */
-function bindsClash(x: string | undefined, y: string | undefined): boolean {
-  if (x === undefined || y === undefined) return true;
-  const ax = tryParseAddr(x);
-  const ay = tryParseAddr(y);
-  if (!ax || !ay || ax.family !== ay.family) return false;
-  return ax.value === 0n || ay.value === 0n || ax.value === ay.value;
+/** The families and address a port is published on: no hostIp is every address of each family its network has. */
+interface Binding {
+  readonly families: readonly (4 | 6)[];
+  /** undefined: every address of those families. */
+  readonly addr?: bigint;
 }
+
+function bindingOf(hostIp: string | undefined, info: NetInfo): Binding {
+  if (hostIp === undefined) return { families: info.v6 ? [4, 6] : [4] };
+  const a = tryParseAddr(hostIp);
+  return a ? { families: [a.family], ...(a.value === 0n ? {} : { addr: a.value }) } : { families: [] };
+}
+
+/** Two bindings of one port clash when they share a family and either is a wildcard or both are the same address. */
+const bindsClash = (x: Binding, y: Binding): boolean =>
+  x.families.some((f) => y.families.includes(f)) && (x.addr === undefined || y.addr === undefined || x.addr === y.addr);
 
 /** A host address to publish on: a wildcard, or one ordinary unicast address written plainly. */
 /** A resolver a container can send to: unicast; loopback is its own (a resolver inside it). */
@@ -102,7 +110,9 @@ function hostIpProblem(s: string): string | undefined {
   if (a.value === 0n) return undefined;
   const v4 = unmappedV4(a);
   if (v4 !== undefined) return `${s} is an IPv4-mapped IPv6 address: write ${v4}`;
-  if (isLoopback(a)) return `${s} is a loopback address: publishing on loopback is not supported (netd does not set route_localnet)`;
+  // The host reaches 127.0.0.0/8 through the bridge's route_localnet; IPv6 has no such thing.
+  if (isLoopback(a))
+    return a.family === 4 ? undefined : `${s} is the IPv6 loopback address: the kernel does not forward it to a container; publish on 127.0.0.1`;
   const sp = specialAddr(a);
   return sp && `${s} is in the ${sp}: not an address to publish on`;
 }
@@ -123,14 +133,15 @@ function checkPorts(report: Report, a: Att, info: NetInfo, bound: Bound): void {
     const proto = p.protocol ?? 'tcp';
     const k = `${p.hostPort}/${proto}`;
     const same = bound.get(k) ?? [];
-    const clash = same.find((b) => bindsClash(b.p.hostIp, p.hostIp));
+    const b = bindingOf(p.hostIp, info);
+    const clash = same.find((x) => bindsClash(x.b, b));
     if (clash)
       report(
         a.origin,
         ['ports', i, 'hostPort'],
         `host port ${p.hostPort}/${proto} is already published by container "${clash.a.value.container}" (at ${where(clash.a.origin, ['ports', clash.i, 'hostPort'])})`,
       );
-    else bound.set(k, [...same, { p, a, i }]);
+    else bound.set(k, [...same, { b, a, i }]);
   });
 }
 

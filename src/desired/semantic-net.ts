@@ -15,7 +15,7 @@ export type { FamilyInfo, NetInfo } from './semantic-common.js';
 const IPV6_MIN_MTU = 1280; // RFC 8200 §5
 const MAX_PREFIX = { 4: 30, 6: 126 } as const;
 const OVERLAY_ONLY = ['subnetLen', 'backend', 'vni', 'port'] as const;
-const NOT_ON_HOST_NULL = ['subnet', 'gateway', 'ipRange', 'reserved', 'ipv6', 'bridge', 'mtu', 'internal', 'masquerade', 'icc'] as const;
+const NOT_ON_HOST_NULL = ['subnet', 'gateway', 'ipRange', 'reserved', 'ipv6', 'bridge', 'mtu', 'internal', 'masquerade', 'icc', 'gatewayMode'] as const;
 
 function checkAddrIn(report: Report, o: Origin, sub: readonly PathSeg[], s: string, subnet: Cidr): bigint | undefined {
   const a = tryParseAddr(s);
@@ -82,6 +82,8 @@ function checkNetwork(report: Report, n: Named<NetworkDoc>, hasCluster: boolean)
     if (p) report(n.origin, ['bridge'], p);
   }
   if (driver === 'host' || driver === 'null') return { entry: n, driver };
+  if (n.value.gatewayMode === 'routed' && n.value.masquerade === true)
+    report(n.origin, ['masquerade'], 'gatewayMode routed does not masquerade: drop masquerade: true, or use gatewayMode nat');
   const mtu = n.value.mtu;
   if (n.value.ipv6 && mtu !== undefined && mtu < IPV6_MIN_MTU)
     report(n.origin, ['mtu'], `mtu ${mtu} is below ${IPV6_MIN_MTU}, the IPv6 minimum (the network declares ipv6)`);

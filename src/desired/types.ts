@@ -25,6 +25,8 @@ export const PREDEFINED_NETWORKS: ReadonlyMap<string, DriverName> = new Map([
 ]);
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 export type OverlayBackend = 'vxlan' | 'host-gw';
+/** Docker's gateway_mode_ipv4/ipv6: `nat` masquerades and publishes only through DNAT; `routed` does neither. */
+export type GatewayMode = 'nat' | 'routed';
 
 export interface AddressPoolDoc {
   base: string;
@@ -50,6 +52,7 @@ export interface NetworkDoc {
   internal?: boolean;
   masquerade?: boolean;
   icc?: boolean;
+  gatewayMode?: GatewayMode;
   labels?: Record<string, string>;
   adopt?: boolean;
   // overlay only
@@ -142,8 +145,9 @@ export interface DesiredNetwork {
   readonly bridge?: string;
   readonly mtu: number; // default 1500
   readonly internal: boolean; // default false
-  readonly masquerade: boolean; // default true
+  readonly masquerade: boolean; // default true (false under gatewayMode routed)
   readonly icc: boolean; // default true
+  readonly gatewayMode: GatewayMode; // default nat
   readonly labels: Readonly<Record<string, string>>;
   readonly adopt: boolean; // default false
   readonly overlay?: OverlaySettings;

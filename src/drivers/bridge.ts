@@ -75,7 +75,18 @@ function endpointWants(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord
     ...(ep.ipv6 && net.ipv6 ? [`${ep.ipv6}/${prefixOf(net.ipv6.subnet)}`] : []),
   ];
   return {
-    host: { ns: undefined, name: ep.hostVeth!, what: `veth ${ep.hostVeth}`, master: net.bridge!, mtu: net.mtu, alias, owner: alias, ...mine },
+    // Hairpin: a container reaching its own published port through br_netfilter is bridged back out its own port.
+    host: {
+      ns: undefined,
+      name: ep.hostVeth!,
+      what: `veth ${ep.hostVeth}`,
+      master: net.bridge!,
+      mtu: net.mtu,
+      hairpin: ep.ports.length > 0,
+      alias,
+      owner: alias,
+      ...mine,
+    },
     peer: {
       ns: ref,
       name: ep.interface,

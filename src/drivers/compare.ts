@@ -72,7 +72,7 @@ function vxlanChange(have: LinkView, want: LinkWant): string | undefined {
 
 /** Field fixes of an existing (or just created: `fresh`, no addresses yet) link. */
 function fixLink(have: LinkView, want: LinkWant, view: NamespaceView, fresh: boolean, out: Fix[]): void {
-  const set: { mtu?: number; mac?: string; master?: string; alias?: string; up?: boolean } = {};
+  const set: { mtu?: number; mac?: string; master?: string; alias?: string; up?: boolean; hairpin?: boolean } = {};
   const reasons: string[] = [];
   const field = <K extends 'master' | 'mtu' | 'mac' | 'alias'>(k: K): void => {
     const w = want[k];
@@ -88,6 +88,10 @@ function fixLink(have: LinkView, want: LinkWant, view: NamespaceView, fresh: boo
   field('mtu');
   field('mac');
   field('alias');
+  if (want.hairpin !== undefined && (have.hairpin ?? false) !== want.hairpin) {
+    set.hairpin = want.hairpin;
+    reasons.push(`${want.what} hairpin ${have.hairpin ? 'on' : 'off'} → ${want.hairpin ? 'on' : 'off'}`);
+  }
   // One op for every field; the first reason carries it.
   const op: KernelOp = { op: 'link-set', name: want.name, ...at(want.ns), ...set };
   reasons.forEach((reason, i) => out.push({ reason, ops: i === 0 ? [op] : [] }));

@@ -30,6 +30,8 @@ export interface LinkWant {
    * second line, after `link add`). It is marked now instead of being called foreign.
    */
   readonly unmarkedIsMine?: boolean;
+  /** A bridge port's hairpin mode; unset: not managed. */
+  readonly hairpin?: boolean;
   /** Addresses the link carries (address/prefix); unset: not managed. */
   readonly addresses?: readonly string[];
   /** Whether addresses that are not wanted are removed (netd's own links; never an adopted bridge's). */

@@ -3,12 +3,24 @@
  *
  * Tables (netd never touches any other table or a global policy; every base chain it owns
  * has policy accept, so it only ever drops what it must and NATs what is its own):
- * - `inet netd`: chain forward (filter hook, priority 0): isolation between netd networks,
- *   `internal` networks, routed same-bridge traffic of `icc: false` networks, then
- *   established/related accepted.
+ * - `inet netd`: chain forward (filter hook, priority 0), in this order: `internal` networks
+ *   cut off; a DNATed flow (a published port) accepted — from outside, from another netd
+ *   network, from its own bridge (hairpin), even under `icc: false`, as Docker accepts a
+ *   published port before its isolation; isolation between netd networks; routed same-bridge
+ *   traffic of `icc: false` networks; established/related accepted; under `gatewayMode:
+ *   routed` the published ports at the container address accepted; then direct-routing
+ *   protection: anything else entering a bridge from elsewhere is dropped (Docker 28's
+ *   default: only published ports and replies reach a container from outside). Chain
+ *   prerouting (priority -300, raw, before conntrack and NAT): `route_localnet` lets a
+ *   bridge take packets for 127.0.0.0/8, which would let a container reach the host's
+ *   loopback services; they are dropped there (replies to the host's own loopback flows
+ *   still carry the bridge address at that point).
  * - `inet netd-nat`: prerouting/output jump to `ports` for local destinations (DNAT of
- *   published ports), postrouting masquerades a subnet leaving through any other interface
- *   and hairpins DNATed traffic that re-enters its own bridge.
+ *   published ports; 127.0.0.1 included, ::1 left alone: IPv6 has no route_localnet),
+ *   postrouting masquerades a subnet leaving through any other interface (not under
+ *   `routed`), and, on a bridge with published ports, DNATed traffic that re-enters it
+ *   (hairpin) and loopback sources (the host via 127.0.0.1, as Docker without its userland
+ *   proxy does).
  * - `bridge netd`: `icc: false`. Container-to-container traffic on one bridge is switched,
  *   never routed, so inet chains never see it. br_netfilter would show it to them, but its
  *   sysctls push every bridged packet of every bridge on the host through the IP hooks;
@@ -61,21 +73,48 @@ function subnets(n: FirewallNetwork): [string, string][] {
   return out;
 }
 
-function forwardRules(nets: FirewallNetwork[]): string[] {
+/** One interface name or an anonymous set of them. */
+const ifset = (names: string[]): string => (names.length === 1 ? names[0]! : `{ ${names.join(', ')} }`);
+
+/** A bridge that takes 127.0.0.0/8 (route_localnet): every routed network with IPv4 (state/derive.ts sets the sysctl). */
+export const takesLoopback = (n: FirewallNetwork): boolean => !n.internal && n.subnets.v4 !== undefined;
+
+function forwardRules(nets: FirewallNetwork[], ports: FirewallPort[]): string[] {
   const rules: string[] = [];
-  for (const n of nets) {
+  for (const n of nets.filter((x) => x.internal)) {
     const b = q(n.bridge);
-    const others = nets.filter((o) => o.bridge !== n.bridge).map((o) => q(o.bridge));
     // An internal overlay is cut off from everything but its cluster range (its other hosts).
     const peers =
       n.cluster === undefined ? ['', ''] : [` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}`, ` ip saddr != ${n.cluster}`];
-    if (n.internal) rules.push(`iifname ${b} oifname != ${b}${peers[0]} drop`, `oifname ${b} iifname != ${b}${peers[1]} drop`);
-    else if (others.length === 1) rules.push(`iifname ${b} oifname ${others[0]} drop`);
-    else if (others.length > 1) rules.push(`iifname ${b} oifname { ${others.join(', ')} } drop`);
-    if (!n.icc) rules.push(`iifname ${b} oifname ${b} drop`);
+    rules.push(`iifname ${b} oifname != ${b}${peers[0]} drop`, `oifname ${b} iifname != ${b}${peers[1]} drop`);
   }
+  rules.push('ct status dnat accept');
+  for (const n of nets.filter((x) => !x.internal)) {
+    const b = q(n.bridge);
+    const others = nets.filter((o) => o.bridge !== n.bridge).map((o) => q(o.bridge));
+    if (others.length > 0) rules.push(`iifname ${b} oifname ${ifset(others)} drop`);
+  }
+  for (const n of nets) if (!n.icc) rules.push(`iifname ${q(n.bridge)} oifname ${q(n.bridge)} drop`);
   rules.push('ct state established,related accept');
+  const routed = new Set(nets.filter((n) => n.routed && !n.internal).map((n) => n.name));
+  for (const p of ports.filter((x) => routed.has(x.network))) {
+    const { fam, containerPort } = checkPort(p);
+    rules.push(`oifname ${q(p.bridge)} ${fam} daddr ${p.containerAddress} ${p.protocol} dport ${containerPort} accept`);
+  }
+  for (const n of nets.filter((x) => !x.internal)) {
+    const b = q(n.bridge);
+    for (const [fam, s] of subnets(n)) {
+      // An overlay's other hosts reach its containers directly (flannel's model).
+      const peers = n.cluster !== undefined && fam === 'ip' ? ` ip saddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}` : '';
+      rules.push(`oifname ${b} iifname != ${b} ${fam} daddr ${s}${peers} drop`);
+    }
+  }
   return rules;
+}
+
+function rawPreroutingRules(nets: FirewallNetwork[]): string[] {
+  const bridges = nets.filter(takesLoopback).map((n) => q(n.bridge));
+  return bridges.length === 0 ? [] : [`iifname ${ifset(bridges)} ip daddr 127.0.0.0/8 drop`];
 }
 
 function postroutingRules(nets: FirewallNetwork[], ports: FirewallPort[]): string[] {
@@ -85,19 +124,27 @@ function postroutingRules(nets: FirewallNetwork[], ports: FirewallPort[]): strin
     for (const [fam, s] of subnets(n)) {
       // flannel's rule: an overlay's traffic to its cluster range is never NATed (peers see the container's address).
       const notCluster = n.cluster !== undefined && fam === 'ip' ? ` ip daddr != ${checkCidr(n.cluster, `network "${n.name}" cluster range`)}` : '';
-      if (n.masquerade && !n.internal) rules.push(`${fam} saddr ${s}${notCluster} oifname != ${q(n.bridge)} masquerade`);
+      if (n.masquerade && !n.internal && !n.routed) rules.push(`${fam} saddr ${s}${notCluster} oifname != ${q(n.bridge)} masquerade`);
       if (published.has(n.name)) rules.push(`oifname ${q(n.bridge)} ct status dnat ${fam} saddr ${s} masquerade`);
     }
+    // The host reaching a published port via 127.0.0.1: the container cannot answer a loopback source.
+    if (published.has(n.name) && takesLoopback(n)) rules.push(`oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`);
   }
   return rules;
 }
 
-function portRule(p: FirewallPort): string {
+function checkPort(p: FirewallPort): { what: string; fam: 'ip' | 'ip6'; hostPort: number; containerPort: number } {
   const what = `port ${p.protocol}/${p.hostPort} of network "${p.network}"`;
   if (!['tcp', 'udp', 'sctp'].includes(p.protocol)) throw new NetdError('invalid', `${what}: protocol must be tcp, udp or sctp`);
+  checkIfName(p.bridge, `${what}: bridge`);
   const fam = isIP(checkIp(p.containerAddress, `${what}: container address`)) === 6 ? 'ip6' : 'ip';
   const hostPort = checkInt(p.hostPort, 1, 65535, `${what}: host port`);
   const containerPort = checkInt(p.containerPort, 1, 65535, `${what}: container port`);
+  return { what, fam, hostPort, containerPort };
+}
+
+function portRule(p: FirewallPort): string {
+  const { what, fam, hostPort, containerPort } = checkPort(p);
   const hostIp = p.hostIp === undefined || p.hostIp === '0.0.0.0' || p.hostIp === '::' ? undefined : checkIp(p.hostIp, `${what}: host ip`);
   if (hostIp !== undefined && (isIP(hostIp) === 6) !== (fam === 'ip6')) {
     throw new NetdError('invalid', `${what}: host ip ${hostIp} and container address ${p.containerAddress} differ in family`);
@@ -107,6 +154,12 @@ function portRule(p: FirewallPort): string {
   return `${match} ${p.protocol} dport ${hostPort} dnat ${fam} to ${to}`;
 }
 
+/**
+ * `icc: false` on the bridge. With br_netfilter on, a DNATed flow between two containers of
+ * such a network (hairpin through a published port) is bridged and dropped here too: this
+ * kernel has no conntrack in the bridge family (`ct status dnat` is refused), so it cannot be
+ * told apart.
+ */
 function bridgeRules(nets: FirewallNetwork[]): string[] {
   return nets.filter((n) => !n.icc).flatMap((n) => subnets(n).map(([fam, s]) => `${fam} saddr ${s} ${fam} daddr ${s} drop`));
 }
@@ -120,11 +173,18 @@ export function buildRuleset(input: FirewallInput): Ruleset {
   const ports = [...input.ports].sort((a, b) => (portKey(a) < portKey(b) ? -1 : portKey(a) > portKey(b) ? 1 : 0));
   const local = ['fib daddr type local jump ports'];
   return [
-    { ...FILTER_TABLE, chains: [{ name: 'forward', base: { type: 'filter', hook: 'forward', priority: 0 }, rules: forwardRules(nets) }] },
+    {
+      ...FILTER_TABLE,
+      chains: [
+        { name: 'forward', base: { type: 'filter', hook: 'forward', priority: 0 }, rules: forwardRules(nets, ports) },
+        { name: 'prerouting', base: { type: 'filter', hook: 'prerouting', priority: -300 }, rules: rawPreroutingRules(nets) },
+      ],
+    },
     {
       ...NAT_TABLE,
       chains: [
-        { name: 'output', base: { type: 'nat', hook: 'output', priority: -100 }, rules: local },
+        // ::1 cannot be forwarded (IPv6 has no route_localnet): left to the host's own listeners.
+        { name: 'output', base: { type: 'nat', hook: 'output', priority: -100 }, rules: ['ip6 daddr ::1 return', ...local] },
         { name: 'ports', rules: ports.map(portRule) },
         { name: 'postrouting', base: { type: 'nat', hook: 'postrouting', priority: 100 }, rules: postroutingRules(nets, ports) },
         { name: 'prerouting', base: { type: 'nat', hook: 'prerouting', priority: -100 }, rules: local },

@@ -66,7 +66,7 @@ export interface IpLinkJson {
   ifalias?: string;
   link_index?: number;
   link_netnsid?: number;
-  linkinfo?: { info_kind?: string; info_data?: IpVxlanJson };
+  linkinfo?: { info_kind?: string; info_data?: IpVxlanJson; info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } };
 }
 export interface IpVxlanJson {
   id: number;
@@ -132,6 +132,7 @@ export function parseLink(j: IpLinkJson): ObservedLink {
           },
         }
       : {}),
+    ...(info.info_slave_kind === 'bridge' ? { hairpin: info.info_slave_data?.hairpin === true } : {}),
   };
 }
 

@@ -44,6 +44,8 @@ export interface VxlanAttrs {
 export interface LinkChanges extends LinkAttrs {
   /** A bridge name, or null for nomaster. */
   readonly master?: string | null;
+  /** A bridge port's hairpin mode (Docker sets it for a container to reach its own published port through br_netfilter). */
+  readonly hairpin?: boolean;
   /** Rename (the link must be down). */
   readonly rename?: string;
   readonly netns?: NsRef;
@@ -145,8 +147,12 @@ export function renderOp(op: KernelOp): string[] {
       return [`netns ${op.op === 'netns-add' ? 'add' : 'del'} ${netnsArg(op.name)}`];
     case 'link-add':
       return linkAdd(op);
-    case 'link-set':
-      return [linkSet(op)];
+    case 'link-set': {
+      // Port options apply before a master given on the same line would be set: a line of their own, after it.
+      const port = op.hairpin === undefined ? [] : [`link set dev ${checkIfName(op.name)} type bridge_slave hairpin ${op.hairpin ? 'on' : 'off'}`];
+      const { hairpin: _, ...rest } = op;
+      return Object.keys(rest).some((k) => !['op', 'name', 'ns'].includes(k)) || port.length === 0 ? [linkSet(rest), ...port] : port;
+    }
     case 'link-del':
       return [`link del dev ${checkIfName(op.name)}`];
     case 'addr-add':

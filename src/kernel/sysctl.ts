@@ -32,7 +32,8 @@ export async function writeSysctl(runner: Runner, ns: NsRef | undefined, key: st
 export async function readOwnSysctl(key: string): Promise<string | undefined> {
   check(key);
   try {
-    return (await readFile(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8')).trim();
+    // sysctl's spelling: `.` separates, `/` is a dot inside a name (a bridge br.x).
+    return (await readFile(`/proc/sys/${key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'))}`, 'utf8')).trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

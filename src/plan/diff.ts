@@ -17,7 +17,7 @@
 import { attachmentKey, PREDEFINED_NETWORKS, type DesiredAttachment, type DesiredContainer, type DesiredNetwork, type DesiredState } from '../desired/types.js';
 import { derivedMac } from '../desired/defaults.js';
 import { derivedBridgeName, hasBridge, PREDEFINED, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
-import { endpointDrift, forwardingDrift, networkDrift, sandboxDrift, withoutMarked } from './drift.js';
+import { endpointDrift, sysctlDrift, networkDrift, sandboxDrift, withoutMarked } from './drift.js';
 import { ownerAlias } from '../state/marks.js';
 import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
 import type { KernelOp } from '../kernel/ops.js';
@@ -64,6 +64,7 @@ export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
   if (bridge !== r.bridge) replace.push(field('bridge', r.bridge, bridge));
   if (d.mtu !== r.mtu) update.push(field('mtu', r.mtu, d.mtu));
   for (const k of ['internal', 'masquerade', 'icc'] as const) if (d[k] !== r[k]) update.push(field(k, r[k], d[k]));
+  if (d.gatewayMode !== (r.gatewayMode ?? 'nat')) update.push(field('gatewayMode', r.gatewayMode ?? 'nat', d.gatewayMode));
   if (!same(d.labels, r.labels)) update.push(field('labels', r.labels, d.labels));
   return { replace, update };
 }
@@ -270,7 +271,7 @@ export function diff(
     if (!desiredNets.has(n.name)) deletes.push(delKeeping(del('network', n.name, n.id, 'not declared', networkOps(n)), foreign.get(n.id)));
     else if (nets.stale.includes(n)) deletes.push(delKeeping(del('network', n.name, n.id, interrupted, networkOps(n)), foreign.get(n.id)));
   }
-  changes.push(...forwardingDrift(recorded.networks, kernel));
+  changes.push(...sysctlDrift(recorded.networks, kernel));
   if (kernel.firewall.length) changes.push({ action: 'repair', kind: 'firewall', name: 'nftables', reasons: [...kernel.firewall] });
   return { changes: [...deletes, ...changes] };
 }

@@ -8,7 +8,7 @@ import type { Expected } from '../drivers/expect.js';
 import type { DriverRegistry } from '../drivers/registry.js';
 import { routesExpected, sandboxExpected } from '../drivers/sandbox.js';
 import type { KernelOp } from '../kernel/ops.js';
-import { forwardingKeys, nsRef } from '../state/derive.js';
+import { sysctlKeys, nsRef } from '../state/derive.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import type { KernelView, NamespaceView } from '../state/view.js';
 import type { Change } from './types.js';
@@ -62,9 +62,9 @@ export function endpointDrift(
   return drift([...own, ...routes.map((r) => r.expected)], k);
 }
 
-/** A forwarding sysctl turned off cuts every container off the outside: a change of its own. */
-export function forwardingDrift(networks: readonly NetworkRecord[], k: KernelView): Change[] {
-  return forwardingKeys(networks).flatMap((key) => {
+/** A sysctl netd sets (forwarding, route_localnet) found off: a change of its own. */
+export function sysctlDrift(networks: readonly NetworkRecord[], k: KernelView): Change[] {
+  return sysctlKeys(networks).flatMap((key) => {
     const have = k.sysctls?.get(key);
     if (have === undefined || have === '1') return [];
     return [{ action: 'repair', kind: 'sysctl', name: key, reasons: [`${key} ${have} → 1`], ops: [{ op: 'sysctl', key, value: '1' }] }];

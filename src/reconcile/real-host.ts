@@ -7,6 +7,7 @@ import type { HostOps } from '../controller/ports.js';
 import {
   deleteTables,
   ensureSysctl,
+  readOwnSysctl,
   runOps,
   runOpsAndView,
   ipArgv,
@@ -75,7 +76,8 @@ export function realHost(runner: Runner, resolv: HostResolv): HostOps {
     namespaceId: (ref) => namespaceId(nsPath(ref)),
     async ensureSysctls(keys) {
       let changed = false;
-      for (const key of keys) if (await ensureSysctl(runner, undefined, key, '1')) changed = true;
+      // A bridge that is not there (its step failed) has no route_localnet yet: the next apply sets it.
+      for (const key of keys) if ((await readOwnSysctl(key)) !== undefined && (await ensureSysctl(runner, undefined, key, '1'))) changed = true;
       return changed;
     },
     // `observed`: the tables as the plan's snapshot read them, under the same lock: the

@@ -19,7 +19,7 @@ import {
   type Observer,
   type Runner,
 } from '../kernel/index.js';
-import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
+import { firewallSpec, sysctlKeys, nsRef } from '../state/derive.js';
 import { readOwnSysctl } from '../kernel/sysctl.js';
 import { NETNS_ETC, hostsPath, resolvPath } from '../state/files.js';
 import { parseResolvConf, type HostResolv } from '../state/resolv.js';
@@ -121,7 +121,7 @@ export async function observeKernel(
     for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, ok ? await readNetnsFile(path) : null);
   }
   const sysctls = new Map<string, string>();
-  for (const key of forwardingKeys(recorded.networks)) {
+  for (const key of sysctlKeys(recorded.networks)) {
     const v = await readOwnSysctl(key);
     if (v !== undefined) sysctls.set(key, v);
   }

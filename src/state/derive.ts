@@ -37,11 +37,23 @@ export function defaultRoutes(container: string, endpoints: readonly EndpointRec
 export const IP_FORWARD = 'net.ipv4.ip_forward';
 export const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
 
-/** The forwarding sysctls the records need: IPv4 (and IPv6) forwarding for every routed bridge network. */
-export function forwardingKeys(networks: readonly NetworkRecord[]): string[] {
+/**
+ * A bridge's route_localnet, in sysctl's spelling: a dot inside a name is written `/`
+ * (`net.ipv4.conf.br/x.route_localnet` is /proc/sys/net/ipv4/conf/br.x/route_localnet).
+ */
+export const routeLocalnetKey = (bridge: string): string => `net.ipv4.conf.${bridge.replaceAll('.', '/')}.route_localnet`;
+
+/**
+ * The host sysctls the records need set to 1: IPv4 (and IPv6) forwarding for every routed
+ * bridge network, and route_localnet on each of their IPv4 bridges, so that the host reaches
+ * published ports via 127.0.0.1 (Docker without its userland proxy sets it too; the firewall
+ * keeps containers from using it: nft-render.ts).
+ */
+export function sysctlKeys(networks: readonly NetworkRecord[]): string[] {
   const routed = networks.filter((n) => n.bridge && !n.internal && n.state !== 'deleting');
   if (routed.length === 0) return [];
-  return [IP_FORWARD, ...(routed.some((n) => n.ipv6) ? [IPV6_FORWARDING] : [])];
+  const localnet = routed.filter((n) => n.ipv4).map((n) => routeLocalnetKey(n.bridge!));
+  return [IP_FORWARD, ...(routed.some((n) => n.ipv6) ? [IPV6_FORWARDING] : []), ...[...new Set(localnet)].sort()];
 }
 
 /** The nft input for everything recorded and not being deleted: bridge networks and published ports. */
@@ -53,9 +65,9 @@ export function firewallSpec(networks: readonly NetworkRecord[], endpoints: read
     const net = byId.get(e.networkId);
     if (!net || e.state === 'deleting') continue;
     for (const p of e.ports) {
-      const containerAddress = p.hostIp?.includes(':') ? e.ipv6 : e.ipv4;
-      if (!containerAddress) continue;
-      ports.push({ network: net.name, bridge: net.bridge!, containerAddress, ...p });
+      // No hostIp: every host address of each family the endpoint has (Docker's -p 8080:80).
+      const addresses = p.hostIp === undefined ? [e.ipv4, e.ipv6] : [p.hostIp.includes(':') ? e.ipv6 : e.ipv4];
+      for (const containerAddress of addresses) if (containerAddress) ports.push({ network: net.name, bridge: net.bridge!, containerAddress, ...p });
     }
   }
   ports.sort((a, b) => a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol));
@@ -68,6 +80,7 @@ export function firewallSpec(networks: readonly NetworkRecord[], endpoints: read
       masquerade: n.masquerade,
       internal: n.internal,
       icc: n.icc,
+      ...(n.gatewayMode === 'routed' ? { routed: true } : {}),
       ...(n.overlay ? { cluster: n.overlay.range } : {}),
     })),
     ports,

@@ -7,6 +7,8 @@ export interface FirewallNetwork {
   masquerade: boolean;
   internal: boolean;
   icc: boolean;
+  /** `gatewayMode: routed`: no masquerade, published ports reached at the container address too. */
+  routed?: boolean;
   /** An overlay's cluster range (IPv4): no NAT into it, and an internal overlay still reaches it. */
   cluster?: string;
 }

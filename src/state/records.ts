@@ -24,6 +24,7 @@ import {
   type DriverName,
   type DesiredContainer,
   type DesiredNetwork,
+  type GatewayMode,
 } from '../desired/types.js';
 
 export const KEY_ROOT = 'netd/v1/';
@@ -59,6 +60,8 @@ export interface NetworkRecord {
   readonly internal: boolean;
   readonly masquerade: boolean;
   readonly icc: boolean;
+  /** `routed` (Docker's gateway_mode): no masquerade, published ports reached at the container address; absent: nat. */
+  readonly gatewayMode?: GatewayMode;
   readonly labels: Readonly<Record<string, string>>;
   /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
   readonly adopted: boolean;
@@ -199,6 +202,7 @@ export function networkRecordOf(
     internal: d.internal,
     masquerade: d.masquerade,
     icc: d.icc,
+    ...(d.gatewayMode !== 'nat' ? { gatewayMode: d.gatewayMode } : {}),
     labels: d.labels,
     adopted: o.adopted,
     ...(d.overlay ? { overlay: d.overlay } : {}),

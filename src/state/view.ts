@@ -28,6 +28,8 @@ export interface LinkView {
   /** veth/vxlan: the namespace id (as seen from here) the peer or lower device lives in. */
   readonly peerNetnsId?: number;
   readonly vxlan?: VxlanView;
+  /** A bridge port: whether it sends frames back out the port they came in by (hairpin mode); unset: not a bridge port. */
+  readonly hairpin?: boolean;
 }
 
 export interface AddressView {

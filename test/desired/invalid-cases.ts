@@ -13,6 +13,31 @@ const V = 'version: 1\n';
 const NET = 'networks:\n  n: {subnet: 10.88.0.0/24}\n'; // lines 2-3 after V
 const C = 'containers:\n  c: {}\n';
 
+/** Network n (dual stack) and m (IPv4 only); containers a and b publish the same port: the second line's hostPort at 11:51 or 11:52. */
+const twoPublish = (first: string, second: string, net = 'n'): string =>
+  `version: 1\nnetworks:\n  n: {subnet: 10.88.0.0/24, ipv6: {subnet: "fd00:88::/64"}}\n  m: {subnet: 10.89.0.0/24}\ncontainers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n, ports: [{hostPort: 80, containerPort: 80${first}}]}\n  - {container: b, network: ${net}, ports: [{hostPort: 80, containerPort: 80${second}}]}\n`;
+const PORT_CLASHES: InvalidCase[] = [
+  {
+    name: 'host port: no hostIp, then :: on a dual-stack network',
+    yaml: twoPublish('', ', hostIp: "::"'),
+    fragment: 'host port 80/tcp is already published by container "a" (at in.yaml:9:51)',
+    at: '10:51',
+  },
+  { name: 'host port: 0.0.0.0, then no hostIp', yaml: twoPublish(', hostIp: 0.0.0.0', ''), fragment: 'already published by container "a"', at: '10:51' },
+  {
+    name: 'host port: 127.0.0.1, then no hostIp on an IPv4 network',
+    yaml: twoPublish(', hostIp: 127.0.0.1', '', 'm'),
+    fragment: 'already published by container "a"',
+    at: '10:51',
+  },
+  {
+    name: 'host port: the same address twice',
+    yaml: twoPublish(', hostIp: "fd00::1"', ', hostIp: "fd00::1"'),
+    fragment: 'already published by container "a"',
+    at: '10:51',
+  },
+];
+
 const BASE_CASES: InvalidCase[] = [
   // ---- YAML and schema
   { name: 'yaml syntax', yaml: `${V}networks: [\n`, fragment: 'yaml:', at: '3:1' },
@@ -264,6 +289,20 @@ const BASE_CASES: InvalidCase[] = [
     yaml: `${V}${NET}containers:\n  a: {}\n  b: {}\nattachments:\n  - {container: a, network: n, ports: [{hostPort: 80, containerPort: 80}]}\n  - {container: b, network: n, ports: [{hostPort: 80, containerPort: 8080}]}\n`,
     fragment: 'host port 80/tcp is already published by container "a"',
     at: '9:51',
+  },
+  ...PORT_CLASHES,
+  {
+    name: 'gatewayMode routed with masquerade true',
+    yaml: `${V}networks:\n  n: {subnet: 10.88.0.0/24, gatewayMode: routed, masquerade: true}\n`,
+    fragment: 'gatewayMode routed does not masquerade: drop masquerade: true, or use gatewayMode nat',
+    at: '3:62',
+  },
+  { name: 'gatewayMode not a mode', yaml: `${V}networks:\n  n: {gatewayMode: bgp}\n`, fragment: 'nat', at: '3:20' },
+  {
+    name: 'gatewayMode on a host network',
+    yaml: `${V}networks:\n  h: {driver: host, gatewayMode: routed}\n`,
+    fragment: 'not allowed on a host network',
+    at: '3:21',
   },
   {
     name: 'hostIp not an address',

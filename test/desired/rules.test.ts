@@ -161,6 +161,22 @@ test('rules: wildcard hostIps and an explicit mtu of 1280 on IPv6 are fine', asy
   );
 });
 
+const publish = (n: string, ports: string[]): string =>
+  `  - {container: ${n}, network: ${n === 'v4' ? 'm' : 'n'}, ports: [${ports.map((p) => `{hostPort: 80, containerPort: 80${p}}`).join(', ')}]}\n`;
+const PORT_OK: { name: string; attachments: string }[] = [
+  { name: '0.0.0.0 and :: for one port', attachments: publish('a', [', hostIp: 0.0.0.0', ', hostIp: "::"']) },
+  { name: 'no hostIp on an IPv4-only network, :: on another', attachments: publish('v4', ['']) + publish('a', [', hostIp: "::"']) },
+  { name: '127.0.0.1 and another host address', attachments: publish('a', [', hostIp: 127.0.0.1', ', hostIp: 192.0.2.7']) },
+  { name: 'two IPv6 host addresses', attachments: publish('a', [', hostIp: "fd00::1"', ', hostIp: "fd00::2"']) },
+];
+for (const tc of PORT_OK)
+  test(`rules: publishing is fine: ${tc.name}`, async () => {
+    const s = await load(
+      `version: 1\nnetworks:\n  n: {subnet: 10.88.0.0/24, ipv6: {subnet: "fd00:88::/64"}}\n  m: {subnet: 10.89.0.0/24}\ncontainers:\n  a: {}\n  v4: {}\nattachments:\n${tc.attachments}`,
+    );
+    assert.ok(s.attachments.some((a) => a.ports.length > 0));
+  });
+
 test('rules: predefined networks are added when used, and only then', async () => {
   const s = await load('version: 1\ncontainers:\n  h: {}\n  z: {}\nattachments:\n  - {container: h, network: host}\n  - {container: z, network: none}\n');
   assert.deepEqual(

@@ -86,6 +86,22 @@ const cases: Case[] = [
     rebuilt: true,
   },
   {
+    name: 'a veth with published ports gets hairpin mode; one without loses it',
+    expected: [
+      { ...pair, host: { ...hostWant, hairpin: true } },
+      { ...pair, host: { ...hostWant, name: 'nd2', what: 'veth nd2', hairpin: false }, peer: { ...peerWant, name: 'eth1', addresses: [] } },
+    ],
+    kernel: kernel({
+      host: [goodBridge, { ...goodHost, hairpin: false }, { ...goodHost, name: 'nd2', index: 5, peerIndex: 6, hairpin: true }],
+      web: { links: [lo, goodPeer, { ...goodPeer, name: 'eth1', index: 6, peerIndex: 5 }], addresses: [{ dev: 'eth0', cidr: '10.1.0.2/24' }], routes: [] },
+    }),
+    reasons: ['veth nd1 hairpin off → on', 'veth nd2 hairpin on → off'],
+    ops: [
+      { op: 'link-set', name: 'nd1', hairpin: true },
+      { op: 'link-set', name: 'nd2', hairpin: false },
+    ],
+  },
+  {
     name: 'a bridge down with another mtu: one link-set, a reason per field',
     expected: [bridge],
     kernel: kernel({ host: [{ ...goodBridge, up: false, mtu: 1400 }, goodHost] }),

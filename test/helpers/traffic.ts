@@ -63,3 +63,34 @@ export async function tcpExchange(
   const m = /^pong:ping from (\S+)$/.exec(answer);
   return m ? m[1]!.replace(/^::ffff:/, '') : undefined;
 }
+
+/**
+ * A UDP round trip: a datagram from `clientNs` to `connect` (default addr:port) answered by an
+ * echo server on addr:port in `serverNs`; resolves with the client address the server saw, or
+ * undefined when no answer came back within timeoutMs.
+ */
+export async function udpExchange(
+  clientNs: Place,
+  serverNs: Place,
+  addr: string,
+  port: number,
+  o: { timeoutMs?: number; connect?: { addr: string; port: number } } = {},
+): Promise<string | undefined> {
+  const timeoutMs = o.timeoutMs ?? 1500;
+  const to = o.connect ?? { addr, port };
+  const type = (a: string): string => (a.includes(':') ? 'udp6' : 'udp4');
+  const server = nodeIn(
+    serverNs,
+    `const s=require('dgram').createSocket('${type(addr)}');s.on('message',(m,r)=>s.send('pong:'+m+' from '+r.address,r.port,r.address));s.bind(${port},'${addr}',()=>console.log('listening'));setTimeout(()=>process.exit(0),${timeoutMs + 3000})`,
+  );
+  await Promise.race([server.ready, server.done]);
+  const client = nodeIn(
+    clientNs,
+    `const c=require('dgram').createSocket('${type(to.addr)}');c.on('message',m=>{console.log(String(m));process.exit(0)});c.send('ping',${to.port},'${to.addr}');setTimeout(()=>{console.log('timeout');process.exit(0)},${timeoutMs})`,
+  );
+  const answer = (await client.done).trim();
+  server.kill();
+  await server.done;
+  const m = /^pong:ping from (\S+)$/.exec(answer);
+  return m ? m[1]!.replace(/^::ffff:/, '') : undefined;
+}

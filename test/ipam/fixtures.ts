@@ -21,6 +21,7 @@ export function desired(p: { attachments?: DesiredAttachment[]; pools?: AddressP
     internal: false,
     masquerade: true,
     icc: true,
+    gatewayMode: 'nat' as const,
     labels: {},
     adopt: false,
     loc,

@@ -1,8 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IpBatch, KernelError, CountingRunner, classifyStderr, ipArgv, mapPool, runBatch, runBatches } from '../../src/kernel/index.js';
+import {
+  IpBatch,
+  KernelError,
+  renderOps,
+  type KernelOp,
+  CountingRunner,
+  classifyStderr,
+  ipArgv,
+  mapPool,
+  runBatch,
+  runBatches,
+} from '../../src/kernel/index.js';
 import { isNetdError } from '../../src/errors.js';
 import { FakeRunner } from '../../src/kernel/fake-runner.js';
+
+test('hairpin mode: a line of its own, after the master it needs', () => {
+  const ops: KernelOp[] = [
+    { op: 'link-set', name: 'nd1', master: 'br0', up: true, hairpin: true },
+    { op: 'link-set', name: 'nd2', hairpin: false },
+  ];
+  assert.deepEqual(renderOps(ops, 'ip'), {
+    lines: ['link set dev nd1 master br0 up', 'link set dev nd1 type bridge_slave hairpin on', 'link set dev nd2 type bridge_slave hairpin off'],
+    opOf: [0, 0, 1],
+  });
+});
 
 const lineCases: { name: string; build: (b: IpBatch) => IpBatch; want: string[] }[] = [
   {

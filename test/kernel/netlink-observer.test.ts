@@ -54,12 +54,19 @@ test('netlink and iproute2 observers see the same host, namespaces, links, addre
   const a = nl.views.get(NS.a)!;
   const b = nl.views.get(NS.b)!;
   assert.deepEqual(
-    [nl.routes.find((r) => r.onlink), nl.links.find((l) => l.name === 'nl-vx')?.vxlan, nl.fdb?.length, nl.neighbours?.length],
+    [
+      nl.routes.find((r) => r.onlink),
+      nl.links.find((l) => l.name === 'nl-vx')?.vxlan,
+      nl.fdb?.length,
+      nl.neighbours?.length,
+      nl.links.find((l) => l.name === 'nl-v0')?.hairpin,
+    ],
     [
       { dst: '10.63.0.0/24', family: 4, proto: '78', table: 'main', via: '10.63.0.0', dev: 'nl-vx', onlink: true },
       { vni: 61, port: 8472, learning: false, local: '10.61.0.1', dev: 'nl-br' },
       2,
       1,
+      true,
     ],
   );
   assert.ok(a.routes.some((r) => r.dst === 'default' && r.family === 6) && a.addresses.some((x) => x.cidr === 'fd61::2/64'));

@@ -18,7 +18,7 @@ const HOST: KernelOp[] = [
   { op: 'addr-add', dev: 'nl-br', cidr: '10.61.0.1/24' },
   { op: 'addr-add', dev: 'nl-br', cidr: 'fd61::1/64', nodad: true },
   { op: 'link-add', kind: 'veth', name: 'nl-v0', mac: '02:00:00:00:61:01', peer: { name: 'eth0', ns: NS.a, mtu: 1400 } },
-  { op: 'link-set', name: 'nl-v0', master: 'nl-br', up: true },
+  { op: 'link-set', name: 'nl-v0', master: 'nl-br', up: true, hairpin: true },
   { op: 'link-add', kind: 'vxlan', name: 'nl-vx', vxlan: { vni: 61, port: 8472, local: '10.61.0.1', dev: 'nl-br', learning: false }, up: true },
   { op: 'route-add', dst: '10.62.0.0/24', via: '10.61.0.2' },
   { op: 'route-add', dst: '10.63.0.0/24', via: '10.63.0.0', dev: 'nl-vx', onlink: true },

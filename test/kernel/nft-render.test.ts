@@ -28,6 +28,9 @@ test('rendering is deterministic whatever the input order', () => {
   assert.equal(renderRuleset(shuffled), renderRuleset(twoNetworks));
 });
 
+const plain = { name: 'n', id: '1', bridge: 'br-n', subnets: { v4: '10.1.0.0/24', v6: 'fd00:1::/64' }, masquerade: true, internal: false, icc: true };
+const web = { network: 'n', bridge: 'br-n', containerAddress: '10.1.0.5', containerPort: 80, hostPort: 8080, protocol: 'tcp' as const };
+
 const ruleCases: { name: string; input: FirewallInput; chain: string; want: string[] }[] = [
   {
     name: 'one plain network: masquerade and established only',
@@ -57,11 +60,89 @@ const ruleCases: { name: string; input: FirewallInput; chain: string; want: stri
     },
     chain: 'netd/forward',
     want: [
+      'ct status dnat accept',
       'iifname "br-a" oifname { "br-b", "br-c" } drop',
       'iifname "br-b" oifname { "br-a", "br-c" } drop',
       'iifname "br-c" oifname { "br-a", "br-b" } drop',
       'ct state established,related accept',
+      'oifname "br-a" iifname != "br-a" ip daddr 10.0.0.0/24 drop',
+      'oifname "br-b" iifname != "br-b" ip daddr 10.1.0.0/24 drop',
+      'oifname "br-c" iifname != "br-c" ip daddr 10.2.0.0/24 drop',
     ],
+  },
+  {
+    name: 'gatewayMode routed: published ports at the container address accepted before the protection drops',
+    input: { networks: [{ ...plain, routed: true }], ports: [web, { ...web, containerAddress: 'fd00:1::5', protocol: 'udp' }] },
+    chain: 'netd/forward',
+    want: [
+      'ct status dnat accept',
+      'ct state established,related accept',
+      'oifname "br-n" ip daddr 10.1.0.5 tcp dport 80 accept',
+      'oifname "br-n" ip6 daddr fd00:1::5 udp dport 80 accept',
+      'oifname "br-n" iifname != "br-n" ip daddr 10.1.0.0/24 drop',
+      'oifname "br-n" iifname != "br-n" ip6 daddr fd00:1::/64 drop',
+    ],
+  },
+  {
+    name: 'gatewayMode routed: no masquerade, hairpin and loopback NAT kept',
+    input: { networks: [{ ...plain, routed: true }], ports: [web] },
+    chain: 'netd-nat/postrouting',
+    want: [
+      'oifname "br-n" ct status dnat ip saddr 10.1.0.0/24 masquerade',
+      'oifname "br-n" ct status dnat ip6 saddr fd00:1::/64 masquerade',
+      'oifname "br-n" ip saddr 127.0.0.0/8 masquerade',
+    ],
+  },
+  {
+    name: 'nat mode with published ports: subnet, hairpin and loopback masquerade',
+    input: { networks: [plain], ports: [web] },
+    chain: 'netd-nat/postrouting',
+    want: [
+      'ip saddr 10.1.0.0/24 oifname != "br-n" masquerade',
+      'oifname "br-n" ct status dnat ip saddr 10.1.0.0/24 masquerade',
+      'ip6 saddr fd00:1::/64 oifname != "br-n" masquerade',
+      'oifname "br-n" ct status dnat ip6 saddr fd00:1::/64 masquerade',
+      'oifname "br-n" ip saddr 127.0.0.0/8 masquerade',
+    ],
+  },
+  {
+    name: 'route_localnet bridges drop 127.0.0.0/8 before NAT; internal and IPv6-only ones take none',
+    input: {
+      networks: [
+        plain,
+        { ...plain, name: 'm', bridge: 'br-m', subnets: { v4: '10.2.0.0/24' } },
+        { ...plain, name: 'i', bridge: 'br-i', subnets: { v4: '10.3.0.0/24' }, internal: true },
+        { ...plain, name: 'six', bridge: 'br-six', subnets: { v6: 'fd00:6::/64' } },
+      ],
+      ports: [],
+    },
+    chain: 'netd/prerouting',
+    want: ['iifname { "br-m", "br-n" } ip daddr 127.0.0.0/8 drop'],
+  },
+  {
+    name: 'an overlay takes its other hosts directly; an internal network is not protected twice',
+    input: {
+      networks: [
+        { ...plain, subnets: { v4: '10.5.1.0/24' }, cluster: '10.5.0.0/16' },
+        { ...plain, name: 'i', bridge: 'br-i', subnets: { v4: '10.3.0.0/24' }, internal: true },
+      ],
+      ports: [],
+    },
+    chain: 'netd/forward',
+    want: [
+      'iifname "br-i" oifname != "br-i" drop',
+      'oifname "br-i" iifname != "br-i" drop',
+      'ct status dnat accept',
+      'iifname "br-n" oifname "br-i" drop',
+      'ct state established,related accept',
+      'oifname "br-n" iifname != "br-n" ip daddr 10.5.1.0/24 ip saddr != 10.5.0.0/16 drop',
+    ],
+  },
+  {
+    name: 'the host reaches published ports on its addresses and 127.0.0.1, not ::1',
+    input: { networks: [plain], ports: [web] },
+    chain: 'netd-nat/output',
+    want: ['ip6 daddr ::1 return', 'fib daddr type local jump ports'],
   },
   {
     name: 'published port with a host address',

@@ -169,7 +169,7 @@ test('inspect network: docker-style IPAM, options and containers by endpoint id'
     { Subnet: '10.89.0.0/24', Gateway: '10.89.0.1' },
     { Subnet: 'fd00:89::/64', Gateway: 'fd00:89::1' },
   ]);
-  assert.deepEqual(n!.Options, { bridge: 'br-back', mtu: '1400', masquerade: 'true', icc: 'true' });
+  assert.deepEqual(n!.Options, { bridge: 'br-back', mtu: '1400', masquerade: 'true', icc: 'true', gateway_mode: 'nat' });
   const eps = Object.entries(n!.Containers);
   assert.equal(eps.length, 1);
   const [id, ep] = eps[0]!;

@@ -181,6 +181,11 @@ const cases: Case[] = [
     want: [ch('update', 'network', 'front', 'icc true → false', 'labels {} → {"team":"web"}')],
   },
   {
+    name: 'update: gatewayMode routed, which masquerades no more',
+    edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, gatewayMode: routed')),
+    want: [ch('update', 'network', 'front', 'masquerade true → false', 'gatewayMode nat → routed')],
+  },
+  {
     name: 'update: container hostname',
     edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }')),
     want: [ch('update', 'container', 'web', 'hostname web → w1')],

@@ -77,6 +77,8 @@ export function linkIndex(links: readonly { ifindex: number; ifname: string; typ
 const IFF_UP = 1;
 const IFLA = { address: 1, ifname: 3, mtu: 4, link: 5, master: 10, operstate: 16, linkinfo: 18, ifalias: 20, linkNetnsid: 37 } as const;
 const VXLAN = { id: 1, link: 3, local: 4, learning: 7, port: 15, local6: 17 } as const;
+const INFO = { kind: 1, data: 2, slaveKind: 4, slaveData: 5 } as const;
+const IFLA_BRPORT_MODE = 4;
 
 function vxlanInfo(data: Buffer, names: LinkIndex): IpVxlanJson {
   const a = decodeAttrs(data);
@@ -108,8 +110,10 @@ export function linkRows(msgs: readonly NlMsg[]): (IpLinkJson & { type: number }
     const netnsid = a.get(IFLA.linkNetnsid)?.readInt32LE(0);
     const link = u32(IFLA.link);
     const info = a.get(IFLA.linkinfo) ? decodeAttrs(a.get(IFLA.linkinfo)!) : undefined;
-    const kind = str(info?.get(1));
-    const data = info?.get(2);
+    const kind = str(info?.get(INFO.kind));
+    const data = info?.get(INFO.data);
+    const slaveKind = str(info?.get(INFO.slaveKind));
+    const mode = slaveKind === 'bridge' ? info?.get(INFO.slaveData) && decodeAttrs(info.get(INFO.slaveData)!).get(IFLA_BRPORT_MODE) : undefined;
     return {
       type,
       ifname,
@@ -123,7 +127,16 @@ export function linkRows(msgs: readonly NlMsg[]): (IpLinkJson & { type: number }
       // ip prints a peer's index only when the peer is in another namespace (else its name).
       ...(link && netnsid !== undefined ? { link_index: link } : {}),
       ...(netnsid !== undefined ? { link_netnsid: netnsid } : {}),
-      ...(kind !== undefined ? { linkinfo: { info_kind: kind, ...(kind === 'vxlan' && data ? { info_data: vxlanInfo(data, names) } : {}) } } : {}),
+      ...(kind !== undefined || slaveKind !== undefined
+        ? {
+            linkinfo: {
+              ...(kind !== undefined ? { info_kind: kind } : {}),
+              ...(kind === 'vxlan' && data ? { info_data: vxlanInfo(data, names) } : {}),
+              ...(slaveKind !== undefined ? { info_slave_kind: slaveKind } : {}),
+              ...(slaveKind === 'bridge' ? { info_slave_data: { hairpin: mode?.[0] === 1 } } : {}),
+            },
+          }
+        : {}),
     };
   });
 }
