@@ -18,6 +18,15 @@ function check(key: string, value?: string): void {
   if (value !== undefined && !VALUE.test(value)) throw new NetdError('invalid', `sysctl ${key}: value ${JSON.stringify(value)} is not valid`);
 }
 
+/** The file of a key under /proc/sys, as sysctl(8) finds it (a '/' in a key stands for a '.' in a name: br.100). */
+export function sysctlPath(key: string, value?: string): string {
+  check(key, value);
+  return `/proc/sys/${key
+    .split('.')
+    .map((part) => part.replaceAll('/', '.'))
+    .join('/')}`;
+}
+
 export async function readSysctl(runner: Runner, ns: NsRef | undefined, key: string): Promise<string> {
   check(key);
   return (await runner.run(nsExecArgv(ns, ['sysctl', '-n', key]))).stdout.trim();
@@ -30,9 +39,8 @@ export async function writeSysctl(runner: Runner, ns: NsRef | undefined, key: st
 
 /** A sysctl of the namespace this process runs in, read from /proc/sys without a process; undefined when the key does not exist. */
 export async function readOwnSysctl(key: string): Promise<string | undefined> {
-  check(key);
   try {
-    return (await readFile(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8')).trim();
+    return (await readFile(sysctlPath(key), 'utf8')).trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
