@@ -103,7 +103,7 @@ function linkAdd(op: Extract<RtnlOp, { op: 'link-add' }>, seq: number, refs: Ref
     port.writeUInt16BE(v.port);
     data.push(encodeAttr(IFLA_VXLAN_PORT, port));
   }
-  const info = [encodeAttr(IFLA_INFO_KIND, str(op.kind)), ...(data.length > 0 ? [nest(IFLA_INFO_DATA, ...data)] : [])];
+  const info = [encodeAttr(IFLA_INFO_KIND, Buffer.from(op.kind)), ...(data.length > 0 ? [nest(IFLA_INFO_DATA, ...data)] : [])];
   const attrs = [encodeAttr(IFLA_IFNAME, str(op.name)), ...when(op.mtu, (m) => encodeAttr(IFLA_MTU, u32(m)))];
   attrs.push(...when(op.mac, (m) => encodeAttr(IFLA_ADDRESS, mac(m))), nest(IFLA_LINKINFO, ...info));
   return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, ifinfo(0, op.up ? true : undefined), ...attrs);
@@ -135,7 +135,8 @@ function addr(op: Extract<RtnlOp, { cidr: string }>, seq: number, refs: Refs): B
 function route(r: Extract<RtnlOp, { dst: string }>, seq: number, refs: Refs): Buffer {
   const del = r.op === 'route-del';
   const v6 = r.family === 6 || (r.dst !== 'default' && r.dst.includes(':')) || (r.via?.includes(':') ?? false);
-  const [dst, dstLen] = r.dst === 'default' ? [undefined, 0] : [bytes(r.dst.split('/')[0]!), Number(r.dst.split('/')[1])];
+  // 'default' as the renderer spells it (0.0.0.0/0, ::/0): a zero destination of length 0.
+  const [dst, dstLen] = r.dst === 'default' ? [Buffer.alloc(v6 ? 16 : 4), 0] : [bytes(r.dst.split('/')[0]!), Number(r.dst.split('/')[1])];
   const head = Buffer.alloc(12);
   head.writeUInt8(v6 ? AF_INET6 : AF_INET, 0);
   head.writeUInt8(dstLen, 1);
@@ -169,8 +170,10 @@ function neigh(op: Extract<RtnlOp, { op: 'neigh-replace' | 'neigh-del' | 'fdb-ap
     return encodeMsg(RTM_NEWNEIGH, ack | NLM_F_CREATE | NLM_F_REPLACE, seq, head, encodeAttr(NDA_DST, dst), encodeAttr(NDA_LLADDR, mac(op.mac)));
   }
   const attrs = [encodeAttr(NDA_LLADDR, mac(op.mac)), ...when(op.dst, (d) => encodeAttr(NDA_DST, bytes(d)))];
-  if (op.op === 'fdb-del') return encodeMsg(RTM_DELNEIGH, ack, seq, ndmsg(AF_BRIDGE, index, NUD_NOARP, NTF_SELF), ...attrs);
-  return encodeMsg(RTM_NEWNEIGH, ack | NLM_F_CREATE | NLM_F_APPEND, seq, ndmsg(AF_BRIDGE, index, NUD_PERMANENT, NTF_SELF), ...attrs);
+  // `bridge fdb` assumes permanent when no state is given, on del too.
+  const head = ndmsg(AF_BRIDGE, index, NUD_NOARP | NUD_PERMANENT, NTF_SELF);
+  if (op.op === 'fdb-del') return encodeMsg(RTM_DELNEIGH, ack, seq, head, ...attrs);
+  return encodeMsg(RTM_NEWNEIGH, ack | NLM_F_CREATE | NLM_F_APPEND, seq, head, ...attrs);
 }
 
 /**
