@@ -24,7 +24,7 @@ export function kernelObserver(runner: Runner, log?: Logger): ViewObserver {
   if (status.loaded && realKernel(runner)) return new NetlinkObserver(status.addon);
   if (!status.loaded && log && !told) {
     told = true;
-    log.debug({ reason: status.reason }, 'netlink addon not loaded: observing the kernel through iproute2');
+    log.debug({ reason: status.reason }, 'netlink addon not loaded: reading and writing the kernel through iproute2');
   }
   return new IpObserver(runner);
 }

@@ -108,7 +108,13 @@ class Batch {
     const known = this.index.get(dev);
     if (known !== undefined) return known;
     if (this.changing.has(dev)) this.flush();
-    const msgs = decodeMsgs(this.addon.transact(this.fd, getLink(++this.seq, dev)));
+    let msgs;
+    try {
+      msgs = decodeMsgs(this.addon.transact(this.fd, getLink(++this.seq, dev)));
+    } catch (e) {
+      const err = e as SysError;
+      throw netlinkError(`link ${dev} in ${this.ns ?? 'own namespace'}`, err.errno, err.message, e);
+    }
     const link = msgs.find((m) => m.type === RTM_NEWLINK);
     if (!link) return undefined;
     this.index.set(dev, link.body.readInt32LE(4));
