@@ -3,9 +3,10 @@
  * namespace of the reading process, so `nsenter --net=… sysctl` reads the right one.
  * `ensureSysctl` reads first and writes only on a difference: re-applying writes nothing.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { NetdError } from '../errors.js';
-import type { Runner } from './exec.js';
+import { realKernel, type Runner } from './exec.js';
+import { netlinkStatus } from './netlink/addon.js';
 import { nsExecArgv, type NsRef } from './netns.js';
 
 export { IP_FORWARD, IPV6_FORWARDING } from '../state/derive.js';
@@ -47,8 +48,14 @@ export async function readOwnSysctl(key: string): Promise<string | undefined> {
   }
 }
 
-/** Sets a sysctl if it differs; true when it was changed. */
+/** Sets a sysctl if it differs; true when it was changed. netd's own, with the addon: from /proc/sys, no process. */
 export async function ensureSysctl(runner: Runner, ns: NsRef | undefined, key: string, value: string): Promise<boolean> {
+  if (ns === undefined && netlinkStatus().loaded && realKernel(runner)) {
+    if ((await readOwnSysctl(key)) === value) return false;
+    await writeFile(sysctlPath(key, value), value);
+    runner.note?.('sysctl write', true);
+    return true;
+  }
   if ((await readSysctl(runner, ns, key)) === value) return false;
   await writeSysctl(runner, ns, key, value);
   return true;
