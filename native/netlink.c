@@ -2,18 +2,30 @@
  * netd's native addon: a handful of syscalls for rtnetlink, nothing more. Message encoding,
  * decoding and error mapping are TypeScript (src/kernel/netlink/).
  *
- *   open(paths)          one NETLINK_ROUTE socket per entry: null = netd's own namespace, a
- *                        path = the network namespace of that nsfs file. The sockets for
- *                        paths are created by one short-lived helper thread that setns()es
- *                        into each namespace in turn and then exits: the JS thread never
- *                        changes namespace (children and /proc/sys reads inherit it).
- *                        Returns, per entry, the fd or an Error (errno, code, syscall).
- *   transact(fd, buf)    sends the netlink messages in buf and returns the raw bytes of every
- *                        reply, once each request has its ACK/NLMSG_ERROR (or, for a dump,
- *                        NLMSG_DONE). A dump is sent alone (the kernel runs one dump per
+ *   open(paths, proto?)  one netlink socket (NETLINK_ROUTE unless proto says) per entry:
+ *                        null = netd's own namespace, a path = the network namespace of that
+ *                        nsfs file. The sockets for paths are created by one short-lived
+ *                        helper thread that setns()es into each namespace in turn and then
+ *                        exits: the JS thread never changes namespace (children and /proc/sys
+ *                        reads inherit it). Returns, per entry, the fd or an Error (errno,
+ *                        code, syscall).
+ *   transact(fd, buf, stop?)  sends the netlink messages in buf and returns the raw bytes of
+ *                        every reply, once each request has its ACK/NLMSG_ERROR (or, for a
+ *                        dump, NLMSG_DONE). A dump is sent alone (the kernel runs one dump per
  *                        socket at a time); other requests go in windows small enough that
  *                        their ACKs fit the receive buffer. Every non-dump request must ask
- *                        for an ACK (NLM_F_ACK), or it would never be answered.
+ *                        for an ACK (NLM_F_ACK), or it would never be answered. With stop,
+ *                        requests go one at a time and none is sent after the first refusal
+ *                        (as `ip -batch` stops at its first failing line).
+ *   netnsAdd(dir, names) creates named network namespaces as `ip netns add` does: dir made a
+ *                        shared mount point, then per name an empty file, unshare(CLONE_NEWNET)
+ *                        on a helper thread and a bind mount of that thread's namespace onto
+ *                        the file. Stops at the first failure. Returns, per name, null or an
+ *                        Error (ECANCELED: not tried).
+ *   netnsDel(paths)      `ip netns del`: detaches the bind mount and removes the file.
+ *   writeIn(ns, path, value)  writes a file (a /proc/sys key) from a helper thread inside the
+ *                        namespace of the nsfs file ns: /proc/sys/net belongs to the opener's
+ *                        namespace. Returns [null] or [the Error].
  *   close(fd)
  */
 #include <errno.h>
@@ -26,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -73,10 +87,11 @@ struct slot {
 struct job {
   struct slot *slots;
   size_t n;
+  int proto;
 };
 
-static void make_socket(struct slot *s) {
-  s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+static void make_socket(struct slot *s, int proto) {
+  s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
   if (s->fd < 0) {
     s->err = errno;
     s->syscall = "socket";
@@ -99,7 +114,7 @@ static void *enter_each(void *arg) {
       s->err = errno;
       s->syscall = "setns";
     } else {
-      make_socket(s);
+      make_socket(s, job->proto);
     }
     close(ns);
   }
@@ -119,16 +134,25 @@ static int configure(int fd) {
   return bind(fd, (struct sockaddr *)&local, sizeof local);
 }
 
+/* Runs fn(arg) on a new thread and waits for it: namespace changes die with the thread. */
+static int on_helper_thread(void *(*fn)(void *), void *arg) {
+  pthread_t th;
+  int err = pthread_create(&th, NULL, fn, arg);
+  return err ? err : pthread_join(th, NULL);
+}
+
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
+  size_t argc = 2;
+  napi_value argv[2], result;
   uint32_t n;
+  int32_t proto = NETLINK_ROUTE;
   bool is_array;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) return throw_type(env, "open(paths): an array of paths or null");
+  if (argc > 1 && napi_get_value_int32(env, argv[1], &proto) != napi_ok) return throw_type(env, "open(paths, proto): proto is a netlink protocol number");
   napi_get_array_length(env, argv[0], &n);
   struct slot *slots = calloc(n ? n : 1, sizeof *slots);
-  struct job job = {slots, n};
+  struct job job = {slots, n, proto};
   bool any_path = false;
   for (uint32_t i = 0; i < n; i++) {
     napi_value v;
@@ -149,11 +173,9 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     any_path = true;
   }
   for (uint32_t i = 0; i < n; i++)
-    if (!slots[i].path) make_socket(&slots[i]);
+    if (!slots[i].path) make_socket(&slots[i], proto);
   if (any_path) {
-    pthread_t th;
-    int err = pthread_create(&th, NULL, enter_each, &job);
-    if (err == 0) err = pthread_join(th, NULL);
+    int err = on_helper_thread(enter_each, &job);
     if (err != 0)
       for (uint32_t i = 0; i < n; i++)
         if (slots[i].path) slots[i].err = err, slots[i].syscall = "pthread_create";
@@ -226,7 +248,7 @@ static ssize_t recv_one(int fd, char **buf, size_t *cap) {
 }
 
 /* Receives until every seq in want[0..n) is answered; replies to them are appended to out. */
-static int await_replies(int fd, uint32_t *want, size_t n, bool dump, struct out *out, char **buf, size_t *cap) {
+static int await_replies(int fd, uint32_t *want, size_t n, bool dump, struct out *out, char **buf, size_t *cap, bool *refused) {
   size_t open = n;
   while (open > 0) {
     ssize_t r = recv_one(fd, buf, cap);
@@ -238,6 +260,7 @@ static int await_replies(int fd, uint32_t *want, size_t n, bool dump, struct out
       if (i == n) continue; /* a late reply to an earlier call */
       if (append(out, h, NLMSG_ALIGN(h->nlmsg_len)) < 0) return errno = ENOMEM, -1;
       bool last = h->nlmsg_type == NLMSG_ERROR || (dump && h->nlmsg_type == NLMSG_DONE);
+      if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && *(int *)NLMSG_DATA(h) != 0) *refused = true;
       if (last && want[i] != 0) want[i] = 0, open--;
     }
   }
@@ -245,14 +268,15 @@ static int await_replies(int fd, uint32_t *want, size_t n, bool dump, struct out
 }
 
 static napi_value Transact(napi_env env, napi_callback_info info) {
-  size_t argc = 2, len;
-  napi_value argv[2], result;
+  size_t argc = 3, len;
+  napi_value argv[3], result;
   int32_t fd;
   char *req;
-  bool is_buffer;
+  bool is_buffer, stop = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer)
-    return throw_type(env, "transact(fd, request): a socket and a Buffer of netlink messages");
+    return throw_type(env, "transact(fd, request, stop): a socket and a Buffer of netlink messages");
+  if (argc > 2) napi_get_value_bool(env, argv[2], &stop);
   napi_get_buffer_info(env, argv[1], (void **)&req, &len);
 
   for (size_t rest = len, off = 0; off < len;) { /* checked before anything is sent */
@@ -268,11 +292,12 @@ static napi_value Transact(napi_env env, napi_callback_info info) {
   char *buf = malloc(cap);
   uint32_t want[WINDOW];
   int err = 0;
+  bool refused = false;
   const char *syscall = "recv";
-  for (size_t off = 0; off < len && !err;) {
+  for (size_t off = 0; off < len && !err && !(stop && refused);) {
     size_t start = off, n = 0;
     bool dump = false;
-    while (off < len && n < WINDOW) {
+    while (off < len && n < (stop ? 1 : WINDOW)) {
       struct nlmsghdr *h = (struct nlmsghdr *)(req + off);
       bool d = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
       if (d && n > 0) break; /* a dump goes alone */
@@ -284,7 +309,7 @@ static napi_value Transact(napi_env env, napi_callback_info info) {
     if (send_all(fd, req + start, off - start) < 0) {
       err = errno;
       syscall = "send";
-    } else if (await_replies(fd, want, n, dump, &out, &buf, &cap) < 0) {
+    } else if (await_replies(fd, want, n, dump, &out, &buf, &cap, &refused) < 0) {
       err = errno;
     }
   }
@@ -295,6 +320,189 @@ static napi_value Transact(napi_env env, napi_callback_info info) {
   }
   napi_create_buffer_copy(env, out.len, out.len ? out.buf : "", NULL, &result);
   free(out.buf);
+  return result;
+}
+
+/* ---- namespaces ------------------------------------------------------------------------ */
+
+struct ns_job {
+  char **paths;
+  size_t n;
+  int *err;
+  const char **syscall;
+  const char *value; /* writeIn: what to write to paths[0] */
+  int ns;            /* writeIn: the namespace to enter */
+};
+
+/* Each new namespace: the file, then a fresh namespace for this thread bound onto it. */
+static void *create_each(void *arg) {
+  struct ns_job *j = arg;
+  for (size_t i = 0; i < j->n; i++) {
+    if (i > 0 && j->err[i - 1]) { /* stop at the first failure, as `ip -batch` does */
+      j->err[i] = ECANCELED, j->syscall[i] = "netns add";
+      continue;
+    }
+    int fd = open(j->paths[i], O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0) {
+      j->err[i] = errno, j->syscall[i] = "open";
+      continue;
+    }
+    close(fd);
+    if (unshare(CLONE_NEWNET) < 0)
+      j->err[i] = errno, j->syscall[i] = "unshare";
+    else if (mount("/proc/thread-self/ns/net", j->paths[i], "none", MS_BIND, NULL) < 0)
+      j->err[i] = errno, j->syscall[i] = "mount";
+    if (j->err[i]) unlink(j->paths[i]);
+  }
+  return NULL;
+}
+
+/* As iproute2's netns_add: mount propagation lets other mount namespaces see new namespaces. */
+static int shared_dir(const char *dir, const char **syscall) {
+  bool made = false;
+  *syscall = "mkdir";
+  if (mkdir(dir, 0755) < 0 && errno != EEXIST) return errno;
+  *syscall = "mount";
+  while (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0) {
+    if (errno != EINVAL || made) return errno;
+    if (mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0) return errno;
+    made = true;
+  }
+  return 0;
+}
+
+static void *write_in(void *arg) {
+  struct ns_job *j = arg;
+  int fd;
+  if (setns(j->ns, CLONE_NEWNET) < 0) {
+    j->err[0] = errno, j->syscall[0] = "setns";
+  } else if ((fd = open(j->paths[0], O_WRONLY | O_CLOEXEC)) < 0) {
+    j->err[0] = errno, j->syscall[0] = "open";
+  } else {
+    if (write(fd, j->value, strlen(j->value)) < 0) j->err[0] = errno, j->syscall[0] = "write";
+    close(fd);
+  }
+  return NULL;
+}
+
+/* A JS string as a malloc'd C string (NULL if it is not a string). */
+static char *string_of(napi_env env, napi_value v) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+/* Per entry: null, or the Error of the syscall that failed. */
+static napi_value results(napi_env env, struct ns_job *j) {
+  napi_value out, v;
+  napi_create_array_with_length(env, j->n, &out);
+  for (size_t i = 0; i < j->n; i++) {
+    if (j->err[i])
+      v = errno_error(env, j->syscall[i], j->err[i]);
+    else
+      napi_get_null(env, &v);
+    napi_set_element(env, out, i, v);
+  }
+  return out;
+}
+
+static void free_job(struct ns_job *j) {
+  for (size_t i = 0; i < j->n; i++) free(j->paths[i]);
+  free(j->paths);
+  free(j->err);
+  free(j->syscall);
+}
+
+/* A job over an array of strings (prefixed with dir/ when dir is given); false: not strings. */
+static bool job_of(napi_env env, napi_value arr, const char *dir, struct ns_job *j) {
+  uint32_t n = 0;
+  bool is_array;
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array) return false;
+  napi_get_array_length(env, arr, &n);
+  *j = (struct ns_job){.paths = calloc(n + 1, sizeof(char *)), .n = n, .err = calloc(n + 1, sizeof(int)), .syscall = calloc(n + 1, sizeof(char *))};
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_get_element(env, arr, i, &v);
+    char *name = string_of(env, v);
+    if (!name) return false;
+    if (!dir) {
+      j->paths[i] = name;
+      continue;
+    }
+    j->paths[i] = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(j->paths[i], "%s/%s", dir, name);
+    free(name);
+  }
+  return true;
+}
+
+static napi_value NetnsAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  struct ns_job j = {0};
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *dir = argc == 2 ? string_of(env, argv[0]) : NULL;
+  if (!dir || !job_of(env, argv[1], dir, &j)) {
+    free(dir);
+    free_job(&j);
+    return throw_type(env, "netnsAdd(dir, names): a directory and an array of names");
+  }
+  const char *syscall;
+  int err = shared_dir(dir, &syscall);
+  free(dir);
+  if (err) {
+    free_job(&j);
+    return throw_errno(env, syscall, err);
+  }
+  if ((err = on_helper_thread(create_each, &j)) != 0)
+    for (size_t i = 0; i < j.n; i++) j.err[i] = err, j.syscall[i] = "pthread_create";
+  result = results(env, &j);
+  free_job(&j);
+  return result;
+}
+
+static napi_value NetnsDel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  struct ns_job j = {0};
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !job_of(env, argv[0], NULL, &j)) {
+    free_job(&j);
+    return throw_type(env, "netnsDel(paths): an array of paths");
+  }
+  for (size_t i = 0; i < j.n; i++) {
+    (void)umount2(j.paths[i], MNT_DETACH);
+    if (unlink(j.paths[i]) < 0) j.err[i] = errno, j.syscall[i] = "unlink";
+  }
+  result = results(env, &j);
+  free_job(&j);
+  return result;
+}
+
+static napi_value WriteIn(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  struct ns_job j = {0};
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *ns = argc == 3 ? string_of(env, argv[0]) : NULL;
+  char *path = argc == 3 ? string_of(env, argv[1]) : NULL;
+  char *value = argc == 3 ? string_of(env, argv[2]) : NULL;
+  if (!ns || !path || !value) {
+    free(ns), free(path), free(value);
+    return throw_type(env, "writeIn(ns, path, value): three strings");
+  }
+  int err = 0, th;
+  j = (struct ns_job){.paths = &path, .n = 1, .err = &err, .syscall = (const char *[]){NULL}, .value = value};
+  j.ns = open(ns, O_RDONLY | O_CLOEXEC);
+  if (j.ns < 0)
+    err = errno, j.syscall[0] = "open";
+  else if ((th = on_helper_thread(write_in, &j)) != 0)
+    err = th, j.syscall[0] = "pthread_create";
+  if (j.ns >= 0) close(j.ns);
+  result = results(env, &j);
+  free(ns), free(path), free(value);
   return result;
 }
 
@@ -312,6 +520,9 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
       {"transact", NULL, Transact, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsAdd", NULL, NetnsAdd, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsDel", NULL, NetnsDel, NULL, NULL, NULL, napi_default, NULL},
+      {"writeIn", NULL, WriteIn, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { KernelError, type Runner } from './exec.js';
 import { ipArgv, nsExecArgv, type NsRef } from './netns.js';
 import { writeSysctl } from './sysctl.js';
-import { applyOps, netlinkable, netlinkWriter, withSocket } from './netlink/apply.js';
+import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
 import { NETD_PROTO, renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
 
 export type LinkCommon = LinkAttrs;
@@ -136,14 +136,18 @@ export async function feed(runner: Runner, argv: string[], lines: string[]): Pro
 }
 
 /**
- * Runs ops in one namespace (undefined: the host's): the ip lines in one process, then the
- * FDB lines in a `bridge` one. With `force`, ip goes on past failing lines (for best-effort
- * undo). A failure is a KernelError naming the failed line and `opIndex`, the index of its op
- * in `ops` (the ops before it were applied).
+ * Runs ops in one namespace (undefined: the host's): through the netlink applier when the
+ * addon loaded (one socket, no process), else the ip lines in one process, then the FDB lines
+ * in a `bridge` one. With `force`, the ops go on past failing ones (for best-effort undo). A
+ * failure is a KernelError naming the failed line and `opIndex`, the index of its op in `ops`
+ * (the ops before it were applied).
  */
 export async function runOps(runner: Runner, ns: NsRef | undefined, ops: readonly KernelOp[], opts: { force?: boolean } = {}): Promise<void> {
-  const netlink = opts.force || ops.length === 0 || !ops.every(netlinkable) ? undefined : netlinkWriter(runner);
-  if (netlink) return withSocket(netlink, ns, (fd) => applyOps(netlink, fd, ns, ops));
+  const netlink = ops.length === 0 ? undefined : netlinkWriter(runner);
+  if (netlink) {
+    runner.note?.('netlink apply', true);
+    return withSocket(netlink, ns, (fd) => applyOps(netlink, fd, ns, ops, opts));
+  }
   for (const tool of ['ip', 'bridge'] as const) {
     const { lines, opOf } = renderOps(ops, tool);
     const argv =

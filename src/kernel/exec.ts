@@ -21,6 +21,8 @@ export interface RunResult {
 
 export interface Runner {
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Kernel work done in this process (netlink), told to a counting runner: no process, maybe a write. */
+  note?(kind: string, write: boolean): void;
 }
 
 export type KernelErrorKind = 'exists' | 'not-found' | 'forbidden' | 'busy' | 'invalid' | 'other';
@@ -170,7 +172,10 @@ export function callKind(argv: readonly string[]): string {
   return kind.join(' ');
 }
 
-/** Counts what passes through another runner: re-applying an unchanged state must add no writes. */
+/**
+ * Counts what passes through another runner: re-applying an unchanged state must add no
+ * writes. `calls` are processes; `writes` also counts netlink batches that change the kernel.
+ */
 export class CountingRunner implements Runner {
   calls = 0;
   writes = 0;
@@ -186,6 +191,13 @@ export class CountingRunner implements Runner {
     const kind = callKind(argv);
     this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
     return this.inner.run(argv, opts);
+  }
+
+  /** Netlink work: counted by kind and in writes, not in calls (no process). */
+  note(kind: string, write: boolean): void {
+    if (write) this.writes++;
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+    this.inner.note?.(kind, write);
   }
 
   reset(): void {

@@ -6,8 +6,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { NetdError } from '../errors.js';
-import { KernelError, type Runner } from './exec.js';
+import { KernelError, realKernel, type Runner } from './exec.js';
 import { checkNsRef } from './names.js';
+import { netlinkError, netlinkStatus } from './netlink/addon.js';
 
 export type NsRef = string;
 
@@ -93,9 +94,21 @@ export async function namespaceExists(runner: Runner, ns: NsRef): Promise<boolea
 /**
  * What entering a namespace path says: it is a network namespace, it is missing, or it is
  * another kind of file or namespace (setns: EINVAL). Any other failure (no permission, no
- * nsenter) throws.
+ * nsenter) throws. With the addon, its helper thread enters; else `nsenter … true`.
  */
 export async function probeNamespace(runner: Runner, path: string): Promise<'netns' | 'missing' | 'other'> {
+  const status = netlinkStatus();
+  if (status.loaded && realKernel(runner)) {
+    // A socket opened inside it by the addon's helper thread: no process.
+    const [s] = status.addon.open([path]);
+    if (typeof s === 'number') {
+      status.addon.close(s);
+      return 'netns';
+    }
+    if (s?.code === 'ENOENT' || s?.code === 'ESRCH') return 'missing';
+    if (s?.code === 'EINVAL') return 'other';
+    throw netlinkError(`open ${path}`, s?.errno ?? 0, s?.message, s);
+  }
   try {
     await runner.run(nsExecArgv(path, ['true']));
     return 'netns';

@@ -1,13 +1,15 @@
 /**
  * Applying and observing netd's nftables tables (rendering: nft-render.ts). Apply is one
  * `nft -f -` transaction: the ruleset is either the old one or the new one. Observation
- * reads `nft -j list table` for each netd table and recognises rules by their comment, so
- * an unchanged re-apply diffs to nothing and the caller can skip the write. Whether a table
+ * reads `nft -j list table` for each netd table (the host's only when the ruleset generation
+ * moved: nft-cache.ts) and recognises rules by their comment, so an unchanged re-apply diffs
+ * to nothing and the caller can skip the write. Whether a table
  * carries netd's marker comes from `nft list table`: nft 1.0.6's JSON omits table comments.
  */
 import type { ChainView, TableView } from '../state/view.js';
 import { TABLE_MARK } from '../state/marks.js';
 import { KernelError, type Runner } from './exec.js';
+import { cachedRuleset } from './nft-cache.js';
 import { nsExecArgv, type NsRef } from './netns.js';
 import { buildRuleset, renderRuleset, ruleId, NETD_TABLES, type FirewallInput, type Ruleset } from './nft-render.js';
 
@@ -110,7 +112,12 @@ export function parseNftJson(family: string, name: string, stdout: string, comme
   return { family, name, marked, chains: [...chains.values()] };
 }
 
-export async function observeRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
+/** netd's tables in a namespace; the host's from the cache while the ruleset generation has not moved (nft-cache.ts). */
+export function observeRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
+  return ns === undefined ? cachedRuleset(runner, () => listRuleset(runner, ns)) : listRuleset(runner, ns);
+}
+
+async function listRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
   const tables = await Promise.all(
     NETD_TABLES.map(async (t) => {
       try {

@@ -8,7 +8,7 @@ import { realKernel, type Runner } from './exec.js';
 import type { NsRef } from './netns.js';
 import { ipRunOpsAndView, IpObserver, type ObservedNamespace, type Observer } from './observe-ip.js';
 import type { KernelOp } from './ops.js';
-import { applyOps, netlinkable, netlinkWriter, withSocket } from './netlink/apply.js';
+import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
 import { netlinkStatus } from './netlink/addon.js';
 import { NetlinkObserver, readView } from './netlink/observer.js';
 
@@ -24,18 +24,19 @@ export function kernelObserver(runner: Runner, log?: Logger): ViewObserver {
   if (status.loaded && realKernel(runner)) return new NetlinkObserver(status.addon);
   if (!status.loaded && log && !told) {
     told = true;
-    log.debug({ reason: status.reason }, 'netlink addon not loaded: observing the kernel through iproute2');
+    log.debug({ reason: status.reason }, 'netlink addon not loaded: reading and writing the kernel through iproute2');
   }
   return new IpObserver(runner);
 }
 
 /**
  * Runs ops in a namespace and reads it back through the same process: over one socket when
- * the netlink applier takes them all (NETD_NETLINK_WRITE=1), else in one `ip -batch`.
+ * the addon loaded, else in one `ip -batch`.
  */
 export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
-  const netlink = ops.length > 0 && ops.every(netlinkable) ? netlinkWriter(runner) : undefined;
+  const netlink = netlinkWriter(runner);
   if (!netlink) return await ipRunOpsAndView(runner, ns, ops);
+  runner.note?.('netlink apply', ops.length > 0);
   return withSocket(netlink, ns, (fd) => {
     applyOps(netlink, fd, ns, ops);
     return readView(netlink, fd, `observe ${ns}`);

@@ -44,9 +44,9 @@ export interface FailureReport extends ErrorReport {
 export interface KernelCalls {
   /** Processes spawned. */
   readonly calls: number;
-  /** Of which change kernel state. */
+  /** What changed kernel state: processes, and batches the netlink applier ran in this process. */
   readonly writes: number;
-  /** Processes by program and subcommand: `ip -batch`, `ip -details -json -batch`, `nft -f`, `sysctl -n`… */
+  /** Processes by program and subcommand: `ip -batch`, `ip -details -json -batch`, `nft -f`, `sysctl -n`…; netlink batches as `netlink apply`. */
   readonly byKind: Readonly<Record<string, number>>;
 }
 

@@ -59,15 +59,15 @@ export async function privileges(): Promise<Check> {
   );
 }
 
-/** netd's native addon: without it netd reads the kernel through iproute2, one process per namespace. */
+/** netd's native addon: without it netd reads and writes the kernel through iproute2, one process per namespace. */
 export function netlink(): Check {
   const s = netlinkStatus();
-  if (s.loaded) return ok('prerequisites', 'netlink', 'native addon loaded: the kernel is read over rtnetlink');
-  if (s.disabled) return skipped('prerequisites', 'netlink', `${s.reason}: the kernel is read through iproute2`);
+  if (s.loaded) return ok('prerequisites', 'netlink', 'native addon loaded: the kernel is read and written over rtnetlink');
+  if (s.disabled) return skipped('prerequisites', 'netlink', `${s.reason}: the kernel is read and written through iproute2`);
   return problem(
     'prerequisites',
     'netlink',
-    `native addon not loaded (${s.reason}): the kernel is read through iproute2, slower`,
+    `native addon not loaded (${s.reason}): the kernel is read and written through iproute2, slower`,
     "build it: npm run build:native in netd's directory (needs python3, make and a C compiler)",
   );
 }

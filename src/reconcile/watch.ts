@@ -60,7 +60,8 @@ export async function watchLoop(o: WatchLoopOptions): Promise<void> {
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   o.connect?.(trigger);
   trigger('start');
-  await new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve(), { once: true }));
+  // A signal before the watcher was ready aborted already: 'abort' will not fire again.
+  if (!o.signal.aborted) await new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearTimeout(debounce);
   clearTimeout(resync);
   await watcher.close();

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,15 +40,19 @@ function failingIp(): { path: string; remove: () => void } {
   return { path: `${dir}:${process.env.PATH ?? ''}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** `netd apply` in a child process through iproute2 (NETD_NETLINK=0), so that a faked `ip` takes the work. */
+function applyThroughIp(yaml: string, path: string): { code: number; stdout: string; stderr: string } {
+  const argv = [join(ROOT, 'dist/src/cli/bin.js'), 'apply', '-f', host.file(yaml), '--state-dir', host.stateDir];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, PATH: path, NETD_NETLINK: '0' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
 test('the summary counts outcomes: 2 created, 1 failed when one of three creates fails', { skip }, async () => {
   const ip = failingIp();
-  const saved = process.env.PATH;
-  process.env.PATH = ip.path;
   let r;
   try {
-    r = await host.apply(YAML);
+    r = applyThroughIp(YAML, ip.path);
   } finally {
-    process.env.PATH = saved;
     ip.remove();
   }
   assert.equal(r.code, 1, r.stderr);

@@ -9,11 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 import { KernelError, type KernelErrorKind } from '../exec.js';
 
+/** A failed system call, as the addon reports it. */
+export type SysError = Error & { code: string; errno: number; syscall: string };
+
 export interface Addon {
-  /** Per entry (null: netd's own namespace; else an nsfs path): a socket, or why not. */
-  open(paths: readonly (string | null)[]): (number | (Error & { code: string; errno: number; syscall: string }))[];
-  /** Sends netlink messages; returns every reply once each request is answered. */
-  transact(fd: number, request: Buffer): Buffer;
+  /** Per entry (null: netd's own namespace; else an nsfs path): a socket (NETLINK_ROUTE unless `proto`), or why not. */
+  open(paths: readonly (string | null)[], proto?: number): (number | SysError)[];
+  /** Sends netlink messages; returns every reply once each request is answered. `stop`: one at a time, none after the first refusal. */
+  transact(fd: number, request: Buffer, stop?: boolean): Buffer;
+  /** `ip netns add` of each name under dir, in order; per name null or why not (ECANCELED: not tried, after a failure). */
+  netnsAdd(dir: string, names: readonly string[]): (SysError | null)[];
+  /** `ip netns del` of each nsfs path: detach the mount, remove the file. */
+  netnsDel(paths: readonly string[]): (SysError | null)[];
+  /** Writes value to path from a thread inside the namespace of the nsfs file ns. */
+  writeIn(ns: string, path: string, value: string): (SysError | null)[];
   close(fd: number): void;
 }
 

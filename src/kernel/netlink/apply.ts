@@ -1,140 +1,225 @@
 /**
- * The netlink applier's first ops: addresses, routes, and a link's state (up/down, MTU, MAC,
- * alias, master) in one namespace, encoded as iproute2 encodes the same `ip` lines (ip/ipaddress.c ipaddr_modify,
- * ip/iproute.c iproute_modify, ip/iplink.c), one request at a time so that, as `ip -batch`,
- * the first refusal stops the rest. Other ops go through iproute2 (batch.ts decides).
+ * The netlink applier: every kernel op of one namespace through one socket, in order, as
+ * `ip -batch` runs them. The rtnetlink requests between two ops that are no message (netns
+ * add/del, sysctl) go in one exchange; the addon sends them one at a time and stops at the
+ * first refusal, so the ops before it are applied and none after (with `force`, all are
+ * sent, as `ip -force`, and the first refusal is thrown at the end). A device named by
+ * ifindex is looked up once (RTM_GETLINK by name); a link the batch creates or renames is
+ * looked up after the requests before it were sent.
  */
-import ipaddr from 'ipaddr.js';
-import { KernelError, realKernel, type Runner } from '../exec.js';
-import { nsPath, type NsRef } from '../netns.js';
-import { NETD_PROTO, renderOp, type KernelOp } from '../ops.js';
-import { errnoInfo, netlinkError, netlinkStatus, type Addon } from './addon.js';
-import { decodeAttrs, decodeError, decodeMsgs, encodeAttr, str, encodeMsg, u32, NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from './codec.js';
-import { AF_INET, AF_INET6, dumpLinks, ifinfomsg, RTM_NEWLINK } from './rtnl.js';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { KernelError, realKernel, type KernelErrorKind, type Runner } from '../exec.js';
+import { nsPath, isPathRef, NETNS_DIR, type NsRef } from '../netns.js';
+import { renderOp, type KernelOp } from '../ops.js';
+import { sysctlPath } from '../sysctl.js';
+import { errnoInfo, netlinkError, netlinkStatus, type Addon, type SysError } from './addon.js';
+import { decodeError, decodeMsgs, NLMSG_ERROR } from './codec.js';
+import { encodeOp, getLink, isRtnl, Missing, namesChanged, type Refs } from './encode.js';
+import { RTM_NEWLINK } from './rtnl.js';
 
-const NLM_F_REPLACE = 0x100;
-const NLM_F_EXCL = 0x200;
-const NLM_F_CREATE = 0x400;
-const RTM_NEWADDR = 20;
-const RTM_DELADDR = 21;
-const RTM_NEWROUTE = 24;
-const RTM_DELROUTE = 25;
-const IFA_F_NODAD = 0x02;
-const [IFA_ADDRESS, IFA_LOCAL] = [1, 2];
-const [RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY] = [1, 4, 5, 6];
-const [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_IFALIAS] = [1, 3, 4, 10, 20];
-const IFF_UP = 1;
-const RT_TABLE_MAIN = 254;
-const RTN_UNICAST = 1;
-const RTNH_F_ONLINK = 4;
-const SCOPE = { universe: 0, link: 253, host: 254, nowhere: 255 } as const;
+const ECANCELED = constants.errno.ECANCELED;
 
-type Supported = Extract<KernelOp, { op: 'addr-add' | 'addr-replace' | 'addr-del' | 'route-add' | 'route-replace' | 'route-del' | 'link-set' }>;
-const LINK_SET_KEYS = new Set(['op', 'name', 'ns', 'up', 'mtu', 'mac', 'alias', 'master']);
+/** One namespace's batch: the socket, what is queued, and the devices known by index. */
+class Batch {
+  private seq = 0;
+  private readonly queued: Buffer[] = [];
+  /** seq → index of the op the request belongs to. */
+  private readonly opOf = new Map<number, number>();
+  /** Names a queued request creates, renames or removes: looked up only once it was sent. */
+  private readonly changing = new Set<string>();
+  private readonly fds: number[] = [];
+  private readonly index = new Map<string, number>();
+  /** With force: the first refusal, thrown once every op was tried. */
+  first: KernelError | undefined;
 
-/** Whether the netlink applier takes this op (a link-set without rename or netns). */
-export function netlinkable(op: KernelOp): op is Supported {
-  if (op.op === 'link-set') return Object.keys(op).every((k) => LINK_SET_KEYS.has(k));
-  return /^(addr-(add|replace|del)|route-(add|replace|del))$/.test(op.op);
-}
+  constructor(
+    private readonly addon: Addon,
+    private readonly fd: number,
+    private readonly ns: NsRef | undefined,
+    private readonly lines: readonly string[],
+    private readonly force: boolean,
+  ) {}
 
-const bytes = (addr: string): Buffer => Buffer.from(ipaddr.parse(addr).toByteArray());
-const flagsOf = (op: string): number => (op.endsWith('-add') ? NLM_F_CREATE | NLM_F_EXCL : op.endsWith('-replace') ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+  /** A refusal of op i: thrown, or with force kept (the first one) and gone past. */
+  refuse(i: number, stderr: string, kind: KernelErrorKind, cause?: unknown): void {
+    const argv = this.ns === undefined ? ['netlink'] : ['netlink', '-n', this.ns];
+    const e = new KernelError({ argv, stderr, exitCode: undefined, kind, op: this.lines[i], opIndex: i, cause });
+    if (!this.force) throw e;
+    this.first ??= e;
+  }
 
-/** ip's default_scope: loopback is host-scoped, IPv6 link-local link-scoped. */
-function addrScope(a: Buffer): number {
-  if (a.length === 4) return a[0] === 127 ? SCOPE.host : SCOPE.universe;
-  if (a.equals(bytes('::1'))) return SCOPE.host;
-  return a[0] === 0xfe && (a[1]! & 0xc0) === 0x80 ? SCOPE.link : SCOPE.universe;
-}
+  /** A failed system call of op i (what `ip` says, then the errno's name). */
+  refuseSys(i: number, what: string, err: SysError | NodeJS.ErrnoException): void {
+    const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : ((constants.errno as Record<string, number>)[err.code ?? ''] ?? 0);
+    const e = errnoInfo(errno);
+    this.refuse(i, `${what}: ${e.text} (${e.name})`, e.kind, err);
+  }
 
-/** The request for one op; `index` finds a device's ifindex (undefined: no such device). */
-export function encodeOp(op: Supported, seq: number, index: (dev: string) => number | undefined): Buffer | { missing: string } {
-  const dev = op.op === 'link-set' ? op.name : op.dev;
-  const ifindex = dev === undefined ? 0 : index(dev);
-  if (ifindex === undefined) return { missing: dev! };
-  const flags = NLM_F_REQUEST | NLM_F_ACK | flagsOf(op.op);
-  if (op.op === 'link-set') {
-    const head = ifinfomsg(0, ifindex);
-    if (op.up !== undefined) {
-      head.writeUInt32LE(op.up ? IFF_UP : 0, 8); // ifi_flags
-      head.writeUInt32LE(IFF_UP, 12); // ifi_change: only UP is meant
+  queue(i: number, op: KernelOp): void {
+    if (!isRtnl(op)) throw new Error(`queue: ${op.op} is no netlink message`);
+    const refs: Refs = { index: (dev) => this.lookup(dev), nsFd: (ns) => this.nsFd(ns) };
+    let reqs: Buffer[];
+    try {
+      reqs = encodeOp(op, () => ++this.seq, refs);
+    } catch (e) {
+      if (e instanceof Missing) return this.refuse(i, `Cannot find device "${e.dev}"`, 'not-found');
+      if (e instanceof NsMissing) return this.refuseSys(i, `Cannot open network namespace "${e.ns}"`, e.cause as NodeJS.ErrnoException);
+      throw e;
     }
-    const master = op.master === undefined || op.master === null ? 0 : index(op.master);
-    if (master === undefined) return { missing: op.master! };
-    const attrs = [
-      ...(op.mtu !== undefined ? [encodeAttr(IFLA_MTU, u32(op.mtu))] : []),
-      ...(op.mac !== undefined ? [encodeAttr(IFLA_ADDRESS, Buffer.from(op.mac.replace(/:/g, ''), 'hex'))] : []),
-      ...(op.alias !== undefined ? [encodeAttr(IFLA_IFALIAS, Buffer.from(op.alias))] : []),
-      ...(op.master !== undefined ? [encodeAttr(IFLA_MASTER, u32(master))] : []),
-    ];
-    return encodeMsg(RTM_NEWLINK, flags, seq, head, ...attrs);
+    for (const r of reqs) {
+      this.queued.push(r);
+      this.opOf.set(r.readUInt32LE(8), i);
+    }
+    for (const n of namesChanged(op)) {
+      this.changing.add(n);
+      this.index.delete(n);
+    }
   }
-  if (op.op.startsWith('addr-')) {
-    const [addr, len] = (op as Extract<Supported, { cidr: string }>).cidr.split('/') as [string, string];
-    const a = bytes(addr);
-    const head = Buffer.alloc(8);
-    head.writeUInt8(a.length === 4 ? AF_INET : AF_INET6, 0);
-    head.writeUInt8(Number(len), 1);
-    head.writeUInt8('nodad' in op && op.nodad ? IFA_F_NODAD : 0, 2);
-    head.writeUInt8(op.op === 'addr-del' ? 0 : addrScope(a), 3);
-    head.writeUInt32LE(ifindex, 4);
-    return encodeMsg(op.op === 'addr-del' ? RTM_DELADDR : RTM_NEWADDR, flags, seq, head, encodeAttr(IFA_LOCAL, a), encodeAttr(IFA_ADDRESS, a));
+
+  /** Sends what is queued; a refusal is pinned to its op. */
+  flush(): void {
+    if (this.queued.length === 0) return;
+    const request = Buffer.concat(this.queued);
+    this.queued.length = 0;
+    this.changing.clear();
+    let replies: Buffer;
+    try {
+      replies = this.addon.transact(this.fd, request, !this.force);
+    } catch (e) {
+      const err = e as SysError;
+      throw netlinkError(`apply ${this.ns ?? 'own namespace'}`, err.errno, err.message, e);
+    } finally {
+      for (const fd of this.fds.splice(0)) closeSync(fd);
+    }
+    for (const m of decodeMsgs(replies)) {
+      if (m.type !== NLMSG_ERROR) continue;
+      const err = decodeError(m);
+      const i = this.opOf.get(m.seq);
+      if (err.errno === 0 || i === undefined) continue;
+      const e = errnoInfo(err.errno);
+      this.refuse(i, `${err.message ?? e.text} (${e.name})`, e.kind);
+    }
+    this.opOf.clear();
   }
-  const r = op as Extract<Supported, { dst: string }>;
-  const del = r.op === 'route-del';
-  const v6 = r.family === 6 || (r.dst !== 'default' && r.dst.includes(':')) || (r.via?.includes(':') ?? false);
-  const [dst, dstLen] = r.dst === 'default' ? [undefined, 0] : [bytes(r.dst.split('/')[0]!), Number(r.dst.split('/')[1])];
-  const head = Buffer.alloc(12);
-  head.writeUInt8(v6 ? AF_INET6 : AF_INET, 0);
-  head.writeUInt8(dstLen, 1);
-  head.writeUInt8(RT_TABLE_MAIN, 4);
-  head.writeUInt8(del ? (r.proto ?? 0) : (r.proto ?? NETD_PROTO), 5);
-  head.writeUInt8(v6 ? SCOPE.universe : del ? SCOPE.nowhere : r.via === undefined ? SCOPE.link : SCOPE.universe, 6);
-  head.writeUInt8(del ? 0 : RTN_UNICAST, 7);
-  head.writeUInt32LE(r.onlink && !del ? RTNH_F_ONLINK : 0, 8);
-  const attrs = [
-    ...(dst ? [encodeAttr(RTA_DST, dst)] : []),
-    ...(r.via !== undefined ? [encodeAttr(RTA_GATEWAY, bytes(r.via))] : []),
-    ...(r.dev !== undefined ? [encodeAttr(RTA_OIF, u32(ifindex))] : []),
-    ...(r.metric !== undefined ? [encodeAttr(RTA_PRIORITY, u32(r.metric))] : []),
-  ];
-  return encodeMsg(del ? RTM_DELROUTE : RTM_NEWROUTE, flags, seq, head, ...attrs);
+
+  /** A device's ifindex in this namespace, after what would change its name was sent. */
+  private lookup(dev: string): number | undefined {
+    const known = this.index.get(dev);
+    if (known !== undefined) return known;
+    if (this.changing.has(dev)) this.flush();
+    let msgs;
+    try {
+      msgs = decodeMsgs(this.addon.transact(this.fd, getLink(++this.seq, dev)));
+    } catch (e) {
+      const err = e as SysError;
+      throw netlinkError(`link ${dev} in ${this.ns ?? 'own namespace'}`, err.errno, err.message, e);
+    }
+    const link = msgs.find((m) => m.type === RTM_NEWLINK);
+    if (!link) return undefined;
+    this.index.set(dev, link.body.readInt32LE(4));
+    return this.index.get(dev);
+  }
+
+  /** An open descriptor of a namespace, for IFLA_NET_NS_FD; closed once its request is sent. */
+  private nsFd(ns: NsRef): number {
+    try {
+      const fd = openSync(nsPath(ns), 'r');
+      this.fds.push(fd);
+      return fd;
+    } catch (e) {
+      throw new NsMissing(ns, e);
+    }
+  }
+
+  /** Closes what a failed batch left open. */
+  dispose(): void {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+  }
+}
+
+class NsMissing extends Error {
+  constructor(
+    readonly ns: NsRef,
+    cause: unknown,
+  ) {
+    super(`namespace ${ns}`, { cause });
+  }
+}
+
+/** `ip netns add` of a run of names; returns the index of the op after the run. */
+function netnsAdd(b: Batch, addon: Addon, ops: readonly KernelOp[], from: number): number {
+  let to = from;
+  while (ops[to]?.op === 'netns-add') to++;
+  const names = ops.slice(from, to).map((op) => (op as { name: string }).name);
+  const path = names.findIndex(isPathRef);
+  if (path >= 0) to = from + path;
+  if (to === from) {
+    b.refuse(from, `netns add "${names[0]}": an adopted namespace (a path) is never created`, 'invalid');
+    return from + 1;
+  }
+  names.length = to - from;
+  const results = addon.netnsAdd(NETNS_DIR, names);
+  const k = results.findIndex((r) => r !== null);
+  if (k < 0) return to;
+  const err = results[k]!;
+  const what = err.syscall === 'open' ? `Cannot create namespace file "${NETNS_DIR}/${names[k]}"` : `netns add "${names[k]}": ${err.syscall}`;
+  if (err.errno !== ECANCELED) b.refuseSys(from + k, what, err);
+  return from + k + 1;
+}
+
+function netnsDel(b: Batch, addon: Addon, i: number, name: string): void {
+  if (isPathRef(name)) return b.refuse(i, `netns del "${name}": an adopted namespace is never deleted`, 'invalid');
+  const [err] = addon.netnsDel([nsPath(name)]);
+  if (err) b.refuseSys(i, `Cannot remove namespace file "${nsPath(name)}"`, err);
+}
+
+/** A sysctl of the namespace: netd's own from this thread, another's from a thread inside it. */
+function sysctl(b: Batch, addon: Addon, i: number, ns: NsRef | undefined, key: string, value: string): void {
+  const path = sysctlPath(key, value);
+  if (ns !== undefined) {
+    const [err] = addon.writeIn(nsPath(ns), path, value);
+    if (err) b.refuseSys(i, `sysctl ${key}`, err);
+    return;
+  }
+  try {
+    writeFileSync(path, value);
+  } catch (e) {
+    b.refuseSys(i, `sysctl ${key}`, e as NodeJS.ErrnoException);
+  }
 }
 
 /**
  * Applies ops through a socket in their namespace, in order; the first refusal throws a
  * KernelError pinned to its op (`opIndex`, the `ip` line as `op`), the ops before it applied.
+ * With `force`, every op is tried and the first refusal thrown after.
  */
-export function applyOps(addon: Addon, fd: number, ns: NsRef | undefined, ops: readonly KernelOp[]): void {
+export function applyOps(addon: Addon, fd: number, ns: NsRef | undefined, ops: readonly KernelOp[], opts: { force?: boolean } = {}): void {
   const lines = ops.map((op) => renderOp(op).join('; ')); // validates names and addresses, as the ip path does
-  const links = new Map(
-    decodeMsgs(addon.transact(fd, dumpLinks(1)))
-      .filter((m) => m.type === RTM_NEWLINK)
-      .map((m) => [str(decodeAttrs(m.body, 16).get(IFLA_IFNAME)), m.body.readInt32LE(4)]),
-  );
-  const index = (dev: string): number | undefined => links.get(dev);
-  const fail = (i: number, stderr: string, kind: KernelError['kind']): KernelError =>
-    new KernelError({ argv: ns === undefined ? ['netlink'] : ['netlink', '-n', ns], stderr, exitCode: undefined, kind, op: lines[i], opIndex: i });
-  ops.forEach((op, i) => {
-    if (!netlinkable(op)) throw fail(i, `op ${op.op} is not taken by the netlink applier`, 'invalid');
-    const req = encodeOp(op, i + 1, index);
-    if (!Buffer.isBuffer(req)) throw fail(i, `Cannot find device "${req.missing}"`, 'not-found');
-    const ack = decodeMsgs(addon.transact(fd, req)).find((m) => m.type === NLMSG_ERROR);
-    const err = ack ? decodeError(ack) : { errno: 0 };
-    if (err.errno === 0) return;
-    const e = errnoInfo(err.errno);
-    throw fail(i, `${err.message ?? e.text} (${e.name})`, e.kind);
-  });
+  const b = new Batch(addon, fd, ns, lines, opts.force === true);
+  try {
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i]!;
+      if (isRtnl(op)) {
+        b.queue(i++, op);
+        continue;
+      }
+      b.flush();
+      if (op.op === 'netns-add') i = netnsAdd(b, addon, ops, i);
+      else if (op.op === 'netns-del') netnsDel(b, addon, i++, op.name);
+      else if (op.op === 'sysctl') sysctl(b, addon, i++, ns, op.key, op.value);
+    }
+    b.flush();
+  } finally {
+    b.dispose();
+  }
+  if (b.first) throw b.first;
 }
 
-/**
- * The addon, when the netlink applier may take the work: it loaded, the runner is the real
- * kernel, and NETD_NETLINK_WRITE=1 (it is new: iproute2 stays the default writer).
- */
+/** The addon, when the netlink applier takes the work: it loaded and the runner is the real kernel. */
 export function netlinkWriter(runner: Runner): Addon | undefined {
   const status = netlinkStatus();
-  return status.loaded && realKernel(runner) && process.env.NETD_NETLINK_WRITE === '1' ? status.addon : undefined;
+  return status.loaded && realKernel(runner) ? status.addon : undefined;
 }
 
 /** Runs fn with a socket in a namespace (undefined: netd's own), then closes it. */

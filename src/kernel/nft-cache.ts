@@ -1,0 +1,69 @@
+/**
+ * netd's nft tables without listing them: the tables as last listed are kept with the ruleset
+ * generation they were listed at (netlink/nfgen.ts), and reused while the generation has not
+ * moved — any change to any table bumps it. Kept in /run/netd, not the state dir: a generation
+ * counts from boot, per network namespace (the entry names the namespace). Only with the
+ * addon and the real kernel; any trouble with the cache is a miss (the tables are listed).
+ */
+import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { netlinkWriter } from './netlink/apply.js';
+import { rulesetGeneration } from './netlink/nfgen.js';
+import type { Runner } from './exec.js';
+
+export const NFT_CACHE_DIR = '/run/netd';
+const FILE = `${NFT_CACHE_DIR}/nft-tables.json`;
+
+interface Entry<T> {
+  readonly netns: string;
+  readonly generation: number;
+  readonly ruleset: T;
+}
+
+function ownNetns(): string {
+  const s = statSync('/proc/thread-self/ns/net');
+  return `${s.dev}:${s.ino}`;
+}
+
+function load<T>(): Entry<T> | undefined {
+  try {
+    const fd = openSync(FILE, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return JSON.parse(readFileSync(fd, 'utf8')) as Entry<T>;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function save<T>(entry: Entry<T>): void {
+  try {
+    mkdirSync(NFT_CACHE_DIR, { mode: 0o700, recursive: true });
+    const tmp = `${FILE}.${process.pid}`;
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeFileSync(fd, JSON.stringify(entry));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, FILE);
+  } catch {
+    // A cache: the next observation lists the tables again.
+  }
+}
+
+/** The host's ruleset view: from the cache when the generation it was listed at is current, else listed (and kept). */
+export async function cachedRuleset<T>(runner: Runner, list: () => Promise<T>): Promise<T> {
+  const addon = netlinkWriter(runner);
+  if (!addon) return list();
+  const netns = ownNetns();
+  const generation = rulesetGeneration(addon);
+  runner.note?.('nft generation', false);
+  const hit = load<T>();
+  if (hit && hit.netns === netns && hit.generation === generation) return hit.ruleset;
+  const ruleset = await list();
+  // Listed in several processes: kept only when nothing changed meanwhile.
+  if (rulesetGeneration(addon) === generation) save({ netns, generation, ruleset });
+  return ruleset;
+}
