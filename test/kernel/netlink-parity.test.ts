@@ -47,7 +47,7 @@ const CASES: Case[] = [
     ops: (ns) => [
       { op: 'link-add', kind: 'bridge', name: 'br0', mac: mac(1), mtu: 1400, up: true },
       { op: 'link-add', kind: 'veth', name: 'v1', mac: mac(2), mtu: 1400, peer: { name: 'eth0', ns: ns('c1'), mac: mac(3), mtu: 1400 } },
-      { op: 'link-set', name: 'v1', master: 'br0', up: true },
+      { op: 'link-set', name: 'v1', master: 'br0', up: true, hairpin: true },
       { op: 'link-add', kind: 'veth', name: 'v2', mac: mac(4), alias: 'netd:endpoint:x', up: true, peer: { name: 'eth0', ns: ns('c2'), mac: mac(5) } },
       { op: 'link-set', name: 'v2', master: 'br0' },
       { op: 'addr-add', dev: 'br0', cidr: '10.122.0.1/24' },

@@ -22,7 +22,8 @@ const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NLM_F_APPEND = 0x800;
 const [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO, IFLA_IFALIAS, IFLA_NET_NS_FD] = [1, 3, 4, 10, 18, 20, 28];
-const [IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER] = [1, 2, 1];
+const [IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, VETH_INFO_PEER] = [1, 2, 4, 5, 1];
+const IFLA_BRPORT_MODE = 4;
 const [IFLA_VXLAN_ID, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT, IFLA_VXLAN_LOCAL6] = [1, 3, 4, 7, 15, 17];
 const [IFA_ADDRESS, IFA_LOCAL] = [1, 2];
 const [RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY] = [1, 4, 5, 6];
@@ -119,6 +120,17 @@ function linkSet(op: Extract<RtnlOp, { op: 'link-set' }>, seq: number, refs: Ref
   return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, head, ...attrs);
 }
 
+/**
+ * A bridge port's hairpin mode: its own request after the one that sets the master, since the
+ * kernel reads port settings with the master the link has when the request arrives (as
+ * `ip link set … type bridge_slave hairpin on` after `master`).
+ */
+function hairpin(name: string, on: boolean, seq: number): Buffer {
+  const port = nest(IFLA_INFO_SLAVE_DATA, encodeAttr(IFLA_BRPORT_MODE, Buffer.of(on ? 1 : 0)));
+  const info = nest(IFLA_LINKINFO, encodeAttr(IFLA_INFO_SLAVE_KIND, Buffer.from('bridge')), port);
+  return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfo(0, undefined), encodeAttr(IFLA_IFNAME, str(name)), info);
+}
+
 function addr(op: Extract<RtnlOp, { cidr: string }>, seq: number, refs: Refs): Buffer {
   const [address, len] = op.cidr.split('/') as [string, string];
   const a = bytes(address);
@@ -187,8 +199,10 @@ export function encodeOp(op: RtnlOp, seq: () => number, refs: Refs): Buffer[] {
       const alias = op.alias === undefined ? [] : [linkSet({ op: 'link-set', name: op.name, alias: op.alias }, seq(), refs)];
       return [add, ...alias];
     }
-    case 'link-set':
-      return [linkSet(op, seq(), refs)];
+    case 'link-set': {
+      const set = linkSet(op, seq(), refs);
+      return op.hairpin === undefined ? [set] : [set, hairpin(op.rename ?? op.name, op.hairpin, seq())];
+    }
     case 'link-del':
       return [encodeMsg(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq(), ifinfomsg(0), encodeAttr(IFLA_IFNAME, str(op.name)))];
     case 'addr-add':
