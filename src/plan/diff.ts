@@ -21,7 +21,7 @@ import { endpointDrift, forwardingDrift, networkDrift, sandboxDrift, withoutMark
 import { ownerAlias } from '../state/marks.js';
 import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
 import type { KernelOp } from '../kernel/ops.js';
-import { nsRef } from '../state/derive.js';
+import { groupBy, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import { foreignObjects } from './foreign.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
@@ -147,7 +147,8 @@ export function diff(
   const eps = byName(recorded.endpoints, attachmentKey);
   const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
-  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers);
+  const files = groupBy(renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers), ([path]) => path.split('/')[3]!);
+  const epsOf = groupBy(recorded.endpoints, (e) => e.container);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
   const foreign = new Map(foreignObjects(recorded, kernel).map((f) => [f.id, f.message]));
@@ -171,7 +172,7 @@ export function diff(
       changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
-    const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
+    const mine = new Map(r.netns.kind === 'named' ? files.get(r.netns.name) : []);
     const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
     if (r.state === 'creating') drift.unshift('create was interrupted');
     if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops, id: r.id });
@@ -205,7 +206,8 @@ export function diff(
   }
 
   const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
-  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || eps.stale.includes(e));
+  const staleEps = new Set(eps.stale);
+  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || staleEps.has(e));
   const after = withoutMarked(kernel, new Set(leaving.map((e) => ownerAlias('endpoint', e.id))));
   for (const a of desired.attachments) {
     const key = attachmentKey(a);
@@ -230,7 +232,9 @@ export function diff(
     const net = netById.get(r.networkId);
     const sb = sbRec.get(r.container);
     const { reasons: drift, ops } =
-      net && sb ? endpointDrift(r, net, sb, after, drivers, recorded.endpoints, netById) : { reasons: ['its network or sandbox record is missing'], ops: [] };
+      net && sb
+        ? endpointDrift(r, net, sb, after, drivers, epsOf.get(r.container) ?? [], netById)
+        : { reasons: ['its network or sandbox record is missing'], ops: [] };
     if (r.state === 'creating') drift.unshift('create was interrupted');
     if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops, id: r.id });
     else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update, id: r.id });
@@ -249,7 +253,7 @@ export function diff(
   for (const e of recorded.endpoints) {
     if (!wantedAttachments.has(attachmentKey(e)))
       deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, 'not declared', endpointOps(e)), foreign.get(e.id)));
-    else if (eps.stale.includes(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)), foreign.get(e.id)));
+    else if (staleEps.has(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)), foreign.get(e.id)));
   }
   for (const s of recorded.sandboxes) {
     if (!wantedContainers.has(s.container)) deletes.push(delKeeping(del('container', s.container, s.id, 'not declared', sandboxOps(s)), foreign.get(s.id)));

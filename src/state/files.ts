@@ -6,6 +6,7 @@
  * hosts lists the container's own addresses under its hostname, then every other container
  * (and its aliases) that shares a network with it, by that network's address.
  */
+import { groupBy } from './derive.js';
 import type { EndpointRecord, SandboxRecord } from './records.js';
 
 export const NETNS_ETC = '/etc/netns';
@@ -60,9 +61,18 @@ export function renderSandboxFiles(
   hostNameservers: readonly string[],
 ): Map<string, string> {
   const files = new Map<string, string>();
+  // Each hosts file gets only its container's endpoints and those on its networks, indexed once
+  // (peers pre-sorted as renderHosts sorts them): linear in what the files hold, not N² scans.
+  const byContainer = groupBy(endpoints, (e) => e.container);
+  const byNetwork = groupBy(
+    [...endpoints].sort((a, b) => a.network.localeCompare(b.network) || a.container.localeCompare(b.container)),
+    (e) => e.networkId,
+  );
   for (const s of sandboxes) {
     if (s.netns.kind !== 'named' || s.state === 'deleting') continue;
-    files.set(hostsPath(s.netns.name), renderHosts(s, endpoints));
+    const own = byContainer.get(s.container) ?? [];
+    const peers = [...new Set(own.map((e) => e.networkId))].flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container));
+    files.set(hostsPath(s.netns.name), renderHosts(s, [...own, ...peers]));
     files.set(resolvPath(s.netns.name), renderResolv(s, hostNameservers));
   }
   return files;
