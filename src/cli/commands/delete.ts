@@ -1,15 +1,9 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
-import { deleteDeclared } from '../../reconcile/delete.js';
-import { releaseLeases } from '../../reconcile/cluster.js';
-import { foreignTableProblems, lostProblem } from '../../reconcile/lost.js';
-import { planChanges, type Engine, type Planned } from '../../reconcile/reconcile.js';
-import { hostPreflight, recordedNamespacePreflight } from '../../reconcile/preflight.js';
+import type { Engine, Planned } from '../../reconcile/reconcile.js';
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
 import { namespaceProgress, refuse } from './apply.js';
-import { tally } from '../../reconcile/apply-report.js';
 
 export const deleteCommand: Command = {
   name: 'delete',
@@ -21,6 +15,23 @@ export const deleteCommand: Command = {
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
+    const [
+      { ExecRunner },
+      { deleteDeclared },
+      { releaseLeases },
+      { foreignTableProblems, lostProblem },
+      { planChanges },
+      { hostPreflight, recordedNamespacePreflight },
+      { tally },
+    ] = await Promise.all([
+      import('../../kernel/index.js'),
+      import('../../reconcile/delete.js'),
+      import('../../reconcile/cluster.js'),
+      import('../../reconcile/lost.js'),
+      import('../../reconcile/reconcile.js'),
+      import('../../reconcile/preflight.js'),
+      import('../../reconcile/apply-report.js'),
+    ]);
     const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
     if (host.length > 0) return refuse(ctx, host);
     const force = ctx.values.force === true;

@@ -1,7 +1,4 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { planLocal } from '../../reconcile/reconcile.js';
-import { unreachableError } from '../../reconcile/cluster.js';
-import { lostProblem } from '../../reconcile/lost.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, type Command } from '../context.js';
 import { withEngine } from '../engine.js';
 import { printPlan } from '../plan-output.js';
@@ -16,6 +13,11 @@ export const diffCommand: Command = {
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
+    const [{ planLocal }, { unreachableError }, { lostProblem }] = await Promise.all([
+      import('../../reconcile/reconcile.js'),
+      import('../../reconcile/cluster.js'),
+      import('../../reconcile/lost.js'),
+    ]);
     const planned = await withEngine(ctx, { lock: false }, (e) => planLocal(e, desired, { runner: e.runner, stateDir: ctx.stateDir }));
     printPlan(ctx, planned.plan);
     for (const note of planned.cluster?.notes ?? []) ctx.err(`warning: ${escapeControls(note)}`);

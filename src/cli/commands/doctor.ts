@@ -1,7 +1,6 @@
 import { stringify } from 'yaml';
 import { EXIT } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
-import { runDoctor, type Check } from '../../reconcile/doctor.js';
+import type { Check } from '../../reconcile/doctor.js';
 import { FILE_OPTION, type Command, type Context } from '../context.js';
 import type { DesiredState } from '../../desired/types.js';
 
@@ -33,6 +32,7 @@ export const doctorCommand: Command = {
     }
     const stateFlag = ctx.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${ctx.stateDir}`;
     const files = ctx.files.length > 0 ? ctx.files.map((f) => `-f ${f}`).join(' ') : '-f PATH...';
+    const [{ ExecRunner }, { runDoctor }] = await Promise.all([import('../../kernel/index.js'), import('../../reconcile/doctor.js')]);
     const checks = await runDoctor({
       runner: new ExecRunner(),
       stateDir: ctx.stateDir,

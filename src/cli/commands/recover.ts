@@ -1,7 +1,4 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
-import { hostPreflight } from '../../reconcile/preflight.js';
-import { recover } from '../../reconcile/recover.js';
 import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, withEngine } from '../engine.js';
 import { refuse } from './apply.js';
@@ -19,6 +16,11 @@ export const recoverCommand: Command = {
   async run(ctx) {
     const desired = await ctx.loadDesiredState();
     if (typeof desired === 'number') return desired;
+    const [{ ExecRunner }, { hostPreflight }, { recover }] = await Promise.all([
+      import('../../kernel/index.js'),
+      import('../../reconcile/preflight.js'),
+      import('../../reconcile/recover.js'),
+    ]);
     const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
     if (host.length > 0) return refuse(ctx, host);
     const r = await withEngine(ctx, { lock: true }, (e) => recover(e, desired, ctx.stateDir));

@@ -1,13 +1,9 @@
 import { existsSync } from 'node:fs';
 import { EXIT, escapeControls, isNetdError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { daemonLogger, logPass } from '../daemon-log.js';
-import { DaemonMetrics, parseListen, serveMetrics } from '../metrics.js';
 import type { Server } from 'node:http';
-import { acquireStateLock } from '../../store/lock.js';
-import { watchLoop, type Trigger } from '../../reconcile/watch.js';
-import { ClusterFollower } from '../../reconcile/cluster-follow.js';
-import { peerPass } from '../../reconcile/peers.js';
+import type { Trigger } from '../../reconcile/watch.js';
+import type { ClusterFollower } from '../../reconcile/cluster-follow.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
 import { LOST_FORCE_HELP, type Command, type Context } from '../context.js';
@@ -57,6 +53,15 @@ export const watchCommand: Command = {
       ctx.err('netd watch: give the files to watch with -f PATH (stdin cannot be watched)');
       return EXIT.usage;
     }
+    const [{ daemonLogger, logPass }, { DaemonMetrics, parseListen, serveMetrics }, { acquireStateLock }, { watchLoop }, { ClusterFollower }, { peerPass }] =
+      await Promise.all([
+        import('../daemon-log.js'),
+        import('../metrics.js'),
+        import('../../store/lock.js'),
+        import('../../reconcile/watch.js'),
+        import('../../reconcile/cluster-follow.js'),
+        import('../../reconcile/peers.js'),
+      ]);
     const safety = safetyOf(ctx);
     const resyncMs = parseDuration(typeof ctx.values.resync === 'string' ? ctx.values.resync : '60s', '--resync', { positive: true });
     // A file that is not there at start is a typo, not a file still to come.
