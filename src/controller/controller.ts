@@ -110,6 +110,8 @@ const FILE_PARALLEL = 64;
 export class Tx {
   readonly intent: Op[] = [];
   readonly conditions: Condition[] = [];
+  /** Record keys putIntent has guarded (a scan of `conditions` per put was O(N²) in a cold apply). */
+  readonly guarded = new Set<string>();
   readonly steps: Step[] = [];
   /** Endpoints whose kernel objects this transaction (re)builds: their routes are rewritten. */
   readonly rebuilt = new Set<string>();
@@ -221,7 +223,9 @@ export class Controller {
   /** Records a put in the intent txn, guarded by the revision this controller read. */
   putIntent(tx: Tx, key: string, value: unknown): void {
     tx.intent.push({ type: 'put', key, value });
-    if (!tx.conditions.some((c) => c.key === key)) tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
+    if (tx.guarded.has(key)) return;
+    tx.guarded.add(key);
+    tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
   }
 
   async commit(): Promise<CommitResult> {
