@@ -147,7 +147,10 @@ export function diff(
   const eps = byName(recorded.endpoints, attachmentKey);
   const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
-  const files = groupBy(renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers), ([path]) => path.split('/')[3]!);
+  // Only the files of declared containers are compared: a container being deleted takes its own along.
+  const declared = new Set(desired.containers.map((c) => c.name));
+  const kept = recorded.sandboxes.filter((s) => declared.has(s.container));
+  const files = groupBy(renderSandboxFiles(kept, recorded.endpoints, hostNameservers), ([path]) => path.split('/')[3]!);
   const epsOf = groupBy(recorded.endpoints, (e) => e.container);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
