@@ -161,7 +161,11 @@ async function time(label: string, fn: () => Promise<void>): Promise<void> {
   process.stdout.write(`  ${label.padEnd(28)} ${ms.toFixed(0).padStart(7)} ms\n`);
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 const RUNS: Record<string, () => Promise<void>> = {
   async netd() {
