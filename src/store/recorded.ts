@@ -1,6 +1,15 @@
 /** The records as the diff reads them, with their revisions: no kernel layer (get, inspect and export load only this). */
-import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
-import type { RecordedState } from '../plan/types.js';
+import {
+  ENDPOINTS,
+  IPAM,
+  NETWORKS,
+  SANDBOXES,
+  type AllocationRecord,
+  type EndpointRecord,
+  type NetworkRecord,
+  type RecordedState,
+  type SandboxRecord,
+} from '../state/records.js';
 import type { Store } from './store.js';
 
 export async function loadRecorded(store: Store): Promise<RecordedState> {
