@@ -71,8 +71,12 @@ export function renderSandboxFiles(
   for (const s of sandboxes) {
     if (s.netns.kind !== 'named' || s.state === 'deleting') continue;
     const own = byContainer.get(s.container) ?? [];
-    const peers = [...new Set(own.map((e) => e.networkId))].flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container));
-    files.set(hostsPath(s.netns.name), renderHosts(s, [...own, ...peers]));
+    // One attachment (the common case): its network's list already holds it once, with the peers.
+    const related =
+      own.length === 1
+        ? byNetwork.get(own[0]!.networkId)!
+        : [...own, ...[...new Set(own.map((e) => e.networkId))].flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container))];
+    files.set(hostsPath(s.netns.name), renderHosts(s, related));
     files.set(resolvPath(s.netns.name), renderResolv(s, hostNameservers));
   }
   return files;
