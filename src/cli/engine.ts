@@ -1,14 +1,12 @@
-/** What the converging commands share: the store, the runner, the state-dir lock. */
+/**
+ * What the converging commands share: the store, the runner, the state-dir lock. The store,
+ * the lock and the kernel layer load when a command opens them (a `version` or `--help` loads
+ * none of them).
+ */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetdError } from '../errors.js';
-import { ExecRunner } from '../kernel/index.js';
-import { openStoreForReading } from '../store/health.js';
-import { LOCK_FILE, PID_FILE, acquireStateLock } from '../store/lock.js';
-import { DB_FILE, dbCompanions, openSqliteStore } from '../store/sqlite.js';
-import { refuseSymlinks } from '../store/statedir.js';
 import type { Engine } from '../reconcile/reconcile.js';
-import { loadRecorded } from '../reconcile/snapshot.js';
 import type { RecordedState } from '../plan/types.js';
 import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
@@ -33,7 +31,18 @@ export function parseDuration(text: string, flag: string, opts: { positive?: boo
  * that creates nothing (empty when there is no state yet), for diff and apply --dry-run.
  */
 export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const { ExecRunner } = await import('../kernel/index.js');
+  return withStore(ctx, opts, (store) => fn({ store, runner: new ExecRunner(), log: ctx.log }));
+}
+
+/** withEngine without the kernel layer: for what reads or writes only the store. */
+async function withStore<T>(ctx: Context, opts: { lock: boolean }, fn: (s: Store) => Promise<T>): Promise<T> {
   const timeout = typeof ctx.values['lock-timeout'] === 'string' ? parseDuration(ctx.values['lock-timeout'], '--lock-timeout') : 60_000;
+  const [{ acquireStateLock }, { openStoreForReading }, { openSqliteStore }] = await Promise.all([
+    import('../store/lock.js'),
+    import('../store/health.js'),
+    import('../store/sqlite.js'),
+  ]);
   const lock = opts.lock
     ? await acquireStateLock(ctx.stateDir, {
         timeoutMs: timeout,
@@ -48,7 +57,7 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
     throw e;
   }
   try {
-    return await fn({ store, runner: new ExecRunner(), log: ctx.log });
+    return await fn(store);
   } finally {
     await store.close();
     lock?.release();
@@ -60,6 +69,11 @@ export async function withEngine<T>(ctx: Context, opts: { lock: boolean }, fn: (
  * runs its checks on a read-only store first, so that a refusal leaves no trace. [] otherwise.
  */
 export async function problemsBeforeState(ctx: Context, check: (e: Engine) => Promise<readonly string[]>): Promise<readonly string[]> {
+  const [{ DB_FILE, dbCompanions }, { LOCK_FILE, PID_FILE }, { refuseSymlinks }] = await Promise.all([
+    import('../store/sqlite.js'),
+    import('../store/lock.js'),
+    import('../store/statedir.js'),
+  ]);
   if (lstatSync(join(ctx.stateDir, DB_FILE), { throwIfNoEntry: false })) return [];
   // What the lock and the store would refuse, they refuse first: the state dir is the user's to fix.
   const db = join(ctx.stateDir, DB_FILE);
@@ -70,5 +84,5 @@ export async function problemsBeforeState(ctx: Context, check: (e: Engine) => Pr
 
 /** The store records, read without the lock and without the kernel (get, inspect, export, graph). */
 export function readRecorded(ctx: Context): Promise<RecordedState> {
-  return withEngine(ctx, { lock: false }, (e) => loadRecorded(e.store));
+  return withStore(ctx, { lock: false }, async (store) => (await import('../store/recorded.js')).loadRecorded(store));
 }

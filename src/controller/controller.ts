@@ -47,6 +47,8 @@ import type { KernelOp } from '../kernel/ops.js';
 import { executeSteps, type ExecuteOptions } from './executor.js';
 import type { AddressAllocator, HostOps } from './ports.js';
 import { Step } from './step.js';
+import { Records } from './records.js';
+import { attachmentKey } from '../desired/types.js';
 
 /**
  * One op per key (the last wins: a released address taken again by a replacement in the same
@@ -89,12 +91,27 @@ export interface CommitResult {
   readonly views: ReadonlyMap<string, NamespaceView>;
   /** Kernel objects or files written outside the steps (files, sysctl, firewall). */
   readonly extraWrites: number;
+  /** Which of them: verify reads back only these (and the namespaces the steps wrote to). */
+  readonly written?: Written;
 }
+
+export interface Written {
+  /** /etc/netns files written. */
+  readonly files: ReadonlySet<string>;
+  /** Whether netd's nft tables were loaded. */
+  readonly firewall: boolean;
+  readonly count: number;
+}
+
+/** /etc/netns files read or written at once: enough to overlap the syscalls, few enough for the fd limit. */
+const FILE_PARALLEL = 64;
 
 /** The pending work of one transaction. */
 export class Tx {
   readonly intent: Op[] = [];
   readonly conditions: Condition[] = [];
+  /** Record keys putIntent has guarded (a scan of `conditions` per put was O(N²) in a cold apply). */
+  readonly guarded = new Set<string>();
   readonly steps: Step[] = [];
   /** Endpoints whose kernel objects this transaction (re)builds: their routes are rewritten. */
   readonly rebuilt = new Set<string>();
@@ -134,12 +151,15 @@ export class Tx {
 }
 
 export class Controller {
-  readonly networks = new Map<string, NetworkRecord>();
-  readonly sandboxes = new Map<string, SandboxRecord>();
-  readonly endpoints = new Map<string, EndpointRecord>();
+  readonly networks = new Records<NetworkRecord, 'name'>({ name: (n) => n.name });
+  /** `ns`: the namespace a sandbox lives in (its ref; the host's for host-network ones). */
+  readonly sandboxes = new Records<SandboxRecord, 'name' | 'ns'>({ name: (s) => s.container, ns: (s) => (s.hostNetwork ? '' : nsRef(s.netns)) });
+  readonly endpoints = new Records<EndpointRecord, 'name' | 'container'>({ name: attachmentKey, container: (e) => e.container });
   private revisions = new Map<string, number>();
   private tx: Tx | undefined;
   kernel: KernelView;
+  /** Whether this.kernel's sandboxes and netnsNames are this controller's own copies (forget). */
+  private ownView = false;
 
   constructor(readonly deps: ControllerDeps) {
     this.kernel = deps.kernel;
@@ -172,13 +192,13 @@ export class Controller {
     return left.find((x) => x.state !== 'deleting') ?? left[0];
   }
   networkByName(name: string): NetworkRecord | undefined {
-    return this.live([...this.networks.values()].filter((n) => n.name === name));
+    return this.live(this.networks.by('name', name));
   }
   sandboxOf(container: string): SandboxRecord | undefined {
-    return this.live([...this.sandboxes.values()].filter((s) => s.container === container));
+    return this.live(this.sandboxes.by('name', container));
   }
   endpointOf(container: string, network: string): EndpointRecord | undefined {
-    return this.live([...this.endpoints.values()].filter((e) => e.container === container && e.network === network));
+    return this.live(this.endpoints.by('name', attachmentKey({ container, network })));
   }
   /** Lookup by name including the predefined networks (host, none). */
   findNetwork(name: string): NetworkRecord | undefined {
@@ -203,7 +223,9 @@ export class Controller {
   /** Records a put in the intent txn, guarded by the revision this controller read. */
   putIntent(tx: Tx, key: string, value: unknown): void {
     tx.intent.push({ type: 'put', key, value });
-    if (!tx.conditions.some((c) => c.key === key)) tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
+    if (tx.guarded.has(key)) return;
+    tx.guarded.add(key);
+    tx.conditions.push({ key, modRevision: this.revisions.get(key) ?? 0 });
   }
 
   async commit(): Promise<CommitResult> {
@@ -230,8 +252,8 @@ export class Controller {
     const outcome = await this.identify(tx.steps.flatMap((s) => (s.ok ? s.done : s.failed)));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     await this.load();
-    const extraWrites = await this.syncHost(removed);
-    return { steps: tx.steps, failed, views, extraWrites };
+    const written = await this.syncHost(removed);
+    return { steps: tx.steps, failed, views, extraWrites: written.count, written };
   }
 
   /**
@@ -292,10 +314,10 @@ export class Controller {
       // gets its own default route back.
       const leaving = sb.state === 'deleting' || tx.doomed.has(sb.id);
       if (sb.hostNetwork || (leaving && sb.created)) continue;
-      if (foreignNamespace(sb, this.kernel, [...this.sandboxes.values()])) continue; // not netd's to route
       const ns = nsRef(sb.netns);
+      if (foreignNamespace(sb, this.kernel, this.sandboxes.by('ns', ns))) continue; // not netd's to route
       const view = this.kernel.sandboxes.get(ns);
-      const live = leaving ? [] : [...this.endpoints.values()].filter((e) => !tx.doomed.has(e.id));
+      const live = leaving ? [] : this.endpoints.by('container', sb.container).filter((e) => !tx.doomed.has(e.id));
       const wanted = routesExpected(sb, live, this.networks, view, (id) => tx.rebuilt.has(id));
       const step = new Step(`default route of container "${sb.container}"`);
       step.follows = true;
@@ -336,23 +358,31 @@ export class Controller {
     }
   }
 
-  /** Files, forwarding and firewall from the records; returns how many writes it made. */
-  private async syncHost(removed: ReadonlySet<string>): Promise<number> {
+  /** Files, forwarding and firewall from the records; what it wrote. */
+  private async syncHost(removed: ReadonlySet<string>): Promise<Written> {
     const { host } = this.deps;
+    const files = new Set<string>();
     let writes = 0;
     const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
-    for (const [path, content] of renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv)) {
-      // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or
-      // one whose directory this commit removed, are read here.
-      const seen = removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path);
-      if ((seen !== undefined ? seen : await host.readFile(path)) === content) continue;
-      await host.writeFile(path, content);
-      writes++;
+    const wanted = [...renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv)];
+    // Bounded batches of concurrent reads and writes: one `await` per file made a cold apply's
+    // files take as long as its namespaces.
+    for (let i = 0; i < wanted.length; i += FILE_PARALLEL) {
+      await Promise.all(
+        wanted.slice(i, i + FILE_PARALLEL).map(async ([path, content]) => {
+          // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or
+          // one whose directory this commit removed, are read here.
+          const seen = removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path);
+          if ((seen !== undefined ? seen : await host.readFile(path)) === content) return;
+          await host.writeFile(path, content);
+          files.add(path);
+        }),
+      );
     }
     const nets = [...this.networks.values()];
     if (await host.ensureSysctls(sysctlKeys(nets))) writes++;
-    if (await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]), this.kernel.nftTables)) writes++;
-    return writes;
+    const firewall = await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]), this.kernel.nftTables);
+    return { files, firewall, count: files.size + writes + (firewall ? 1 : 0) };
   }
 
   // ---- record helpers used by the operations -------------------------------------------------
@@ -382,11 +412,15 @@ export class Controller {
       addresses: v.addresses.filter((a) => !links.includes(a.dev)),
       routes: v.routes.filter((r) => r.dev === undefined || !links.includes(r.dev)),
     });
-    const sandboxes = new Map(k.sandboxes);
-    if (ns !== undefined) sandboxes.set(ns, namespace ? null : sandboxes.get(ns) ? drop(sandboxes.get(ns)!) : null);
-    const netnsNames = new Set(k.netnsNames);
-    if (namespace && ns !== undefined) netnsNames.delete(ns);
-    this.kernel = { ...k, host: ns === undefined ? drop(k.host) : k.host, sandboxes, netnsNames };
+    // Copied once per controller, then changed in place: a forget per deleted object stays O(1).
+    if (!this.ownView) {
+      this.ownView = true;
+      this.kernel = { ...k, sandboxes: new Map(k.sandboxes), netnsNames: new Set(k.netnsNames) };
+    }
+    const own = this.kernel as KernelView & { sandboxes: Map<string, NamespaceView | null>; netnsNames: Set<string> };
+    if (ns === undefined) this.kernel = { ...own, host: drop(k.host) };
+    else own.sandboxes.set(ns, namespace ? null : own.sandboxes.get(ns) ? drop(own.sandboxes.get(ns)!) : null);
+    if (namespace && ns !== undefined) own.netnsNames.delete(ns);
   }
 
   sandboxRef(sb: SandboxRecord): string {

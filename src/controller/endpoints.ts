@@ -11,6 +11,7 @@ import type { Op } from '../store/store.js';
 import type { Controller, Tx } from './controller.js';
 import { newId } from './controller.js';
 import { foreignVeth, ownerAlias } from '../state/marks.js';
+import { linkNamed } from '../state/view.js';
 import { removalDriver } from '../drivers/registry.js';
 
 const owner = (e: { container: string; network: string }): string => `${e.container}/${e.network}`;
@@ -122,8 +123,8 @@ export async function deleteEndpoint(c: Controller, ep: EndpointRecord): Promise
   if (net && sb && !sb.hostNetwork && foreignVeth(ep, c.kernel) === undefined) {
     step.add(...removalDriver(c.deps.drivers, net.driver).removeEndpoint(ep, net, sb, c.kernel));
     // The interface name is shared with a replacement: one carrying its mark is not this one's.
-    const inner = c.kernel.sandboxes.get(c.sandboxRef(sb))?.links.find((l) => l.name === ep.interface);
-    const host = ep.hostVeth === undefined ? undefined : c.kernel.host.links.find((l) => l.name === ep.hostVeth);
+    const inner = linkNamed(c.kernel.sandboxes.get(c.sandboxRef(sb))?.links, ep.interface);
+    const host = linkNamed(c.kernel.host.links, ep.hostVeth);
     const mark = ownerAlias('endpoint', ep.id);
     const mine = inner?.alias === mark;
     // An unmarked peer of netd's own host veth (a crash before its mark) goes with it too; any

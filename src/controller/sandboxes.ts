@@ -32,9 +32,7 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
   if (!hostNetwork && exists && !d.adopt) {
     throw new NetdError('conflict', `create container "${d.name}": namespace "${named}" exists and is not netd's (declare adopt: true to use it)`);
   }
-  const same = [...c.sandboxes.values()].find(
-    (s) => s.state !== 'deleting' && !hostNetwork && !s.hostNetwork && c.sandboxRef(s) === (named ?? (d.netns as { path: string }).path),
-  );
+  const same = hostNetwork ? undefined : c.sandboxes.by('ns', named ?? (d.netns as { path: string }).path).find((s) => s.state !== 'deleting');
   if (same) throw new NetdError('conflict', `create container "${d.name}": its namespace belongs to container "${same.container}"`);
   const { tx, auto } = c.current();
   const rec: SandboxRecord = {
@@ -81,15 +79,14 @@ export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<v
   const { tx, auto } = c.current();
   if (!tx.doom(sb.id)) return;
   const mine = (e: EndpointRecord): boolean => e.sandboxId === sb.id || (e.container === sb.container && !c.sandboxes.has(e.sandboxId));
-  for (const e of c.walkEndpoints(mine)) await deleteEndpoint(c, e);
+  for (const e of c.endpoints.by('container', sb.container).filter(mine)) await deleteEndpoint(c, e);
   c.setSandbox(tx, { ...sb, state: 'deleting' });
   const step = tx.step(`delete container "${sb.container}"`);
   const ref = c.sandboxRef(sb);
-  const claimed = [...c.sandboxes.values()].some(
-    (o) => o.id !== sb.id && o.state !== 'deleting' && !tx.doomed.has(o.id) && !o.hostNetwork && c.sandboxRef(o) === ref,
-  );
+  const sharing = sb.hostNetwork ? [] : c.sandboxes.by('ns', ref);
+  const claimed = sharing.some((o) => o.id !== sb.id && o.state !== 'deleting' && !tx.doomed.has(o.id));
   // A namespace under netd's name that is not netd's (the admin's) stays: only the record goes.
-  const foreign = foreignNamespace(sb, c.kernel, [...c.sandboxes.values()]) !== undefined;
+  const foreign = foreignNamespace(sb, c.kernel, sharing) !== undefined;
   if (sb.created && sb.netns.kind === 'named' && !claimed && !foreign) {
     if (c.kernel.netnsNames.has(sb.netns.name)) {
       step.add({ op: 'netns-del', name: sb.netns.name });

@@ -2,32 +2,15 @@
  * JSON Schema validation of one document with ajv, its errors mapped back to YAML positions
  * and rewritten for people: unknown fields list what is allowed and suggest the closest.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { loadValidator } from './schema-ajv.js';
 import { errorAt, type LoadedDoc } from './source.js';
 import type { PathSeg, SpecError } from './spec-error.js';
 import { didYouMean } from './suggest.js';
 
-const SCHEMA_URL = new URL('../../../schemas/netd.schema.json', import.meta.url);
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (a: Ajv2020) => void;
-
 let compiled: ValidateFunction | undefined;
 
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-    addFormats(ajv);
-    // Address and CIDR formats are for editors (yaml-language-server checks them as you type);
-    // here the semantic checks give the precise message ("host bits set", "not in the subnet").
-    for (const f of ['ipv4', 'ipv6', 'ipv4-cidr', 'ipv6-cidr']) ajv.addFormat(f, true);
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' }); // annotation: our message for this node
-    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
-  }
-  return compiled;
-}
+const validator = (): ValidateFunction => (compiled ??= loadValidator());
 
 export const pointerToPath = (ptr: string): PathSeg[] =>
   ptr === ''

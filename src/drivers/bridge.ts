@@ -17,7 +17,7 @@
  * explains (`diff`). A link by netd's name without netd's mark is never touched.
  */
 import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import type { KernelView } from '../state/view.js';
+import { linkNamed, type KernelView } from '../state/view.js';
 import type { KernelOp } from '../kernel/ops.js';
 import { ownerAlias } from '../state/marks.js';
 import { nsRef } from '../state/derive.js';
@@ -53,7 +53,7 @@ function network(net: NetworkRecord): Expected[] {
 
 function removeNetwork(net: NetworkRecord, k: KernelView): KernelOp[] {
   const want = net.bridge ? bridgeWant(net) : undefined;
-  const link = want && k.host.links.find((l) => l.name === want.name);
+  const link = want && linkNamed(k.host.links, want.name);
   if (!want || !link) return [];
   // An adopted bridge stays; only the gateway addresses netd added go.
   if (net.adopted) {
@@ -118,9 +118,9 @@ function endpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord): Ex
 function removeEndpoint(ep: EndpointRecord, net: NetworkRecord, sb: SandboxRecord, k: KernelView): KernelOp[] {
   if (!ep.hostVeth || sb.hostNetwork) return [];
   const { host, peer } = endpointWants(ep, net, sb);
-  const h = k.host.links.find((l) => l.name === host.name);
+  const h = linkNamed(k.host.links, host.name);
   if (h) return isMine(h, host) ? [{ op: 'link-del', name: host.name }] : []; // the peer goes with it
-  const inner = k.sandboxes.get(peer.ns!)?.links.find((l) => l.name === peer.name);
+  const inner = linkNamed(k.sandboxes.get(peer.ns!)?.links, peer.name);
   return inner && isMine(inner, peer) ? [{ op: 'link-del', name: peer.name, ns: peer.ns! }] : [];
 }
 

@@ -7,7 +7,7 @@
  * it comes out as a problem instead of ops.
  */
 import { NETD_PROTO, type KernelOp } from '../kernel/ops.js';
-import type { KernelView, LinkView, NamespaceView } from '../state/view.js';
+import { linkNamed, type KernelView, type LinkView, type NamespaceView } from '../state/view.js';
 import type { Expected, Fix, LinkWant } from './expect.js';
 import type { NsKey } from './work.js';
 import { compareEntries, isEntry } from './entries.js';
@@ -118,7 +118,7 @@ export function compare(expected: readonly Expected[], k: KernelView): Compariso
   let rebuilt = false;
   /** Links deleted and made again: nothing that went through them is left. */
   const remade = new Set<string>();
-  const find = (ns: NsKey, name: string): LinkView | undefined => viewOf(k, ns, made)?.links.find((l) => l.name === name);
+  const find = (ns: NsKey, name: string): LinkView | undefined => linkNamed(viewOf(k, ns, made)?.links, name);
 
   /** Creates links: one fix, the create op first (after what must go first), then what it does not set itself. */
   const build = (reason: string, create: KernelOp, wants: readonly LinkWant[], before: readonly KernelOp[] = []): void => {

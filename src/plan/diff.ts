@@ -21,7 +21,7 @@ import { endpointDrift, sysctlDrift, networkDrift, sandboxDrift, withoutMarked }
 import { ownerAlias } from '../state/marks.js';
 import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
 import type { KernelOp } from '../kernel/ops.js';
-import { nsRef } from '../state/derive.js';
+import { groupBy, nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
 import { NO_HOST_RESOLV, type HostResolv } from '../state/resolv.js';
 import { foreignObjects } from './foreign.js';
@@ -158,7 +158,11 @@ export function diff(
   const eps = byName(recorded.endpoints, attachmentKey);
   const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
-  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostResolv);
+  // Only the files of declared containers are compared: a container being deleted takes its own along.
+  const declared = new Set(desired.containers.map((c) => c.name));
+  const kept = recorded.sandboxes.filter((s) => declared.has(s.container));
+  const files = groupBy(renderSandboxFiles(kept, recorded.endpoints, hostResolv), ([path]) => path.split('/')[3]!);
+  const epsOf = groupBy(recorded.endpoints, (e) => e.container);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
   const foreign = new Map(foreignObjects(recorded, kernel).map((f) => [f.id, f.message]));
@@ -182,7 +186,7 @@ export function diff(
       changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
-    const mine = new Map([...files].filter(([path]) => r.netns.kind === 'named' && path.startsWith(`/etc/netns/${r.netns.name}/`)));
+    const mine = new Map(r.netns.kind === 'named' ? files.get(r.netns.name) : []);
     const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
     if (r.state === 'creating') drift.unshift('create was interrupted');
     if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops, id: r.id });
@@ -216,7 +220,8 @@ export function diff(
   }
 
   const wantedAttachments = new Set(desired.attachments.map(attachmentKey));
-  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || eps.stale.includes(e));
+  const staleEps = new Set(eps.stale);
+  const leaving = recorded.endpoints.filter((e) => !wantedAttachments.has(attachmentKey(e)) || staleEps.has(e));
   const after = withoutMarked(kernel, new Set(leaving.map((e) => ownerAlias('endpoint', e.id))));
   for (const a of desired.attachments) {
     const key = attachmentKey(a);
@@ -241,7 +246,9 @@ export function diff(
     const net = netById.get(r.networkId);
     const sb = sbRec.get(r.container);
     const { reasons: drift, ops } =
-      net && sb ? endpointDrift(r, net, sb, after, drivers, recorded.endpoints, netById) : { reasons: ['its network or sandbox record is missing'], ops: [] };
+      net && sb
+        ? endpointDrift(r, net, sb, after, drivers, epsOf.get(r.container) ?? [], netById)
+        : { reasons: ['its network or sandbox record is missing'], ops: [] };
     if (r.state === 'creating') drift.unshift('create was interrupted');
     if (drift.length) changes.push({ action: 'repair', kind: 'attachment', name: key, reasons: [...drift, ...d.update], ops, id: r.id });
     else if (d.update.length) changes.push({ action: 'update', kind: 'attachment', name: key, reasons: d.update, id: r.id });
@@ -260,7 +267,7 @@ export function diff(
   for (const e of recorded.endpoints) {
     if (!wantedAttachments.has(attachmentKey(e)))
       deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, 'not declared', endpointOps(e)), foreign.get(e.id)));
-    else if (eps.stale.includes(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)), foreign.get(e.id)));
+    else if (staleEps.has(e)) deletes.push(delKeeping(del('attachment', attachmentKey(e), e.id, interrupted, endpointOps(e)), foreign.get(e.id)));
   }
   for (const s of recorded.sandboxes) {
     if (!wantedContainers.has(s.container)) deletes.push(delKeeping(del('container', s.container, s.id, 'not declared', sandboxOps(s)), foreign.get(s.id)));

@@ -131,7 +131,7 @@ async function applyPass(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions
   const host = await clock.time('preflight', async () => [
     ...(await (deps.hostChecks ?? hostPreflight)(runner, deps.stateDir, { writes: !o.dryRun })),
     ...driverPreflight(desired),
-    ...(await namespacePreflight(desired, (p) => nsIdentity(p, runner))),
+    ...(await namespacePreflight(desired, (p, enter) => nsIdentity(p, enter ? runner : undefined))),
     ...(await sharedNamespacePreflight(desired)),
   ]);
   if (host.length > 0) return report('refused', { refused: host });

@@ -8,7 +8,6 @@ import { NetdError, isNetdError } from '../errors.js';
 import { listLeases, type PeerLease } from '../cluster/lease.js';
 import type { DesiredState } from '../desired/types.js';
 import type { NetworkRecord } from '../state/records.js';
-import { openClusterStore } from './cluster.js';
 
 export interface NetworkLease extends PeerLease {
   readonly network: string;
@@ -21,6 +20,8 @@ export async function clusterLeases(desired: DesiredState, name?: string): Promi
   if (overlays.length === 0) return [];
   const cluster = desired.cluster;
   if (!cluster) throw new NetdError('invalid', 'get leases: the files declare overlay networks but no cluster section');
+  // The cluster layer (etcd, the kernel's uplink) loads only when a lease is read: get and inspect import this.
+  const { openClusterStore } = await import('./cluster.js');
   const store = await openClusterStore(cluster);
   try {
     const out: NetworkLease[] = [];
@@ -58,6 +59,7 @@ export async function inspectOverlay(n: NetworkRecord, hostId: string | undefine
   if (!n.overlay || !lease) return {};
   let all: PeerLease[];
   try {
+    const { openClusterStore } = await import('./cluster.js');
     const store = await openClusterStore({ etcd: lease.store });
     try {
       all = await listLeases(store, lease.store.prefix, n.name);

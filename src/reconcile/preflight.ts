@@ -95,13 +95,15 @@ function nsProblem(c: DesiredContainer, path: string, id: NsIdentity): string | 
  * be bound to netd's own (`ip netns attach NAME 1`). (A netd-created name may be the file of an
  * interrupted `netns add`: apply replaces it.)
  */
-export async function namespacePreflight(desired: DesiredState, identity: (path: string) => Promise<NsIdentity>): Promise<string[]> {
+export async function namespacePreflight(desired: DesiredState, identity: (path: string, enter: boolean) => Promise<NsIdentity>): Promise<string[]> {
   const onHost = hostNetworkContainers(desired);
   const problems: string[] = [];
   for (const c of desired.containers) {
     if (onHost.has(c.name)) continue;
     const path = nsPathOf(c);
-    const id = await identity(path);
+    // Entering (a process each) tells only what a path or an adopted name needs; whether a name
+    // netd creates is the host's own, its stat tells.
+    const id = await identity(path, c.netns.kind === 'path' || c.adopt === true);
     const checked = c.netns.kind === 'path' || id === 'self' || (c.adopt && id !== 'missing');
     const problem = checked ? nsProblem(c, path, id) : undefined;
     if (problem) problems.push(problem);

@@ -116,7 +116,9 @@ export async function execute(e: Engine, desired: DesiredState, p: Planned): Pro
  */
 export async function verify(e: Engine, desired: DesiredState, p: Planned, r: ExecuteResult): Promise<readonly Change[]> {
   const touched = new Set(r.commit.steps.flatMap((s) => s.namespaces()));
-  return (await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views }, p.cluster)).plan.changes;
+  return (
+    await planChanges(e, desired, { kernel: p.kernel, touched, fresh: r.commit.views, ...(r.commit.written ? { written: r.commit.written } : {}) }, p.cluster)
+  ).plan.changes;
 }
 
 export interface ApplyResult {

@@ -5,17 +5,16 @@
  * Reads only: observing makes no kernel writes.
  */
 import type { DesiredState } from '../desired/types.js';
-import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type AllocationRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
-import type { Store } from '../store/store.js';
 import {
   IpObserver,
+  mapPool,
   buildRuleset,
   diffRuleset,
   foreignTable,
   namespaceId,
   nsPath,
   observeRuleset,
-  type ObservedRuleset,
+  type RulesetView,
   type Observer,
   type Runner,
 } from '../kernel/index.js';
@@ -29,21 +28,10 @@ import { checkDirsBelow } from '../kernel/nofollow.js';
 import { isNetdError } from '../errors.js';
 import { readNetnsFile, readText } from './real-host.js';
 
-export async function loadRecorded(store: Store): Promise<RecordedState> {
-  const revisions = new Map<string, number>();
-  const list = async <T>(prefix: string): Promise<T[]> =>
-    (await store.list<T>(prefix)).map((kv) => {
-      revisions.set(kv.key, kv.modRevision);
-      return kv.value;
-    });
-  return {
-    networks: await list<NetworkRecord>(NETWORKS),
-    sandboxes: await list<SandboxRecord>(SANDBOXES),
-    endpoints: await list<EndpointRecord>(ENDPOINTS),
-    allocations: await list<AllocationRecord>(IPAM),
-    revisions,
-  };
-}
+export { loadRecorded } from '../store/recorded.js';
+
+/** File reads in flight at once: enough to overlap the syscalls, few enough for the fd limit. */
+const FILE_PARALLEL = 64;
 
 /** The host's /etc/resolv.conf (a missing file: nothing to inherit). */
 export async function hostResolv(path = '/etc/resolv.conf'): Promise<HostResolv> {
@@ -60,7 +48,7 @@ function namespacesOf(desired: DesiredState, recorded: RecordedState): string[] 
 }
 
 /** How the observed nft tables differ from what the records render; [] when in sync. Pure. */
-export function firewallDriftOf(fw: ObservedRuleset, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): string[] {
+export function firewallDriftOf(fw: RulesetView, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): string[] {
   const spec = firewallSpec(recorded.networks, recorded.endpoints);
   return spec.networks.length === 0
     ? fw.tables.map((t) => (t.marked ? `table ${t.family} ${t.name} exists but no network is recorded` : foreignTable(t)))
@@ -76,6 +64,8 @@ export interface Reuse {
   readonly touched: ReadonlySet<string>;
   /** Touched namespaces already read back after their last write. */
   readonly fresh: ReadonlyMap<string, NamespaceView>;
+  /** The /etc/netns files and whether the nft tables were written since: the others are as the snapshot saw them. */
+  readonly written?: { readonly files: ReadonlySet<string>; readonly firewall: boolean };
 }
 
 export async function observeKernel(
@@ -92,34 +82,44 @@ export async function observeKernel(
     if (fresh) kept.set(ns, fresh);
     else if (!reuse!.touched.has(ns) && reuse!.kernel.sandboxes.has(ns)) kept.set(ns, reuse!.kernel.sandboxes.get(ns)!);
   }
-  const [os, fw] = await Promise.all([observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }), observeRuleset(runner, undefined)]);
+  // Only what was written is read back: the other namespaces, files and the ruleset are the snapshot's.
+  const same = (ns: string): boolean => reuse !== undefined && !reuse.touched.has(ns) && reuse.kernel.sandboxes.has(ns);
+  const keptRuleset = reuse?.written && !reuse.written.firewall && reuse.kernel.nftTables ? { tables: reuse.kernel.nftTables } : undefined;
+  const [os, fw] = await Promise.all([
+    observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }),
+    keptRuleset ?? observeRuleset(runner, undefined),
+  ]);
   // A /etc/netns/<ns> netd cannot write (a symlink, not a directory) is observed, not thrown:
   // pre-flight refuses apply before it changes anything, and diff shows its files missing.
   const onHost = hostNetworkContainers(desired);
   const named = new Set<string>();
   for (const s of recorded.sandboxes) if (s.netns.kind === 'named' && !s.hostNetwork) named.add(s.netns.name);
   for (const c of desired.containers) if (c.netns.kind === 'named' && !onHost.has(c.name)) named.add(c.netns.name);
+  // Per-namespace reads (a directory check, an identity, two files each) run concurrently,
+  // bounded: one `await` at a time made them the slowest part of a no-op diff at 1000.
   const netnsDirProblems = new Map<string, string>();
-  for (const name of named) {
+  for (const [name, problem] of reuse?.kernel.netnsDirProblems ?? []) if (same(name)) netnsDirProblems.set(name, problem);
+  await mapPool(reuse ? [...named].filter((n) => !same(n)) : [...named], FILE_PARALLEL, async (name) => {
     try {
       await checkDirsBelow(NETNS_ETC, [name]);
     } catch (e) {
       if (!isNetdError(e, 'forbidden') && !isNetdError(e, 'conflict')) throw e;
       netnsDirProblems.set(name, e.message);
     }
-  }
+  });
   // Identities are read every time (a stat each): a namespace replaced under its name keeps the name.
   const nsIds = new Map<string, string>();
-  for (const ns of wanted) {
-    const id = await namespaceId(nsPath(ns));
-    if (id !== undefined) nsIds.set(ns, id);
-  }
-  const files = new Map<string, string | null>();
-  for (const s of recorded.sandboxes) {
-    if (s.netns.kind !== 'named' || s.hostNetwork) continue;
-    const ok = !netnsDirProblems.has(s.netns.name);
-    for (const path of [hostsPath(s.netns.name), resolvPath(s.netns.name)]) files.set(path, ok ? await readNetnsFile(path) : null);
-  }
+  const ids = await mapPool(wanted, FILE_PARALLEL, (ns) => (same(ns) ? Promise.resolve(reuse!.kernel.nsIds?.get(ns)) : namespaceId(nsPath(ns))));
+  wanted.forEach((ns, i) => ids[i] !== undefined && nsIds.set(ns, ids[i]));
+  const paths = recorded.sandboxes
+    .filter((s) => s.netns.kind === 'named' && !s.hostNetwork)
+    .flatMap((s) => [hostsPath(nsRef(s.netns)), resolvPath(nsRef(s.netns))].map((path) => ({ path, ok: !netnsDirProblems.has(nsRef(s.netns)) })));
+  const known = (path: string): boolean =>
+    reuse?.written !== undefined && !reuse.written.files.has(path) && reuse.kernel.files.has(path) && same(path.split('/')[3]!);
+  const texts = await mapPool(paths, FILE_PARALLEL, ({ path, ok }) =>
+    !ok ? Promise.resolve(null) : known(path) ? Promise.resolve(reuse!.kernel.files.get(path) ?? null) : readNetnsFile(path),
+  );
+  const files = new Map<string, string | null>(paths.map(({ path }, i) => [path, texts[i] ?? null]));
   const sysctls = new Map<string, string>();
   for (const key of sysctlKeys(recorded.networks)) {
     const v = await readOwnSysctl(key);

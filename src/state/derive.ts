@@ -9,6 +9,18 @@ import type { FirewallInput } from './firewall.js';
 /** A namespace as the kernel layer takes it: a name under /run/netns or an absolute path. */
 export const nsRef = (netns: NetnsRef): string => (netns.kind === 'named' ? netns.name : netns.path);
 
+/** Records grouped by a key in one pass, so that per-record lookups of a whole pass stay linear. */
+export function groupBy<T>(xs: Iterable<T>, key: (x: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const g = groups.get(k);
+    if (g) g.push(x);
+    else groups.set(k, [x]);
+  }
+  return groups;
+}
+
 export interface DefaultRoute {
   readonly endpoint: EndpointRecord;
   readonly gateway: string;
@@ -18,7 +30,8 @@ export interface DefaultRoute {
 /**
  * The default routes of one container: per family, the attachment with the highest
  * gatewayPriority (ties: the network name first in byte order, as libnetwork's epHeap) on a
- * network that has a gateway and is not internal.
+ * network that has a gateway and is not internal. `endpoints` may be only the container's own
+ * (groupBy): callers that route every container pass each its own, to stay linear.
  */
 export function defaultRoutes(container: string, endpoints: readonly EndpointRecord[], networks: ReadonlyMap<string, NetworkRecord>): DefaultRoute[] {
   const routes: DefaultRoute[] = [];

@@ -7,6 +7,7 @@
  * container's own addresses under its hostname, then every other container (and its aliases)
  * that shares a network with it, by that network's address.
  */
+import { groupBy } from './derive.js';
 import type { EndpointRecord, SandboxRecord } from './records.js';
 import { containerResolv, type HostResolv } from './resolv.js';
 
@@ -49,10 +50,23 @@ export function renderResolv(sandbox: SandboxRecord, host: HostResolv, resolvers
 /** Every file netd keeps for its named sandboxes, path → wanted content. */
 export function renderSandboxFiles(sandboxes: readonly SandboxRecord[], endpoints: readonly EndpointRecord[], host: HostResolv): Map<string, string> {
   const files = new Map<string, string>();
+  // Each hosts file gets only its container's endpoints and those on its networks, indexed once
+  // (peers pre-sorted as renderHosts sorts them): linear in what the files hold, not N² scans.
+  const byContainer = groupBy(endpoints, (e) => e.container);
+  const byNetwork = groupBy(
+    [...endpoints].sort((a, b) => a.network.localeCompare(b.network) || a.container.localeCompare(b.container)),
+    (e) => e.networkId,
+  );
   for (const s of sandboxes) {
     if (s.netns.kind !== 'named' || s.state === 'deleting') continue;
-    files.set(hostsPath(s.netns.name), renderHosts(s, endpoints));
-    const ipv6 = endpoints.some((e) => e.container === s.container && e.ipv6 !== undefined && e.state !== 'deleting');
+    const own = byContainer.get(s.container) ?? [];
+    // One attachment (the common case): its network's list already holds it once, with the peers.
+    const related =
+      own.length === 1
+        ? byNetwork.get(own[0]!.networkId)!
+        : [...own, ...[...new Set(own.map((e) => e.networkId))].flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container))];
+    files.set(hostsPath(s.netns.name), renderHosts(s, related));
+    const ipv6 = own.some((e) => e.ipv6 !== undefined && e.state !== 'deleting');
     files.set(resolvPath(s.netns.name), renderResolv(s, host, [], ipv6));
   }
   return files;

@@ -12,7 +12,7 @@
  */
 import { nsRef } from './derive.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
-import type { KernelView } from './view.js';
+import { linkNamed, type KernelView } from './view.js';
 
 /** The comment netd gives each of its nft tables: a netd-named table without it is an admin's. */
 export const TABLE_MARK = 'netd: managed by netd, do not edit';
@@ -49,7 +49,7 @@ export function foreignNamespace(sb: SandboxRecord, k: KernelView, sandboxes: re
 /** Why the network's bridge is not netd's; undefined: it is, or it is missing. */
 export function foreignBridge(net: NetworkRecord, k: KernelView, networks: readonly NetworkRecord[] = []): string | undefined {
   if (!net.bridge || net.adopted || net.state === 'creating') return undefined;
-  const link = k.host.links.find((l) => l.name === net.bridge);
+  const link = linkNamed(k.host.links, net.bridge);
   if (!link || link.alias === ownerAlias('network', net.id)) return undefined;
   if (claimedByOther(net, networks, (o) => o.bridge === net.bridge)) return undefined;
   return link.kind === 'bridge'
@@ -60,7 +60,7 @@ export function foreignBridge(net: NetworkRecord, k: KernelView, networks: reado
 /** Why the endpoint's host veth is not netd's; undefined: it is, or it is missing. */
 export function foreignVeth(ep: EndpointRecord, k: KernelView): string | undefined {
   if (!ep.hostVeth || ep.state === 'creating') return undefined;
-  const link = k.host.links.find((l) => l.name === ep.hostVeth);
+  const link = linkNamed(k.host.links, ep.hostVeth);
   if (!link || link.alias === ownerAlias('endpoint', ep.id)) return undefined;
   return `veth "${ep.hostVeth}" exists and is not netd's (no netd:endpoint mark)`;
 }

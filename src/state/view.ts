@@ -115,3 +115,21 @@ export interface KernelView {
   /** Namespace name → why netd cannot write /etc/netns/<name> (a symlink, not a directory). */
   readonly netnsDirProblems?: ReadonlyMap<string, string>;
 }
+
+const linksByName = new WeakMap<readonly LinkView[], Map<string, LinkView>>();
+
+/**
+ * The link of that name in a view's links, as `links.find` (the first of a name), indexed once
+ * per links array: views are never changed in place (a changed view is a new array), so every
+ * per-record lookup of a pass over the host's N links is O(1).
+ */
+export function linkNamed(links: readonly LinkView[] | undefined, name: string | undefined): LinkView | undefined {
+  if (!links || name === undefined) return undefined;
+  let byName = linksByName.get(links);
+  if (!byName) {
+    byName = new Map();
+    for (const l of links) if (!byName.has(l.name)) byName.set(l.name, l);
+    linksByName.set(links, byName);
+  }
+  return byName.get(name);
+}

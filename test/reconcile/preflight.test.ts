@@ -403,6 +403,23 @@ test('which namespaces pre-flight refuses, by what they are', async () => {
   }
 });
 
+test('pre-flight enters (a process each) only paths and adopted names; a name netd creates is stat-ed', async () => {
+  const d = await host.desired('version: 1\ncontainers:\n  own: {}\n  adopted: { adopt: true }\n  bypath: { netns: /proc/4242/ns/net }\n');
+  const asked: [string, boolean][] = [];
+  await namespacePreflight(d, (path, enter) => {
+    asked.push([path, enter]);
+    return Promise.resolve('ok');
+  });
+  assert.deepEqual(
+    new Map(asked),
+    new Map([
+      ['/run/netns/own', false],
+      ['/run/netns/adopted', true],
+      ['/proc/4242/ns/net', true],
+    ]),
+  );
+});
+
 test('a state dir that is a regular file is named as such, by apply and by doctor', { skip }, async () => {
   const file = join(host.dir, 'not-a-dir');
   writeFileSync(file, 'x');

@@ -1,8 +1,7 @@
 import { EXIT, NetdError, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
-import { applyOnce, type ApplyDeps, type ApplyOptions } from '../../reconcile/apply-once.js';
+import type { ApplyDeps, ApplyOptions } from '../../reconcile/apply-once.js';
 import { destructive } from '../../plan/safety.js';
 import type { Plan } from '../../plan/types.js';
 import type { ApplyReport, FailureReport, PhaseName } from '../../reconcile/apply-report.js';
@@ -83,18 +82,19 @@ async function confirm(ctx: Context, plan: Plan): Promise<boolean> {
   }
 }
 
-export function applyPass(
+export async function applyPass(
   ctx: Context,
   desired: DesiredState,
   o: ApplyOptions & { force: boolean; clusterStore?: Store; ask?: boolean; daemon?: boolean },
 ): Promise<ApplyReport> {
+  const [{ applyOnce }, deps] = await Promise.all([import('../../reconcile/apply-once.js'), engineDeps(ctx, o)]);
   // The daemon logs one event per pass instead (cli/daemon-log.ts): no plan, warnings or progress.
-  if (o.daemon) return applyOnce(desired, engineDeps(ctx, o), applyOptions(o));
+  if (o.daemon) return applyOnce(desired, deps, applyOptions(o));
   const tty = ctx.io.isTTY === true;
   return applyOnce(
     desired,
     {
-      ...engineDeps(ctx, o),
+      ...deps,
       ...(o.ask ? { confirm: (plan: Plan) => confirm(ctx, plan) } : {}),
       onPlan: (plan, notes) => {
         const n = plan.changes.length;
@@ -108,7 +108,9 @@ export function applyPass(
   );
 }
 
-function engineDeps(ctx: Context, o: { clusterStore?: Store }): ApplyDeps {
+async function engineDeps(ctx: Context, o: { clusterStore?: Store }): Promise<ApplyDeps> {
+  // Loaded here, not at start-up: the command registry imports every command (STYLE.md §3).
+  const { ExecRunner } = await import('../../kernel/index.js');
   return {
     stateDir: ctx.stateDir,
     runner: new ExecRunner(),
