@@ -56,6 +56,7 @@ function network(n: Named<NetworkDoc>): DesiredNetwork {
     internal: v.internal ?? false,
     masquerade: v.masquerade ?? true,
     icc: v.icc ?? true,
+    dns: v.dns ?? false,
     labels: { ...v.labels },
     adopt: v.adopt ?? false,
     ...(driver === 'overlay'

@@ -50,6 +50,7 @@ export interface NetworkDoc {
   internal?: boolean;
   masquerade?: boolean;
   icc?: boolean;
+  dns?: boolean;
   labels?: Record<string, string>;
   adopt?: boolean;
   // overlay only
@@ -142,6 +143,8 @@ export interface DesiredNetwork {
   readonly internal: boolean; // default false
   readonly masquerade: boolean; // default true
   readonly icc: boolean; // default true
+  /** netd's resolver serves the network's names on its gateway (DESIGN.md §10); default false. */
+  readonly dns: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly adopt: boolean; // default false
   readonly overlay?: OverlaySettings;

@@ -63,6 +63,7 @@ export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
   if (bridge !== r.bridge) replace.push(field('bridge', r.bridge, bridge));
   if (d.mtu !== r.mtu) update.push(field('mtu', r.mtu, d.mtu));
   for (const k of ['internal', 'masquerade', 'icc'] as const) if (d[k] !== r[k]) update.push(field(k, r[k], d[k]));
+  if (d.dns !== (r.dns === true)) update.push(field('dns', r.dns === true, d.dns));
   if (!same(d.labels, r.labels)) update.push(field('labels', r.labels, d.labels));
   return { replace, update };
 }
@@ -147,7 +148,7 @@ export function diff(
   const eps = byName(recorded.endpoints, attachmentKey);
   const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
-  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers);
+  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers, recorded.networks);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
   const foreign = new Map(foreignObjects(recorded, kernel).map((f) => [f.id, f.message]));

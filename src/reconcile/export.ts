@@ -32,6 +32,7 @@ function network(n: NetworkRecord): NetworkDoc {
     ...(n.internal ? { internal: true } : {}),
     ...(!n.masquerade ? { masquerade: false } : {}),
     ...(!n.icc ? { icc: false } : {}),
+    ...(n.dns ? { dns: true } : {}),
     ...(Object.keys(n.labels).length ? { labels: { ...n.labels } } : {}),
     ...(n.adopted ? { adopt: true } : {}),
     ...(n.overlay ? { subnetLen: n.overlay.subnetLen, backend: n.overlay.backend, vni: n.overlay.vni, port: n.overlay.port } : {}),

@@ -57,6 +57,8 @@ export interface NetworkRecord {
   readonly internal: boolean;
   readonly masquerade: boolean;
   readonly icc: boolean;
+  /** Served by netd's resolver (absent in records written before it existed: false). */
+  readonly dns?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
   readonly adopted: boolean;
@@ -181,6 +183,7 @@ export function networkRecordOf(
     internal: d.internal,
     masquerade: d.masquerade,
     icc: d.icc,
+    ...(d.dns ? { dns: true } : {}),
     labels: d.labels,
     adopted: o.adopted,
     ...(d.overlay ? { overlay: d.overlay } : {}),

@@ -21,6 +21,7 @@ export function desired(p: { attachments?: DesiredAttachment[]; pools?: AddressP
     internal: false,
     masquerade: true,
     icc: true,
+    dns: false,
     labels: {},
     adopt: false,
     loc,

@@ -16,6 +16,7 @@ const net = (name: string, backend: 'vxlan' | 'host-gw' = 'vxlan'): DesiredNetwo
   internal: false,
   masquerade: true,
   icc: true,
+  dns: false,
   labels: {},
   adopt: false,
   overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni: 1, port: 8472 },
