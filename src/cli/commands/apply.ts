@@ -11,6 +11,7 @@ import type { Store } from '../../store/store.js';
 import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
+import { superviseDns } from '../resolver.js';
 
 /** The flags of the commands that converge the host: apply and watch. */
 export const CONVERGE_OPTIONS = { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS } as const;
@@ -37,7 +38,9 @@ export const applyCommand: Command = {
       force: ctx.values.force === true,
       ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
     });
-    const code = renderApply(ctx, report);
+    let code = renderApply(ctx, report);
+    // Also when in sync: the next apply restarts a resolver that died.
+    if (report.outcome !== 'refused' && report.outcome !== 'dry-run' && !(await superviseDns(ctx))) code = EXIT.error;
     // -o json|yaml: the whole apply report (the plan is in it), for machines.
     if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
     else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());

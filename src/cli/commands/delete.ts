@@ -9,6 +9,7 @@ import { FILE_OPTION, type Command } from '../context.js';
 import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
 import { namespaceProgress, refuse } from './apply.js';
+import { superviseDns } from '../resolver.js';
 import { tally } from '../../reconcile/apply-report.js';
 
 export const deleteCommand: Command = {
@@ -52,6 +53,6 @@ export const deleteCommand: Command = {
       for (const m of errors) ctx.err(`error: ${escapeControls(m)}`);
       ctx.err(summary(tally(r.changes, r.failed, r.otherFailures)));
       return errors.length === 0 ? EXIT.ok : EXIT.error;
-    });
+    }).then(async (code) => ((await superviseDns(ctx)) ? code : EXIT.error));
   },
 };

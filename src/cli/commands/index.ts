@@ -7,6 +7,7 @@ import { applyCommand } from './apply.js';
 import { completionCommand } from './completion.js';
 import { deleteCommand } from './delete.js';
 import { diffCommand } from './diff.js';
+import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   completionCommand,
   deleteCommand,
   diffCommand,
+  dnsCommand,
   doctorCommand,
   exportCommand,
   getCommand,
