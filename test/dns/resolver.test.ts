@@ -9,7 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
@@ -20,6 +21,7 @@ import { waitFor } from '../helpers/hosts.js';
 import { flood, getent, query } from '../helpers/dns.js';
 import { holderPid } from '../../src/store/lock.js';
 import { processAlive } from '../../src/kernel/daemon.js';
+import { lengthPrefix } from '../../src/dns/upstream.js';
 import type { Check } from '../../src/reconcile/doctor.js';
 
 const GW = '10.231.0.1';
@@ -28,6 +30,7 @@ networks:
   dr-front: { subnet: 10.231.0.0/24, dns: true }
   dr-other: { subnet: 10.232.0.0/24, dns: true }
   dr-inner: { subnet: 10.233.0.0/24, dns: true, internal: true }
+  dr-six: { subnet: 10.234.0.0/24, ipv6: { subnet: "fd00:234::/64" }, dns: true }
 containers:
   dr-a: {}
   dr-b: { hostname: bee }
@@ -40,6 +43,8 @@ attachments:
   - { container: dr-o, network: dr-other, ipv4: 10.232.0.10 }
   - { container: dr-i1, network: dr-inner, ipv4: 10.233.0.10 }
   - { container: dr-i2, network: dr-inner, ipv4: 10.233.0.11 }
+  - { container: dr-o, network: dr-six, ipv4: 10.234.0.10, ipv6: "fd00:234::10" }
+  - { container: dr-b, network: dr-six, ipv4: 10.234.0.11, ipv6: "fd00:234::11" }
 ${extra}`;
 const WITH_C = '  - { container: dr-c, network: dr-front, ipv4: 10.231.0.12 }\n';
 
@@ -72,7 +77,7 @@ test('apply starts the resolver: a peer, its hostname and an alias resolve throu
   const checks = await doctorResolver();
   assert.deepEqual(
     checks.map((c) => `${c.status} ${c.name}`),
-    ['ok process', 'ok network dr-front', 'ok network dr-inner', 'ok network dr-other'],
+    ['ok process', 'ok network dr-front', 'ok network dr-inner', 'ok network dr-other', 'ok network dr-six'],
   );
 });
 
@@ -80,13 +85,18 @@ test('a name on another network does not resolve; unknown names get NXDOMAIN fro
   assert.deepEqual(await getent('dr-a', 'dr-o'), []);
   assert.deepEqual(await query('dr-a', GW, 'dr-o'), { rcode: 'NXDOMAIN', aa: true, answers: [] });
   assert.deepEqual(await query('dr-a', GW, 'no-such-container'), { rcode: 'NXDOMAIN', aa: true, answers: [] });
+  assert.deepEqual(await query('dr-a', GW, 'www', 'A', 'tcp'), { rcode: 'NOERROR', aa: true, answers: ['10.231.0.11'] });
   assert.deepEqual(await query('dr-o', '10.232.0.1', 'dr-o'), { rcode: 'NOERROR', aa: true, answers: ['10.232.0.10'] });
   assert.deepEqual(await query('dr-a', GW, '10.0.231.10.in-addr.arpa', 'PTR'), { rcode: 'NOERROR', aa: true, answers: ['dr-a'] });
+  // Over IPv6, to the IPv6 gateway: the addresses on that network.
+  assert.deepEqual(await query('dr-o', 'fd00:234::1', 'dr-b', 'AAAA'), { rcode: 'NOERROR', aa: true, answers: ['fd00:234::11'] });
+  assert.deepEqual(await query('dr-o', 'fd00:234::1', 'bee', 'A'), { rcode: 'NOERROR', aa: true, answers: ['10.234.0.11'] });
 });
 
 test('a container added by a later apply resolves within a second; the others files are not touched', { skip }, async () => {
   const files = ['/etc/netns/dr-a/hosts', '/etc/netns/dr-a/resolv.conf', '/etc/netns/dr-b/hosts'];
   const before = files.map((f) => [readFileSync(f, 'utf8'), statSync(f).mtimeMs]);
+  const mac = gatewayMac();
   const r = await host.apply(yaml(WITH_C));
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /started the resolver/, 'the running resolver follows the records');
@@ -96,22 +106,28 @@ test('a container added by a later apply resolves within a second; the others fi
     files.map((f) => [readFileSync(f, 'utf8'), statSync(f).mtimeMs]),
     before,
   );
+  assert.equal(gatewayMac(), mac, "the bridge keeps its MAC as ports join (the containers' neighbour entries for the gateway stay true)");
 });
 
-/** A stub upstream resolver on a loopback address: every A query gets 192.0.2.77. */
-async function stub(address: string): Promise<Socket> {
-  const s = createSocket('udp4');
-  s.on('message', (m, from) => {
+/** The MAC of the bridge carrying GW. */
+function gatewayMac(): string {
+  const links = JSON.parse(execFileSync('ip', ['-j', 'addr', 'show'], { encoding: 'utf8' })) as { address: string; addr_info: { local: string }[] }[];
+  return links.find((l) => l.addr_info.some((a) => a.local === GW))!.address;
+}
+
+/** A stub upstream resolver on a loopback address, UDP and TCP: every A query gets 192.0.2.77. */
+async function stub(address: string): Promise<{ close: () => void }> {
+  const reply = (m: Buffer): Buffer => {
     const q = packet.decode(m);
     const answers: packet.Answer[] = q.questions?.[0]?.type === 'A' ? [{ type: 'A', name: q.questions[0].name, ttl: 60, data: '192.0.2.77' }] : [];
-    s.send(
-      packet.encode({ id: q.id ?? 0, type: 'response', flags: packet.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }),
-      from.port,
-      from.address,
-    );
-  });
-  await new Promise<void>((resolve) => s.bind(53, address, resolve));
-  return s;
+    return packet.encode({ id: q.id ?? 0, type: 'response', flags: packet.RECURSION_AVAILABLE, questions: q.questions ?? [], answers });
+  };
+  const udp = createSocket('udp4');
+  udp.on('message', (m, from) => udp.send(reply(m), from.port, from.address));
+  await new Promise<void>((resolve) => udp.bind(53, address, resolve));
+  const tcp = createServer((c) => c.on('data', (d: Buffer) => c.end(Buffer.concat([lengthPrefix(reply(d.subarray(2)).length), reply(d.subarray(2))]))));
+  await new Promise<void>((resolve) => tcp.listen(53, address, resolve));
+  return { close: () => (udp.close(), tcp.close()) };
 }
 
 test('other names go to the host resolver, a loopback one; an internal network forwards nothing but answers its own', { skip }, async () => {
@@ -122,6 +138,11 @@ test('other names go to the host resolver, a loopback one; an internal network f
   execFileSync('mount', ['--bind', conf, '/etc/resolv.conf']);
   try {
     assert.deepEqual(await getent('dr-a', 'ext.example'), ['192.0.2.77']);
+    assert.deepEqual(
+      await query('dr-a', GW, 'ext.example', 'A', 'tcp'),
+      { rcode: 'NOERROR', aa: false, answers: ['192.0.2.77'] },
+      'over TCP, forwarded over TCP',
+    );
     assert.deepEqual(await query('dr-i1', '10.233.0.1', 'ext.example'), { rcode: 'REFUSED', aa: false, answers: [] });
     assert.deepEqual(await getent('dr-i1', 'dr-i2'), ['10.233.0.11'], 'the firewall of an internal network lets DNS reach its gateway');
   } finally {
@@ -137,7 +158,7 @@ test('a resolver killed with -9 is reported by doctor and started again by the n
   assert.equal(await query('dr-a', GW, 'dr-b'), undefined, 'nobody answers');
   assert.deepEqual(
     (await doctorResolver()).map((c) => `${c.status} ${c.name}`),
-    ['problem process', 'problem network dr-front', 'problem network dr-inner', 'problem network dr-other'],
+    ['problem process', 'problem network dr-front', 'problem network dr-inner', 'problem network dr-other', 'problem network dr-six'],
   );
   const r = await host.apply(yaml(WITH_C));
   assert.equal(r.code, 0, r.stderr);

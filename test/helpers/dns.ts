@@ -43,9 +43,19 @@ export interface QueryResult {
   readonly answers: string[];
 }
 
-/** One UDP query from ns to server; undefined when no answer came within 2 s. */
-export async function query(ns: string, server: string, name: string, type = 'A'): Promise<QueryResult | undefined> {
-  const r = await inNs(ns, [process.execPath, '-e', QUERY, server, name, type]);
+const QUERY_TCP = `
+const p = require('dns-packet'), c = require('net').connect(53, process.argv[1]);
+const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, 2000);
+c.on('error', () => { console.log('timeout'); process.exit(0); });
+c.on('connect', () => c.write(p.streamEncode({ type: 'query', id: 4242, flags: p.RECURSION_DESIRED, questions: [{ type: process.argv[3], name: process.argv[2] }] })));
+let b = Buffer.alloc(0);
+c.on('data', (d) => { b = Buffer.concat([b, d]); if (b.length < 2 || b.length < 2 + b.readUInt16BE(0)) return; const r = p.streamDecode(b);
+  console.log(JSON.stringify({ rcode: r.rcode, aa: r.flag_aa, answers: r.answers.map((a) => String(a.data)) })); process.exit(0); });
+`;
+
+/** One query from ns to server, over UDP (or TCP); undefined when no answer came within 2 s. */
+export async function query(ns: string, server: string, name: string, type = 'A', transport: 'udp' | 'tcp' = 'udp'): Promise<QueryResult | undefined> {
+  const r = await inNs(ns, [process.execPath, '-e', transport === 'udp' ? QUERY : QUERY_TCP, server, name, type]);
   return r.stdout.trim() === 'timeout' ? undefined : (JSON.parse(r.stdout) as QueryResult);
 }
 
