@@ -189,3 +189,14 @@ test('watch serves in-process instead of netd dns; the next apply starts netd dn
   assert.match(r.stderr, /started the resolver/);
   assert.deepEqual(await getent('dr-a', 'dr-c'), ['10.231.0.12']);
 });
+
+test('dns turned off: the resolver stops and the hosts files list the peers again', { skip }, async () => {
+  const pid = holderPid(host.stateDir, 'dns')!;
+  const r = await host.apply(yaml(WITH_C).replace(/, dns: true/g, ''));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /4 updated[\s\S]*stopped the resolver \(pid \d+\): no network has dns: true/);
+  assert.equal(processAlive(pid), false);
+  assert.match(readFileSync('/etc/netns/dr-a/hosts', 'utf8'), /10\.231\.0\.11\tdr-b www/);
+  assert.doesNotMatch(readFileSync('/etc/netns/dr-a/resolv.conf', 'utf8'), /10\.231\.0\.1\n/);
+  assert.deepEqual(await getent('dr-a', 'www'), ['10.231.0.11']);
+});
