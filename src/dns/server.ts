@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { messageOf } from '../errors.js';
 import { answer, encodeReply, replyTo, udpLimit } from './answer.js';
 import { forward, lengthPrefix, type HostResolvers } from './upstream.js';
-import type { Zone } from './zone.js';
+import { fromNetwork, type Zone } from './zone.js';
 
 interface Listener {
   readonly udp: Socket;
@@ -111,7 +111,7 @@ export class DnsServer {
       return undefined;
     }
     const zone = this.#zones.get(addr);
-    if (!zone) return encodeReply(replyTo(query, 'REFUSED', [], false));
+    if (!zone || !fromNetwork(zone, client)) return encodeReply(replyTo(query, 'REFUSED', [], false));
     const r = answer(query, zone);
     const limit = transport === 'udp' ? udpLimit(query) : Infinity;
     if (r.kind === 'answer') return encodeReply(r.packet, limit);

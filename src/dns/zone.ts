@@ -8,7 +8,7 @@
  * A name answers with its address on the network the query arrived on: the gateway the
  * query was sent to says which network that is.
  */
-import { tryParseAddr } from '../desired/cidr.js';
+import { contains, tryParseAddr, tryParseCidr } from '../desired/cidr.js';
 import { servedNetworks, type ServedNetwork } from '../state/dns.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 
@@ -39,6 +39,21 @@ export function reverseName(address: string): string | undefined {
   if (!a) return undefined;
   if (a.family === 4) return `${address.split('.').reverse().join('.')}.in-addr.arpa`;
   return `${[...a.value.toString(16).padStart(32, '0')].reverse().join('.')}.ip6.arpa`;
+}
+
+/**
+ * The query comes from the network (its subnets): the gateway is a host address, reachable
+ * from wherever the host routes; netd must not be an open resolver for them.
+ */
+export function fromNetwork(zone: Zone, client: string): boolean {
+  const a = tryParseAddr(client.replace(/^::ffff:(?=\d+\.)/, '').replace(/%.*$/, ''));
+  return (
+    !!a &&
+    zone.network.subnets.some((s) => {
+      const c = tryParseCidr(s);
+      return !!c && c.family === a.family && contains(c, a);
+    })
+  );
 }
 
 export const normalName = (name: string): string => name.toLowerCase().replace(/\.$/, '');

@@ -11,13 +11,21 @@ export interface ServedNetwork {
   readonly name: string;
   readonly internal: boolean;
   readonly gateways: readonly string[];
+  /** Its subnets (IPv4 first): where its clients are. */
+  readonly subnets: readonly string[];
 }
 
 /** The networks with `dns: true` that are not being deleted and have a gateway. */
 export function servedNetworks(networks: readonly NetworkRecord[]): ServedNetwork[] {
   return networks
     .filter((n) => n.dns === true && n.state !== 'deleting')
-    .map((n) => ({ id: n.id, name: n.name, internal: n.internal, gateways: [n.ipv4?.gateway, n.ipv6?.gateway].filter((g): g is string => !!g) }))
+    .map((n) => ({
+      id: n.id,
+      name: n.name,
+      internal: n.internal,
+      gateways: [n.ipv4?.gateway, n.ipv6?.gateway].filter((g): g is string => !!g),
+      subnets: [n.ipv4?.subnet, n.ipv6?.subnet].filter((s): s is string => !!s),
+    }))
     .filter((n) => n.gateways.length > 0);
 }
 

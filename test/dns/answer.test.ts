@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as packet from 'dns-packet';
 import { answer, encodeReply, udpLimit } from '../../src/dns/answer.js';
-import { buildZones, reverseName, type ZoneInput } from '../../src/dns/zone.js';
+import { buildZones, fromNetwork, reverseName, type ZoneInput } from '../../src/dns/zone.js';
 import { renderSandboxFiles } from '../../src/state/files.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
 
@@ -111,6 +111,14 @@ test('answer: only dns: true networks are served, on each gateway address', () =
 test('answer: what a container declared as nameservers is where its forwarded queries go', () => {
   assert.deepEqual(zones.get('10.1.0.1')!.upstreams.get('10.1.0.30'), ['192.0.2.53']);
   assert.equal(zones.get('10.1.0.1')!.upstreams.get('10.1.0.10'), undefined);
+});
+
+test('answer: only clients on the network are served (the gateway is reachable from wherever the host routes)', () => {
+  const z = zones.get('10.1.0.1')!;
+  assert.deepEqual(
+    ['10.1.0.10', '::ffff:10.1.0.10', 'fd00:1::10', '10.2.0.20', '192.0.2.5', 'fd00:2::1', 'nonsense'].map((c) => fromNetwork(z, c)),
+    [true, true, true, false, false, false, false],
+  );
 });
 
 test('answer: a reply keeps the id, the question and RD, and offers recursion', () => {

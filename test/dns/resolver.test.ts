@@ -87,6 +87,8 @@ test('a name on another network does not resolve; unknown names get NXDOMAIN fro
   assert.deepEqual(await query('dr-a', GW, 'no-such-container'), { rcode: 'NXDOMAIN', aa: true, answers: [] });
   assert.deepEqual(await query('dr-a', GW, 'www', 'A', 'tcp'), { rcode: 'NOERROR', aa: true, answers: ['10.231.0.11'] });
   assert.deepEqual(await query('dr-o', '10.232.0.1', 'dr-o'), { rcode: 'NOERROR', aa: true, answers: ['10.232.0.10'] });
+  // dr-o reaches dr-front's gateway (a host address) through its own: not a client of dr-front.
+  assert.deepEqual(await query('dr-o', GW, 'dr-a'), { rcode: 'REFUSED', aa: false, answers: [] });
   assert.deepEqual(await query('dr-a', GW, '10.0.231.10.in-addr.arpa', 'PTR'), { rcode: 'NOERROR', aa: true, answers: ['dr-a'] });
   // Over IPv6, to the IPv6 gateway: the addresses on that network.
   assert.deepEqual(await query('dr-o', 'fd00:234::1', 'dr-b', 'AAAA'), { rcode: 'NOERROR', aa: true, answers: ['fd00:234::11'] });
