@@ -120,9 +120,14 @@ export class DnsServer {
     return (await forward(msg, servers, transport)) ?? encodeReply(replyTo(query, 'SERVFAIL', [], false), limit);
   }
 
+  /** A query that fails is logged and dropped (the client asks again): one bad packet must not stop the resolver. */
   async #udp(sock: Socket, addr: string, msg: Buffer, client: string, port: number): Promise<void> {
-    const reply = await this.#reply(addr, msg, client, 'udp');
-    if (reply) sock.send(reply, port, client, () => undefined);
+    try {
+      const reply = await this.#reply(addr, msg, client, 'udp');
+      if (reply) sock.send(reply, port, client, () => undefined);
+    } catch (e) {
+      this.log.warn({ address: addr, client }, `dns: a query from ${client}: ${messageOf(e)}`);
+    }
   }
 
   #tcp(addr: string, conn: TcpSocket): void {
@@ -134,9 +139,10 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.#reply(addr, msg, conn.remoteAddress ?? '', 'tcp').then((reply) => {
-          if (reply && !conn.destroyed) conn.write(Buffer.concat([lengthPrefix(reply.length), reply]));
-        });
+        void this.#reply(addr, msg, conn.remoteAddress ?? '', 'tcp').then(
+          (reply) => reply && !conn.destroyed && conn.write(Buffer.concat([lengthPrefix(reply.length), reply])),
+          (e: unknown) => (this.log.warn({ address: addr }, `dns: a query over TCP: ${messageOf(e)}`), conn.destroy()),
+        );
       }
     });
   }

@@ -46,7 +46,11 @@ function udpExchange(server: string, query: Buffer, timeoutMs: number): Promise<
     sock.on('error', () => done(undefined));
     // The reply must carry the query's id: anything else on the port is not it.
     sock.on('message', (msg) => msg.length >= 2 && msg.readUInt16BE(0) === query.readUInt16BE(0) && done(msg));
-    sock.send(query, 53, server);
+    try {
+      sock.send(query, 53, server);
+    } catch {
+      done(undefined); // not an address dgram takes (a nameserver line netd cannot use)
+    }
   });
 }
 
