@@ -4,15 +4,12 @@
  * flags and, after -f, files; zsh uses the bash function through bashcompinit; fish gets
  * descriptions too.
  */
-import type { Command } from './context.js';
-import { GLOBAL_OPTIONS } from './context.js';
+import { GLOBAL_OPTIONS, type Command, type Flags } from './context.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-type Options = Command['options'];
-
-const flagsOf = (options: Options): string[] => Object.entries(options).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]);
+const flagsOf = (options: Flags): string[] => Object.entries(options).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]);
 
 /** Single-quoted for sh: no expansion inside. */
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -46,23 +43,22 @@ function zsh(commands: readonly Command[]): string {
   return ['# netd completion for zsh: eval "$(netd completion zsh)"', 'autoload -U +X bashcompinit && bashcompinit', bash(commands)].join('\n');
 }
 
-function fish(commands: readonly Command[], help: (c: Command, flag: string) => string | undefined): string {
+function fish(commands: readonly Command[]): string {
   const lines = ['# netd completion for fish: netd completion fish > ~/.config/fish/completions/netd.fish', 'complete -c netd -f'];
   for (const c of commands) lines.push(`complete -c netd -n __fish_use_subcommand -a ${quote(c.name)} -d ${quote(c.summary)}`);
   for (const c of commands) {
     for (const [name, o] of Object.entries(c.options)) {
-      const d = help(c, name);
       const file = name === 'file' ? ' -r -F' : o.type === 'string' ? ' -r' : '';
       lines.push(
-        `complete -c netd -n ${quote(`__fish_seen_subcommand_from ${c.name}`)}${o.short ? ` -s ${o.short}` : ''} -l ${name}${file}${d ? ` -d ${quote(d)}` : ''}`,
+        `complete -c netd -n ${quote(`__fish_seen_subcommand_from ${c.name}`)}${o.short ? ` -s ${o.short}` : ''} -l ${name}${file} -d ${quote(o.help)}`,
       );
     }
   }
-  for (const [name, o] of Object.entries(GLOBAL_OPTIONS as Options))
-    lines.push(`complete -c netd${o.short ? ` -s ${o.short}` : ''} -l ${name}${o.type === 'string' ? ' -r' : ''}`);
+  for (const [name, o] of Object.entries(GLOBAL_OPTIONS as Flags))
+    lines.push(`complete -c netd${o.short ? ` -s ${o.short}` : ''} -l ${name}${o.type === 'string' ? ' -r' : ''} -d ${quote(o.help)}`);
   return `${lines.join('\n')}\n`;
 }
 
-export function completionScript(shell: Shell, commands: readonly Command[], help: (c: Command, flag: string) => string | undefined): string {
-  return shell === 'bash' ? bash(commands) : shell === 'zsh' ? zsh(commands) : fish(commands, help);
+export function completionScript(shell: Shell, commands: readonly Command[]): string {
+  return shell === 'bash' ? bash(commands) : shell === 'zsh' ? zsh(commands) : fish(commands);
 }

@@ -13,8 +13,6 @@ import type { RecordedState } from '../plan/types.js';
 import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 
-export const LOCK_OPTION = { 'lock-timeout': { type: 'string' } } as const;
-
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `60` (seconds), `60s`, `2m`, `1h`, `1m30s`, `500ms` → milliseconds; `positive` refuses 0. */

@@ -136,6 +136,8 @@ export function inspectContainer(s: SandboxRecord, r: RecordedState): Record<str
     Created: s.created,
     Hostname: s.hostname,
     Dns: s.dns ? { Nameservers: s.dns.nameservers, Search: s.dns.search, Options: s.dns.options } : null,
+    ExtraHosts: (s.extraHosts ?? []).map((h) => `${h.name}:${h.address}`),
+    Labels: s.labels ?? {},
     Networks: networks,
     State: s.state,
   };

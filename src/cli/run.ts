@@ -1,25 +1,24 @@
 /**
  * run(argv, io) → exit code: the whole CLI as a function, so tests call it in-process.
- * Global flags may come before or after the command name.
+ * Parsing is commander's (program.ts); the messages of usage errors are netd's (exit 64, the
+ * way out named). Global flags may come before or after the command name.
  */
-import { parseArgs } from 'node:util';
+import { CommanderError } from 'commander';
 import { EXIT, NetdError, escapeControls, exitCodeFor, messageOf } from '../errors.js';
 import { createLogger, LOG_LEVELS } from '../log.js';
-import { loadDesiredState } from '../desired/validate.js';
 import { didYouMean } from '../desired/suggest.js';
 import { commandNames, findCommand } from './commands/index.js';
-import { FILE_OPTION, GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type OutputFormat } from './context.js';
-import { commandHelp, globalHelp } from './help.js';
-import { printSpecErrors } from './report.js';
+import { FILE_OPTION, GLOBAL_OPTIONS, OUTPUT_FORMATS, type CliIO, type Command, type Context, type Flags, type OutputFormat } from './context.js';
+import { VERSION_FLAG, buildProgram } from './program.js';
 import type { DesiredState } from '../desired/types.js';
 
 export type { CliIO } from './context.js';
 
 class UsageError extends Error {}
 
-/** Short options that take a value: parseArgs reads `-o=json` as the value "=json". */
+/** Short flags that take a value: commander reads `-o=json` as the value "=json". */
 const SHORT_WITH_VALUE = new Set<string>(
-  Object.values({ ...GLOBAL_OPTIONS, ...FILE_OPTION }).flatMap((o) => ('short' in o && o.type === 'string' ? [o.short] : [])),
+  Object.values({ ...GLOBAL_OPTIONS, ...FILE_OPTION } as Flags).flatMap((o) => (o.short && o.type === 'string' ? [o.short] : [])),
 );
 
 /** `-o=json` → `-o json` (up to a `--`). */
@@ -29,23 +28,6 @@ function normalise(argv: string[]): string[] {
     const m = /^-(\w)=(.*)$/s.exec(a);
     return m && SHORT_WITH_VALUE.has(m[1]!) && (end < 0 || i < end) ? [`-${m[1]}`, m[2]!] : [a];
   });
-}
-
-/** The command name: the first positional once the global flags (and their values) are skipped. */
-function splitCommand(argv: string[]): { name?: string; rest: string[] } {
-  const { tokens } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
-  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
-  if (first?.kind !== 'positional') return { rest: argv };
-  return { name: first.value, rest: argv.filter((_, i) => i !== first.index) };
-}
-
-function flagError(e: unknown, c: Command): string {
-  const code = (e as { code?: string }).code;
-  const m = /'(-[^' ]+)/.exec(messageOf(e));
-  const known = Object.keys({ ...GLOBAL_OPTIONS, ...c.options }).map((n) => `--${n}`);
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unknown flag "${m[1]}"${didYouMean(m[1]!, known)}`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(messageOf(e))?.[1] ?? ''}`.trim();
-  return messageOf(e).replace(/^Option/, 'flag');
 }
 
 function pick<T extends string>(v: Context['values'][string], allowed: readonly T[], flag: string, dflt: T): T {
@@ -80,6 +62,7 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
   const line = (s: NodeJS.WritableStream) => (t: string) => void s.write(`${t}\n`);
   const env = io.env;
   const ctx: Context = {
+    command: cmd,
     values,
     positionals,
     io,
@@ -91,19 +74,27 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
     files: (values.file as string[] | undefined) ?? [],
     out: line(io.stdout),
     err: line(io.stderr),
-    async loadDesiredState() {
+    async loadDesiredState(refused) {
+      const refuse = (reasons: string[]): void => (refused ? refused(reasons) : reasons.forEach((l) => ctx.err(l)));
       if (ctx.files.length === 0) {
-        ctx.err(`netd ${cmd.name}: -f PATH is required`);
+        refuse([`netd ${cmd.name}: -f PATH is required`]);
         return EXIT.usage;
       }
+      // Loaded here: ajv and the schema would cost a command that reads no files its startup.
+      const [{ loadDesiredState }, { printSpecErrors }, { formatSpecError }] = await Promise.all([
+        import('../desired/validate.js'),
+        import('./report.js'),
+        import('../desired/spec-error.js'),
+      ]);
       const r = await loadDesiredState(ctx.files, { stdin: io.stdin });
       if (!r.ok) {
-        printSpecErrors(ctx, r.errors, r.texts);
+        if (refused) refused(r.errors.map(formatSpecError));
+        else printSpecErrors(ctx, r.errors, r.texts);
         return EXIT.invalid;
       }
       // An empty file or stdin (`cat missing.yaml | netd apply -f -`) would prune everything.
       if ('allow-empty' in cmd.options && values['allow-empty'] !== true && declaresNothing(r.state)) {
-        ctx.err(`netd ${cmd.name}: nothing declared: refusing to remove everything netd owns; pass --allow-empty to do that`);
+        refuse([`netd ${cmd.name}: nothing declared: refusing to remove everything netd owns; pass --allow-empty to do that`]);
         return EXIT.invalid;
       }
       return r.state;
@@ -127,41 +118,70 @@ export function exitCodeOf(e: unknown, cmd: Pick<Command, 'writes'>): number {
   return code === EXIT.invalid && cmd.writes ? EXIT.error : code;
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { name, rest } = splitCommand(normalise(argv));
-  if (name === undefined && rest.includes('--version')) return run(['version', ...rest.filter((a) => a !== '--version')], io);
-  const out = (s: string): number => {
-    io.stdout.write(`${s}\n`);
-    return EXIT.ok;
-  };
-  if (name === undefined || name === 'help') {
-    const topic = name === 'help' ? findCommand(rest.find((a) => !a.startsWith('-')) ?? '') : undefined;
-    if (topic) return out(commandHelp(topic));
-    if (name === 'help' || rest.some((a) => a === '--help' || a === '-h')) return out(globalHelp());
-    return usage(io, 'no command given', globalHelp());
-  }
-  const cmd = findCommand(name);
-  if (!cmd) return usage(io, `unknown command "${name}"${didYouMean(name, commandNames())}`, 'run "netd --help" for the list of commands');
+/** Runs a parsed command; its own failures are one line (no stack) with their exit code. */
+async function execute(io: CliIO, cmd: Command, values: Context['values'], positionals: string[]): Promise<number> {
+  const hint = `run "netd ${cmd.name} --help" for its flags`;
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...GLOBAL_OPTIONS, ...cmd.options },
-      allowPositionals: cmd.positionals !== undefined,
-      strict: true,
-    });
-    if (values.help) return out(commandHelp(cmd));
-    return await cmd.run(makeContext(io, cmd, values, positionals));
+    if (cmd.positionals === undefined && positionals.length > 0) return usage(io, `unexpected argument ${positionals[0]}`, hint);
+    const ctx = makeContext(io, cmd, values, positionals);
+    return await (
+      await cmd.load()
+    )(ctx);
   } catch (e) {
-    const hint = `run "netd ${cmd.name} --help" for its flags`;
     if (e instanceof UsageError) return usage(io, e.message, hint);
-    if (typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS'))
-      return usage(io, flagError(e, cmd), hint);
     // Expected failures (kernel, store, lock, conflicts) and the system's (EACCES, SQLite):
     // one line, no stack. Anything else is a bug, for bin.ts.
     if (e instanceof NetdError || isSystemError(e)) {
       io.stderr.write(`netd ${cmd.name}: ${escapeControls(messageOf(e))}\n`);
       return exitCodeOf(e, cmd);
     }
+    throw e;
+  }
+}
+
+/**
+ * commander's refusals, worded as netd's usage errors. Help asked for is not an error; help
+ * printed on stderr is (`netd help NOSUCH`). commander's exit code is not used: it inherits
+ * process.exitCode.
+ */
+function parseError(io: CliIO, e: CommanderError, cmd: Command | undefined, helpOnStderr: boolean): number {
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return helpOnStderr ? EXIT.usage : EXIT.ok;
+  const hint = cmd ? `run "netd ${cmd.name} --help" for its flags` : 'run "netd --help" for the global flags and the commands';
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'commander.unknownOption') {
+    const known = Object.keys(cmd ? { ...GLOBAL_OPTIONS, ...cmd.options } : { ...GLOBAL_OPTIONS, ...VERSION_FLAG }).map((n) => `--${n}`);
+    return usage(io, `unknown flag "${quoted}"${didYouMean(quoted, known)}`, hint);
+  }
+  if (e.code === 'commander.optionMissingArgument') return usage(io, `flag ${quoted} needs a value`, hint);
+  return usage(io, e.message.replace(/^error: /, ''), hint);
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  let code: number = EXIT.ok;
+  let parsing: Command | undefined;
+  let helpOnStderr = false;
+  const helpErr = (s: string): void => {
+    helpOnStderr = true;
+    io.stderr.write(s);
+  };
+  const program = buildProgram(
+    { stdout: (s) => void io.stdout.write(s), stderr: helpErr },
+    {
+      parsing: (c) => void (parsing = c),
+      command: async (c, values, positionals) => void (code = await execute(io, c, values, positionals)),
+      none: async (values, words, help) => {
+        const [word] = words;
+        if (word !== undefined) code = usage(io, `unknown command "${word}"${didYouMean(word, commandNames())}`, 'run "netd --help" for the list of commands');
+        else if (values.version === true) code = await execute(io, findCommand('version')!, values, []);
+        else code = usage(io, 'no command given', help.trimEnd());
+      },
+    },
+  );
+  try {
+    await program.parseAsync(normalise(argv), { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return parseError(io, e, parsing, helpOnStderr);
     throw e;
   }
 }

@@ -67,12 +67,13 @@ export function containersView(r: RecordedState): View {
   const { sandboxes, endpoints } = sorted(r);
   return {
     headers: ['NAME', 'NETNS', 'HOSTNAME', 'NETWORKS', 'STATE'],
-    wide: ['ID'],
+    wide: ['LABELS', 'ID'],
     items: sandboxes.map((s) => {
       const networks = endpoints.filter((e) => e.container === s.container).map((e) => e.network);
       const netns = s.hostNetwork ? 'host' : nsRef(s.netns);
-      const object = { name: s.container, id: s.id, netns, hostname: s.hostname, networks, created: s.created, state: s.state };
-      return { name: s.container, object, row: [s.container, netns, s.hostname, listCell(networks), s.state], wide: [s.id], labels: {} };
+      const labels = s.labels ?? {};
+      const object = { name: s.container, id: s.id, netns, hostname: s.hostname, networks, labels, created: s.created, state: s.state };
+      return { name: s.container, object, row: [s.container, netns, s.hostname, listCell(networks), s.state], wide: [labelsText(labels), s.id], labels };
     }),
   };
 }

@@ -341,7 +341,7 @@ export class Controller {
     const { host } = this.deps;
     let writes = 0;
     const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
-    for (const [path, content] of renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.nameservers, [...this.networks.values()])) {
+    for (const [path, content] of renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv, [...this.networks.values()])) {
       // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or
       // one whose directory this commit removed, are read here.
       const seen = removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path);

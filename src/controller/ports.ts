@@ -5,6 +5,7 @@
  */
 import type { FirewallInput } from '../kernel/index.js';
 import type { TableView } from '../state/view.js';
+import type { HostResolv } from '../state/resolv.js';
 import type { FamilyConfig } from '../desired/types.js';
 import type { NetworkRecord, FamilyRecord } from '../state/records.js';
 import type { Condition, Op } from '../store/store.js';
@@ -12,8 +13,8 @@ import type { OpRunner } from './executor.js';
 
 export interface HostOps {
   readonly batch: OpRunner;
-  /** The host's nameservers (from /etc/resolv.conf), for containers that declare none. */
-  readonly nameservers: readonly string[];
+  /** The host's /etc/resolv.conf: what containers inherit where they declare nothing. */
+  readonly resolv: HostResolv;
   readFile(path: string): Promise<string | null>;
   /** Writes atomically (temporary file + rename), creating the directory. */
   writeFile(path: string, content: string): Promise<void>;

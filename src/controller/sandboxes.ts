@@ -5,7 +5,7 @@
  */
 import { NetdError } from '../errors.js';
 import type { DesiredContainer } from '../desired/types.js';
-import { sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/records.js';
+import { declaredSandboxFields, sandboxKey, type EndpointRecord, type SandboxRecord } from '../state/records.js';
 import { newId, type Controller, type Tx } from './controller.js';
 import { deleteEndpoint } from './endpoints.js';
 import { sandboxExpected } from '../drivers/sandbox.js';
@@ -43,8 +43,7 @@ export async function newSandbox(c: Controller, d: DesiredContainer, hostNetwork
     netns: d.netns,
     created: !hostNetwork && named !== undefined && !exists,
     ...adoptedId(c, d, hostNetwork, exists),
-    hostname: d.hostname,
-    ...(d.dns ? { dns: d.dns } : {}),
+    ...declaredSandboxFields(d),
     ...(hostNetwork ? { hostNetwork } : {}),
     state: 'creating',
   };
@@ -107,8 +106,8 @@ export async function deleteSandbox(c: Controller, sb: SandboxRecord): Promise<v
 
 export async function updateSandbox(c: Controller, sb: SandboxRecord, d: DesiredContainer): Promise<void> {
   const { tx, auto } = c.current();
-  const { dns: _old, ...rest } = sb;
-  c.setSandbox(tx, { ...rest, hostname: d.hostname, ...(d.dns ? { dns: d.dns } : {}) });
+  const { hostname: _h, dns: _d, extraHosts: _e, labels: _l, ...rest } = sb;
+  c.setSandbox(tx, { ...rest, ...declaredSandboxFields(d) });
   await c.autoCommit(auto);
 }
 

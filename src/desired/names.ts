@@ -40,3 +40,10 @@ const DNS_NAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
 export function dnsNameProblem(name: string): string | undefined {
   return name.length <= 253 && DNS_NAME.test(name) ? undefined : `"${name}" is not a valid DNS name`;
 }
+
+/** `name:address` split at the first colon, as Docker's --add-host (an IPv6 address keeps its colons; `[…]` unwrapped). */
+export function splitExtraHost(s: string): { name: string; address: string } {
+  const i = s.indexOf(':');
+  const address = i < 0 ? '' : s.slice(i + 1);
+  return { name: i < 0 ? s : s.slice(0, i), address: /^\[.*\]$/.test(address) ? address.slice(1, -1) : address };
+}

@@ -1,6 +1,7 @@
 /** Merged, checked documents → the frozen DesiredState, defaults applied, addresses canonical. */
 import { canonicalAddr, canonicalCidr, firstUsable, formatAddr, parseCidr } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
+import { splitExtraHost } from './names.js';
 import { position, type Origin } from './source.js';
 import {
   PREDEFINED_NETWORKS,
@@ -83,6 +84,7 @@ function container(c: Named<ContainerDoc>): DesiredContainer {
     netns: netns.startsWith('/') ? { kind: 'path', path: netns } : { kind: 'named', name: netns },
     hostname: v.hostname ?? c.name,
     ...(dns ? { dns } : {}),
+    extraHosts: (v.extraHosts ?? []).map(splitExtraHost).map((h) => ({ name: h.name, address: canonicalAddr(h.address) })),
     adopt: v.adopt ?? false,
     labels: { ...v.labels },
     loc: locOf(c.origin, 'key'),

@@ -2,7 +2,7 @@
 import { derivedMac } from './defaults.js';
 import { broadcast, contains, formatAddr, formatCidr, isLoopback, specialAddr, tryParseAddr, unmappedV4, type Cidr } from './cidr.js';
 import type { Entry, Merged, Named } from './merge.js';
-import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem } from './names.js';
+import { dnsNameProblem, ifnameProblem, macProblem, netnsIdentity, netnsProblem, splitExtraHost } from './names.js';
 import type { FamilyInfo, NetInfo, Report } from './semantic-net.js';
 import { where } from './source.js';
 import { checkRoom } from './semantic-room.js';
@@ -33,6 +33,10 @@ function checkContainers(report: Report, containers: readonly Named<ContainerDoc
     (c.value.dns?.search ?? []).forEach((s, i) => {
       const q = dnsNameProblem(s);
       if (q) report(c.origin, ['dns', 'search', i], q);
+    });
+    (c.value.extraHosts ?? []).forEach((s, i) => {
+      const q = extraHostProblem(s);
+      if (q) report(c.origin, ['extraHosts', i], q);
     });
   }
 }
@@ -79,6 +83,17 @@ function nameserverProblem(s: string): string | undefined {
   if (isLoopback(a)) return undefined;
   const sp = specialAddr(a);
   return sp && !sp.startsWith('link-local') ? `${s} is in the ${sp}: not a resolver` : undefined;
+}
+
+/** `name:address`: a DNS name and an IP address written plainly. */
+function extraHostProblem(s: string): string | undefined {
+  const { name, address } = splitExtraHost(s);
+  const bad = dnsNameProblem(name);
+  if (bad) return `extra host "${s}": ${bad.replace('"' + name + '"', `the name "${name}"`)} (write name:address)`;
+  const a = tryParseAddr(address);
+  if (!a) return `extra host "${s}": "${address}" is not an IP address (write name:address, e.g. db.internal:10.0.0.7)`;
+  const v4 = unmappedV4(a);
+  return v4 !== undefined ? `extra host "${s}": ${address} is an IPv4-mapped IPv6 address: write ${name}:${v4}` : undefined;
 }
 
 function hostIpProblem(s: string): string | undefined {

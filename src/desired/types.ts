@@ -70,6 +70,8 @@ export interface ContainerDoc {
   netns?: string;
   hostname?: string;
   dns?: DnsDoc;
+  /** `name:address` (Docker's --add-host), split at the first colon: IPv6 addresses keep theirs. */
+  extraHosts?: string[];
   adopt?: boolean;
   labels?: Record<string, string>;
 }
@@ -210,9 +212,17 @@ export interface DesiredContainer {
     readonly search: readonly string[];
     readonly options: readonly string[];
   };
+  /** Lines of its hosts file, in declaration order; default none. */
+  readonly extraHosts: readonly ExtraHost[];
   readonly adopt: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly loc: SourceLoc;
+}
+
+/** An extra line of a container's hosts file; the address canonical. */
+export interface ExtraHost {
+  readonly name: string;
+  readonly address: string;
 }
 
 export interface PortMapping {

@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
-import { parseNameservers } from '../state/files.js';
+import { parseResolvConf } from '../state/resolv.js';
 
 export const RESOLV_CONF = '/etc/resolv.conf';
 const TIMEOUT_MS = 2000;
@@ -22,7 +22,7 @@ export class HostResolvers {
     try {
       const st = await stat(this.path);
       if (st.mtimeMs !== this.#mtime) {
-        this.#servers = parseNameservers(await readFile(this.path, 'utf8'));
+        this.#servers = [...parseResolvConf(await readFile(this.path, 'utf8')).nameservers];
         this.#mtime = st.mtimeMs;
       }
     } catch {

@@ -4,7 +4,8 @@
  * /etc/resolv.conf (a container network covering the resolver would cut DNS off).
  */
 import { readFile } from 'node:fs/promises';
-import { formatCidr, tryParseAddr, tryParseCidrOrHost } from '../desired/cidr.js';
+import { formatCidr, tryParseCidrOrHost } from '../desired/cidr.js';
+import { parseResolvConf } from '../state/resolv.js';
 
 export interface HostInfo {
   /** Route destinations in the host namespace, as CIDRs (the default route excluded). */
@@ -22,7 +23,7 @@ export function staticHostInfo(routes: readonly string[], nameservers: readonly 
  * processes itself: the kernel layer runs the command.
  */
 export async function readHostInfo(runRoutes: () => Promise<string>, resolvConf = '/etc/resolv.conf'): Promise<HostInfo> {
-  return { routes: parseRoutes(await runRoutes()), nameservers: parseResolvConf(await readOptional(resolvConf)) };
+  return { routes: parseRoutes(await runRoutes()), nameservers: parseResolvConf(await readOptional(resolvConf)).nameservers.map((s) => s.split('%')[0]!) };
 }
 
 export function parseRoutes(output: string): string[] {
@@ -44,15 +45,6 @@ function parseJsonArrays(output: string): unknown[] {
       .filter((l) => l.trim() !== '')
       .flatMap((l) => JSON.parse(l) as unknown[]);
   }
-}
-
-export function parseResolvConf(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const [word, addr] = line.trim().split(/\s+/);
-    if (word === 'nameserver' && addr && tryParseAddr(addr.split('%')[0]!)) out.push(addr.split('%')[0]!);
-  }
-  return out;
 }
 
 async function readOptional(file: string): Promise<string> {

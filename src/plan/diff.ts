@@ -23,6 +23,7 @@ import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/r
 import type { KernelOp } from '../kernel/ops.js';
 import { nsRef } from '../state/derive.js';
 import { renderSandboxFiles } from '../state/files.js';
+import { NO_HOST_RESOLV, type HostResolv } from '../state/resolv.js';
 import { foreignObjects } from './foreign.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
 
@@ -75,7 +76,16 @@ export function sandboxDelta(d: DesiredContainer, hostNetwork: boolean, r: Sandb
   if (hostNetwork !== !!r.hostNetwork) replace.push(field('host network', !!r.hostNetwork, hostNetwork));
   if (d.hostname !== r.hostname) update.push(field('hostname', r.hostname, d.hostname));
   if (!same(d.dns, r.dns)) update.push(field('dns', r.dns, d.dns));
+  const hosts = (l: SandboxRecord['extraHosts']): string[] | undefined => (l?.length ? l.map((h) => `${h.name}:${h.address}`) : undefined);
+  if (!same(hosts(d.extraHosts), hosts(r.extraHosts))) update.push(field('extraHosts', hosts(r.extraHosts), hosts(d.extraHosts)));
+  update.push(...labelChanges(r.labels ?? {}, d.labels));
   return { replace, update };
+}
+
+/** One reason per label that changes: `label app web → api` (none: added or removed). */
+function labelChanges(from: Readonly<Record<string, string>>, to: Readonly<Record<string, string>>): string[] {
+  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+  return keys.filter((k) => from[k] !== to[k]).map((k) => field(`label ${k}`, from[k], to[k]));
 }
 
 const nsText = (n: SandboxRecord['netns']): string => (n.kind === 'named' ? n.name : n.path);
@@ -137,7 +147,7 @@ export function diff(
   desired: DesiredState,
   recorded: RecordedState,
   kernel: KernelView,
-  hostNameservers: readonly string[] = [],
+  hostResolv: HostResolv = NO_HOST_RESOLV,
   drivers: DriverRegistry = defaultDrivers(),
 ): Plan {
   const deletes: Change[] = [];
@@ -148,7 +158,7 @@ export function diff(
   const eps = byName(recorded.endpoints, attachmentKey);
   const [netRec, sbRec, epRec] = [nets.live, sbs.live, eps.live];
   const desiredNets = new Map(desired.networks.map((n) => [n.name, n]));
-  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostNameservers, recorded.networks);
+  const files = renderSandboxFiles(recorded.sandboxes, recorded.endpoints, hostResolv, recorded.networks);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
   const foreign = new Map(foreignObjects(recorded, kernel).map((f) => [f.id, f.message]));

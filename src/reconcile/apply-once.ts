@@ -189,7 +189,7 @@ async function applyPass(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions
     const plan = planned.plan.changes;
     const problems = [...found, ...(await clock.time('preflight', () => recordedNamespacePreflight(planned.recorded)))];
     if (problems.length > 0) return report('refused', { refused: problems, plan });
-    const notes = planned.cluster?.notes ?? [];
+    const notes = [...(planned.cluster?.notes ?? []), ...planned.notes];
     deps.onPlan?.(planned.plan, notes);
     const tooMany = tooManyDeletes(plan, o.maxDeletes);
     if (tooMany) return report('refused', { refused: [tooMany], plan });

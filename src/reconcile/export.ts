@@ -54,6 +54,8 @@ function container(s: SandboxRecord): ContainerDoc {
           },
         }
       : {}),
+    ...(s.extraHosts?.length ? { extraHosts: s.extraHosts.map((h) => `${h.name}:${h.address}`) } : {}),
+    ...(s.labels && Object.keys(s.labels).length ? { labels: { ...s.labels } } : {}),
     // A named namespace netd did not create was adopted; path namespaces are adopted by nature.
     ...(!s.created && !s.hostNetwork && s.netns.kind === 'named' ? { adopt: true } : {}),
   };

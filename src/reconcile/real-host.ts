@@ -23,6 +23,7 @@ import {
 import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
 import type { TableView } from '../state/view.js';
 import { NETNS_ETC } from '../state/files.js';
+import type { HostResolv } from '../state/resolv.js';
 import { NetdError } from '../errors.js';
 
 /** Ops rendered for `ip [-n NS] [-force] -batch -` (a failure carries its op's index). */
@@ -62,10 +63,10 @@ async function linksLeft(runner: Runner, names: readonly string[], ms: number): 
   }
 }
 
-export function realHost(runner: Runner, nameservers: readonly string[]): HostOps {
+export function realHost(runner: Runner, resolv: HostResolv): HostOps {
   return {
     batch: opRunner(runner),
-    nameservers,
+    resolv,
     readFile: readNetnsFile,
     // Never through a symlink: a temporary file created exclusively, renamed over the target.
     writeFile: (path, content) => writeBelow(NETNS_ETC, belowNetns(path), content, 0o644),

@@ -12,10 +12,11 @@ import { readHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
 import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
-import { diff } from '../plan/diff.js';
+import { diff, hostNetworkContainers } from '../plan/diff.js';
+import { fallbackNote, type HostResolv } from '../state/resolv.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
 import { executePlan, type ExecuteResult } from './run-plan.js';
-import { hostNameservers, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
+import { hostResolv, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
 import { realHost } from './real-host.js';
 import { attachLeases, clusterView, localize, type ClusterDeps, type ClusterView } from './cluster.js';
 
@@ -34,21 +35,21 @@ export interface Planned {
   /** With each overlay's current lease and peers attached (cluster.ts attachLeases). */
   readonly recorded: RecordedState;
   readonly kernel: KernelView;
-  readonly nameservers: readonly string[];
+  /** The host's /etc/resolv.conf: what containers inherit. */
+  readonly resolv: HostResolv;
+  /** Warnings about the host for this pass (printed once per pass, not per container). */
+  readonly notes: readonly string[];
   /** The cluster's part of the pass, when the files declare overlay networks. */
   readonly cluster?: ClusterView;
 }
 
-export type Observed = Omit<Planned, 'plan'>;
+export type Observed = Omit<Planned, 'plan' | 'notes'>;
 
 /** What the store records and the kernel shows (reads only). */
 export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Observed> {
   const recorded = await loadRecorded(e.store);
-  const [kernel, nameservers] = await Promise.all([
-    observeKernel(e.runner, desired, recorded, e.observer ?? kernelObserver(e.runner, e.log), reuse),
-    hostNameservers(),
-  ]);
-  const o = { recorded, kernel, nameservers };
+  const [kernel, resolv] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer ?? kernelObserver(e.runner, e.log), reuse), hostResolv()]);
+  const o = { recorded, kernel, resolv };
   return cluster ? withCluster(o, cluster) : o;
 }
 
@@ -66,9 +67,19 @@ export async function planLocal(e: Engine, desired: DesiredState, deps: ClusterD
   return { ...planFrom(local, withCluster(raw, cluster)), local };
 }
 
+/** The containers that get Docker's public DNS fallback, in one note (named namespaces: netd writes their resolv.conf). */
+export function resolvNotes(desired: DesiredState, host: HostResolv): string[] {
+  const onHost = hostNetworkContainers(desired);
+  const note = fallbackNote(
+    desired.containers.filter((c) => c.netns.kind === 'named' && !onHost.has(c.name)),
+    host,
+  );
+  return note === undefined ? [] : [note];
+}
+
 /** The plan from an observation (pure). */
 export function planFrom(desired: DesiredState, o: Observed): Planned {
-  return { plan: diff(desired, o.recorded, o.kernel, o.nameservers), ...o };
+  return { plan: diff(desired, o.recorded, o.kernel, o.resolv), notes: resolvNotes(desired, o.resolv), ...o };
 }
 
 export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Planned> {
@@ -80,7 +91,7 @@ export async function newController(e: Engine, desired: DesiredState, p: Planned
   const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
   const c = new Controller({
     store: e.store,
-    host: realHost(e.runner, p.nameservers),
+    host: realHost(e.runner, p.resolv),
     drivers: defaultDrivers(),
     ipam: await Ipam.load(e.store, desired, host),
     kernel: p.kernel,

@@ -21,6 +21,7 @@ import { nsRef } from '../state/derive.js';
 import {
   PREDEFINED,
   allocationKey,
+  declaredSandboxFields,
   endpointKey,
   hostVethName,
   networkKey,
@@ -178,8 +179,7 @@ export function rebuild(desired: DesiredState, k: KernelView, ids: () => string 
       container: c.name,
       netns: c.netns,
       created: !hostNetwork && c.netns.kind === 'named' && !c.adopt,
-      hostname: c.hostname,
-      ...(c.dns ? { dns: c.dns } : {}),
+      ...declaredSandboxFields(c),
       ...(hostNetwork ? { hostNetwork } : {}),
       state: 'ready',
     });

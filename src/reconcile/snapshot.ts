@@ -21,7 +21,8 @@ import {
 } from '../kernel/index.js';
 import { firewallSpec, forwardingKeys, nsRef } from '../state/derive.js';
 import { readOwnSysctl } from '../kernel/sysctl.js';
-import { NETNS_ETC, hostsPath, parseNameservers, resolvPath } from '../state/files.js';
+import { NETNS_ETC, hostsPath, resolvPath } from '../state/files.js';
+import { parseResolvConf, type HostResolv } from '../state/resolv.js';
 import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
 import { checkDirsBelow } from '../kernel/nofollow.js';
@@ -44,8 +45,9 @@ export async function loadRecorded(store: Store): Promise<RecordedState> {
   };
 }
 
-export async function hostNameservers(path = '/etc/resolv.conf'): Promise<string[]> {
-  return parseNameservers((await readText(path)) ?? '');
+/** The host's /etc/resolv.conf (a missing file: nothing to inherit). */
+export async function hostResolv(path = '/etc/resolv.conf'): Promise<HostResolv> {
+  return parseResolvConf((await readText(path)) ?? '');
 }
 
 /** The namespaces the diff needs to see: every recorded sandbox and every declared container. */

@@ -3,12 +3,14 @@
  * /etc/netns/<netns>/hosts and resolv.conf. Pure rendering from the records, so the diff can
  * compare them with what is on disk and re-applying writes nothing.
  *
- * hosts lists the container's own addresses under its hostname, then every other container
- * (and its aliases) that shares a network with it, by that network's address; peers on
- * networks netd's resolver serves (`dns: true`) are left to it.
+ * hosts lists the declared extra hosts (Docker's --add-host: first, so that they win), the
+ * container's own addresses under its hostname, then every other container (and its aliases)
+ * that shares a network with it, by that network's address; peers on networks netd's resolver
+ * serves (`dns: true`) are left to it.
  */
 import { resolversOf, servedNetworks } from './dns.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
+import { containerResolv, type HostResolv } from './resolv.js';
 
 export const NETNS_ETC = '/etc/netns';
 
@@ -17,6 +19,7 @@ export const resolvPath = (netns: string): string => `${NETNS_ETC}/${netns}/reso
 
 export function renderHosts(sandbox: SandboxRecord, endpoints: readonly EndpointRecord[], served: ReadonlySet<string> = new Set()): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  for (const h of sandbox.extraHosts ?? []) lines.push(`${h.address}\t${h.name}`);
   const own = endpoints.filter((e) => e.container === sandbox.container && e.state !== 'deleting');
   const ownNames = [sandbox.hostname, ...(sandbox.hostname === sandbox.container ? [] : [sandbox.container])];
   for (const e of own) {
@@ -33,37 +36,23 @@ export function renderHosts(sandbox: SandboxRecord, endpoints: readonly Endpoint
 }
 
 /**
- * netd's resolvers first (the gateways of the container's `dns: true` networks), then the
- * declared nameservers, else the host's non-loopback ones (a loopback resolver is unreachable
- * from a container).
+ * resolv.conf (state/resolv.ts): the declared settings over the host's, one by one.
+ * `resolvers`: netd's own resolver addresses (the gateways of its `dns: true` networks), asked first.
  */
-export function renderResolv(sandbox: SandboxRecord, hostNameservers: readonly string[], resolvers: readonly string[] = []): string {
-  const servers = sandbox.dns?.nameservers.length ? sandbox.dns.nameservers : hostNameservers.filter((s) => !isLoopback(s));
-  const lines = [...resolvers, ...servers].map((s) => `nameserver ${s}`);
-  if (sandbox.dns?.search.length) lines.push(`search ${sandbox.dns.search.join(' ')}`);
-  if (sandbox.dns?.options.length) lines.push(`options ${sandbox.dns.options.join(' ')}`);
-  if (lines.length === 0) lines.push('# no nameserver: the host has only loopback resolvers');
+export function renderResolv(sandbox: SandboxRecord, host: HostResolv, resolvers: readonly string[] = [], ipv6 = false): string {
+  const r = containerResolv(sandbox.dns, host, { ipv6, resolvers });
+  const lines = r.fallback ? ["# the host's resolv.conf has no nameserver a container can reach: Docker's public fallback"] : [];
+  lines.push(...r.nameservers.map((s) => `nameserver ${s}`));
+  if (r.search.length) lines.push(`search ${r.search.join(' ')}`);
+  if (r.options.length) lines.push(`options ${r.options.join(' ')}`);
   return lines.join('\n') + '\n';
-}
-
-function isLoopback(addr: string): boolean {
-  return addr.startsWith('127.') || addr === '::1';
-}
-
-/** Parses the nameserver lines of a resolv.conf. */
-export function parseNameservers(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[0] === 'nameserver' && f[1])
-    .map((f) => f[1]!);
 }
 
 /** Every file netd keeps for its named sandboxes, path → wanted content. */
 export function renderSandboxFiles(
   sandboxes: readonly SandboxRecord[],
   endpoints: readonly EndpointRecord[],
-  hostNameservers: readonly string[],
+  host: HostResolv,
   networks: readonly NetworkRecord[] = [],
 ): Map<string, string> {
   const files = new Map<string, string>();
@@ -72,7 +61,8 @@ export function renderSandboxFiles(
   for (const s of sandboxes) {
     if (s.netns.kind !== 'named' || s.state === 'deleting') continue;
     files.set(hostsPath(s.netns.name), renderHosts(s, endpoints, servedIds));
-    files.set(resolvPath(s.netns.name), renderResolv(s, hostNameservers, resolversOf(s, endpoints, served)));
+    const ipv6 = endpoints.some((e) => e.container === s.container && e.ipv6 !== undefined && e.state !== 'deleting');
+    files.set(resolvPath(s.netns.name), renderResolv(s, host, resolversOf(s, endpoints, served), ipv6));
   }
   return files;
 }

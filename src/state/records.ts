@@ -15,12 +15,14 @@
 import type { RouteView } from './view.js';
 import {
   PREDEFINED_NETWORKS,
+  type ExtraHost,
   type NetnsRef,
   type OverlayLease,
   type OverlayPeer,
   type OverlaySettings,
   type PortMapping,
   type DriverName,
+  type DesiredContainer,
   type DesiredNetwork,
 } from '../desired/types.js';
 
@@ -115,6 +117,10 @@ export interface SandboxRecord {
   readonly nsId?: string;
   readonly hostname: string;
   readonly dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
+  /** Its hosts file's extra lines (absent: none, also in records written before they existed). */
+  readonly extraHosts?: readonly ExtraHost[];
+  /** The container's labels (absent: none). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** The container is attached to a `host` network: it shares the host's namespace, netd builds none. */
   readonly hostNetwork?: boolean;
   /** An adopted namespace's own default routes that netd's replaced (gatewayPriority > 0), per family: restored when netd's go. */
@@ -165,6 +171,18 @@ export interface RecordedState {
   readonly allocations: readonly AllocationRecord[];
   /** store key → modRevision of every record above. */
   readonly revisions: ReadonlyMap<string, number>;
+}
+
+/** What a sandbox record takes from the files alone, no kernel object behind it: an update rewrites just these. */
+export type DeclaredSandboxFields = Pick<SandboxRecord, 'hostname' | 'dns' | 'extraHosts' | 'labels'>;
+
+export function declaredSandboxFields(d: DesiredContainer): DeclaredSandboxFields {
+  return {
+    hostname: d.hostname,
+    ...(d.dns ? { dns: d.dns } : {}),
+    ...(d.extraHosts.length ? { extraHosts: d.extraHosts } : {}),
+    ...(Object.keys(d.labels).length ? { labels: d.labels } : {}),
+  };
 }
 
 /** A network record from its declaration and what netd chose or found for it (ids, subnets, bridge). */

@@ -42,12 +42,16 @@ test('completion zsh and fish; an unknown shell is a usage error', async () => {
 
 test('--help: every command has examples and every flag a description', async () => {
   const { COMMANDS } = await import('../../src/cli/commands/index.js');
-  const { flagHelp } = await import('../../src/cli/help.js');
   for (const c of COMMANDS) {
-    assert.ok((c.examples?.length ?? 0) > 0, `${c.name}: examples`);
-    for (const e of c.examples ?? []) assert.match(e, new RegExp(`^(eval "\\$\\()?netd ${c.name}\\b`), `${c.name}: "${e}" runs the command`);
-    for (const flag of Object.keys(c.options)) assert.ok(flagHelp(c, flag), `${c.name} --${flag}: a description`);
+    assert.ok(c.examples.length > 0, `${c.name}: examples`);
+    for (const e of c.examples) assert.match(e, new RegExp(`^(eval "\\$\\()?netd ${c.name}\\b`), `${c.name}: "${e}" runs the command`);
     const r = await runCli([c.name, '--help']);
-    assert.match(r.stdout, /\nexamples:\n {2}/, c.name);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`\nExamples:\n  ${c.examples[0]}\n`), `${c.name}: examples in --help`);
+    // Each flag on its line, with (the start of) its description; and the global flags.
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const [name, f] of Object.entries(c.options))
+      assert.ok(help.includes(`--${name}`) && help.includes(f.help.slice(0, 30)), `${c.name} --${name}: described`);
+    assert.match(r.stdout, /\nGlobal Options:\n(.*\n)* {2}--state-dir <DIR> +state directory/, c.name);
   }
 });

@@ -22,9 +22,9 @@ const cases: {
   stderr?: RegExp;
 }[] = [
   { name: 'no command', argv: [], code: 64, stderr: /no command given/ },
-  { name: '--help', argv: ['--help'], code: 0, stdout: /commands:\n(?: {2}\w+ .*\n)* {2}validate/ },
-  { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /usage: netd validate -f PATH/ },
-  { name: 'validate --help', argv: ['validate', '--help'], code: 0, stdout: /-f, --file VALUE \(repeatable\)/ },
+  { name: '--help', argv: ['--help'], code: 0, stdout: /Commands:\n(?:.*\n)* {2}validate +check desired-state files/ },
+  { name: 'help validate', argv: ['help', 'validate'], code: 0, stdout: /^Usage: netd validate -f PATH/ },
+  { name: 'validate --help', argv: ['validate', '--help'], code: 0, stdout: /-f, --file <PATH> +a desired-state file, [^]*? \(repeatable\)\n/ },
   { name: 'version', argv: ['version'], code: 0, stdout: /^netd \d+\.\d+\.\d+/ },
   {
     name: 'version -o json: the version and the commit it was built from',
@@ -32,6 +32,16 @@ const cases: {
     code: 0,
     stdout: /"version":"\d[^"]*","commit":"[0-9a-f]{40}"/,
   },
+  { name: 'help of an unknown command', argv: ['help', 'valdate'], code: 64, stderr: /^Usage: netd / },
+  {
+    name: 'a flag without its value',
+    argv: ['get', 'networks', '-l'],
+    code: 64,
+    stderr: /^netd: flag -l, --selector <KEY=VALUE> needs a value\nrun "netd get --help"/,
+  },
+  { name: 'global flags after the command', argv: ['version', '--no-color', '-o', 'yaml'], code: 0, stdout: /^version: \d/ },
+  { name: '--version belongs to the program', argv: ['apply', '--version'], code: 64, stderr: /unknown flag "--version"/ },
+  { name: 'an unknown global flag', argv: ['--bogus', 'version'], code: 64, stderr: /^netd: unknown flag "--bogus"\nrun "netd --help"/ },
   { name: 'unknown command suggests', argv: ['valdate'], code: 64, stderr: /unknown command "valdate" \(did you mean "validate"\?\)\nrun "netd --help"/ },
   { name: 'unknown flag suggests', argv: ['validate', '--fil', 'x'], code: 64, stderr: /unknown flag "--fil" \(did you mean "--file"\?\)/ },
   { name: 'unexpected positional', argv: ['validate', 'x.yaml'], code: 64, stderr: /unexpected argument/ },

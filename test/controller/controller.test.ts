@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { NetdError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { NO_HOST_RESOLV } from '../../src/state/resolv.js';
 import { ENDPOINTS, IPAM, NETWORKS, SANDBOXES, type SandboxRecord } from '../../src/state/records.js';
 import { Ipam } from '../../src/ipam/ipam.js';
 import { staticHostInfo } from '../../src/ipam/host-facts.js';
@@ -62,7 +63,7 @@ async function setup(failOn?: RegExp): Promise<Fake> {
         if (at >= 0) throw Object.assign(new NetdError('conflict', `"${lines[at]}": RTNETLINK answers: File exists`), { opIndex: at });
       },
     },
-    nameservers: [],
+    resolv: NO_HOST_RESOLV,
     readFile: () => Promise.resolve(null),
     writeFile: () => Promise.resolve(),
     removeNetnsDir: () => Promise.resolve(),

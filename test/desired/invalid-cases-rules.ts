@@ -12,6 +12,8 @@ const subnet6 = (s: string): string => `${V}networks:\n  n:\n    ipv6: {subnet: 
 const pool = (base: string, size = 24): string => `${V}addressPools:\n  - {base: ${JSON.stringify(base)}, size: ${size}}\n`; // 3:12
 const hostIp = (ip: string): string =>
   `${V}${NET}${C}attachments:\n  - {container: c, network: n, ports: [{hostPort: 80, containerPort: 80, hostIp: ${JSON.stringify(ip)}}]}\n`; // 7:82
+/** A second extra host after a valid one: its value at 4:33. */
+const extraHost = (h: string): string => `${V}containers:\n  c:\n    extraHosts: ["db:10.0.0.7", ${JSON.stringify(h)}]\n`;
 const dnsOption = (o: string): string => `${V}containers:\n  c:\n    dns: {options: [rotate, ${JSON.stringify(o)}]}\n`; // 4:29
 /** Network n with `count` containers c0… attached without an address; the attachments from line 4 + count + 2. */
 const dyn = (net: string, count: number): string =>
@@ -220,6 +222,28 @@ export const RULE_CASES: InvalidCase[] = [
   // ---- dns.options
   { name: 'dns option injecting a nameserver', yaml: dnsOption('ndots:1\nnameserver 6.6.6.6'), fragment: 'a dns option is one resolv.conf option', at: '4:29' },
   { name: 'dns option with a space', yaml: dnsOption('ndots: 2'), fragment: 'no spaces, newlines or control characters', at: '4:29' },
+  // ---- extraHosts (name:address, split at the first colon)
+  { name: 'extra host without an address', yaml: extraHost('db'), fragment: 'an extra host is name:address, e.g. db.internal:10.0.0.7', at: '4:33' },
+  { name: 'extra host with a space', yaml: extraHost('db: 10.0.0.7'), fragment: 'with no spaces', at: '4:33' },
+  {
+    name: 'extra host with a bad name',
+    yaml: extraHost('-db:10.0.0.7'),
+    fragment: 'extra host "-db:10.0.0.7": the name "-db" is not a valid DNS name',
+    at: '4:33',
+  },
+  {
+    name: 'extra host with a bad address',
+    yaml: extraHost('db:10.0.0.300'),
+    fragment: 'extra host "db:10.0.0.300": "10.0.0.300" is not an IP address',
+    at: '4:33',
+  },
+  { name: 'extra host with a bracketed IPv4', yaml: extraHost('db:[10.0.0.7'), fragment: '"[10.0.0.7" is not an IP address', at: '4:33' },
+  {
+    name: 'extra host with an IPv4-mapped address',
+    yaml: extraHost('db:::ffff:10.0.0.7'),
+    fragment: 'is an IPv4-mapped IPv6 address: write db:10.0.0.7',
+    at: '4:33',
+  },
   // ---- predefined networks host and none
   {
     name: 'network named host declared',

@@ -9,6 +9,7 @@ import { answer, encodeReply, udpLimit } from '../../src/dns/answer.js';
 import { buildZones, fromNetwork, reverseName, type ZoneInput } from '../../src/dns/zone.js';
 import { renderSandboxFiles } from '../../src/state/files.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
+import type { HostResolv } from '../../src/state/resolv.js';
 
 const net = (id: string, name: string, v4: string, o: Partial<NetworkRecord> = {}): NetworkRecord => ({
   id,
@@ -159,8 +160,10 @@ test('answer: a UDP reply larger than the client takes is truncated (TC, no answ
   assert.equal(packet.decode(encodeReply(reply)).answers?.length, 60, 'over TCP everything fits');
 });
 
+const resolv = (...nameservers: string[]): HostResolv => ({ nameservers, search: [], options: [] });
+
 test('files: a dns: true network leaves peers to the resolver and puts its gateway first', () => {
-  const files = renderSandboxFiles(INPUT.sandboxes, INPUT.endpoints, ['127.0.0.53', '192.0.2.1'], INPUT.networks);
+  const files = renderSandboxFiles(INPUT.sandboxes, INPUT.endpoints, resolv('127.0.0.53', '192.0.2.1'), INPUT.networks);
   assert.equal(files.get('/etc/netns/web/resolv.conf'), 'nameserver 10.1.0.1\nnameserver 10.2.0.1\nnameserver 192.0.2.1\n');
   assert.equal(
     files.get('/etc/netns/web/hosts'),
@@ -171,7 +174,7 @@ test('files: a dns: true network leaves peers to the resolver and puts its gatew
   const noDns = renderSandboxFiles(
     INPUT.sandboxes,
     INPUT.endpoints,
-    ['192.0.2.1'],
+    resolv('192.0.2.1'),
     INPUT.networks.map((n) => ({ ...n, dns: false })),
   );
   assert.match(noDns.get('/etc/netns/web/hosts')!, /10\.1\.0\.30\tcache/);

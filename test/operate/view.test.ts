@@ -69,7 +69,9 @@ const tables: { name: string; args: string[]; rows: (string | RegExp)[][] }[] = 
 test('get: a selector that matches nothing says so; list cells show the first three and a count', { skip }, async () => {
   const none = await host.cli(['get', 'networks', '-l', 'tier=back']);
   assert.deepEqual([none.code, none.stdout], [0, 'no networks with tier=back\n']);
-  const bad = await host.cli(['get', 'containers', '-l', 'a=b']);
+  const containers = await host.cli(['get', 'containers', '-l', 'a=b']);
+  assert.deepEqual([containers.code, containers.stdout], [0, 'no containers with a=b\n']);
+  const bad = await host.cli(['get', 'attachments', '-l', 'a=b']);
   assert.equal(bad.code, 64, bad.stderr);
   assert.equal(listCell(['c1', 'c2', 'c3']), 'c1,c2,c3');
   assert.equal(listCell(Array.from({ length: 300 }, (_, i) => `c${i}`)), 'c0,c1,c2,… (+297)');

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diff } from '../../src/plan/diff.js';
 import { renderSandboxFiles } from '../../src/state/files.js';
+import { NO_HOST_RESOLV } from '../../src/state/resolv.js';
 import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
 import { derivedMac } from '../../src/desired/defaults.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
@@ -117,7 +118,7 @@ async function run(f: Fixture): Promise<Change[]> {
   const r = await loadDesiredState(['-'], { stdin: f.yaml });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   const recorded: RecordedState = { networks: f.networks, sandboxes: f.sandboxes, endpoints: f.endpoints, allocations: [], revisions: new Map() };
-  const files = new Map<string, string | null>(renderSandboxFiles(f.sandboxes, f.endpoints, []));
+  const files = new Map<string, string | null>(renderSandboxFiles(f.sandboxes, f.endpoints, NO_HOST_RESOLV));
   for (const [k, v] of f.files) files.set(k, v);
   const kernel: KernelView = {
     host: { ...f.host, routes: [] },
@@ -127,7 +128,7 @@ async function run(f: Fixture): Promise<Change[]> {
     firewall: f.firewall,
     nsIds: f.nsIds,
   };
-  return [...diff(r.state, recorded, kernel, []).changes];
+  return [...diff(r.state, recorded, kernel, NO_HOST_RESOLV).changes];
 }
 
 /** The changes as reasons only (their ops are checked by the ops table below). */

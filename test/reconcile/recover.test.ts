@@ -11,6 +11,7 @@ import { diff } from '../../src/plan/diff.js';
 import { loadDesiredState } from '../../src/desired/validate.js';
 import { derivedMac } from '../../src/desired/defaults.js';
 import { renderSandboxFiles } from '../../src/state/files.js';
+import { NO_HOST_RESOLV } from '../../src/state/resolv.js';
 import { defaultRoutes } from '../../src/state/derive.js';
 import { ownerAlias } from '../../src/state/marks.js';
 import { prefixOf } from '../../src/state/prefix.js';
@@ -135,7 +136,7 @@ function kernelOf(networks: NetworkRecord[], sandboxes: SandboxRecord[], endpoin
     host,
     netnsNames: new Set(sandboxes.map((s) => s.container)),
     sandboxes: views,
-    files: new Map(renderSandboxFiles(sandboxes, endpoints, [])),
+    files: new Map(renderSandboxFiles(sandboxes, endpoints, NO_HOST_RESOLV)),
     firewall: [],
     nftTables: ['netd', 'netd-nat'].map((name) => ({ family: 'inet', name, marked: true, chains: [] })),
   };

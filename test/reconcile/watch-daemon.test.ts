@@ -2,7 +2,7 @@
  * `netd watch` as an init system runs it, in its own process: SIGTERM in the middle of a pass
  * lets the pass finish and exits 0 (nothing left `creating` or `deleting`); a second daemon
  * on the same state dir is refused; a missing -f path and a zero --resync are refused before
- * anything starts. NETD_DAEMON_TRIALS sets the SIGTERM rounds (default 3; the issue asks 20).
+ * anything starts. NETD_DAEMON_TRIALS sets the SIGTERM rounds (default 20, as the issue asks).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { humanLine } from '../../src/cli/daemon-log.js';
 import { freePort } from '../helpers/etcd.js';
 
 const BIN = join(ROOT, 'dist/src/cli/bin.js');
-const TRIALS = Number(process.env.NETD_DAEMON_TRIALS ?? 3);
+const TRIALS = Number(process.env.NETD_DAEMON_TRIALS ?? 20);
 
 const many = (n: number): string =>
   [
@@ -166,7 +166,10 @@ test('watch --listen: /metrics counts passes and changes, /healthz flips to 503 
     assert.equal(metric(m.body, 'netd_objects{kind="attachment"}'), 1);
     assert.ok(metric(m.body, 'netd_last_success_timestamp_seconds') > 1.7e9);
     assert.match(m.body, /^netd_pass_duration_seconds_count\{trigger="start"\} 1$/m);
-    assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok: applied\n' });
+    // A resync (300 ms) may already have found the host in sync.
+    const healthy = await get('/healthz');
+    assert.equal(healthy.status, 200);
+    assert.match(healthy.body, /^ok: (applied|in-sync)\n$/);
     // The namespace replaced by one netd did not create: netd refuses to touch it, every pass.
     execFileSync('ip', ['netns', 'del', 'dm0']);
     execFileSync('ip', ['netns', 'add', 'dm0']);

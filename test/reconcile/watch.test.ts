@@ -59,13 +59,22 @@ test('watch: start, file change, drift repair at resync, invalid file, stop', { 
   const r = await done;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /host bits set/);
-  // Not a terminal: one JSON event per line (pino), beside the files' error report.
+  // Not a terminal: one JSON event per line (pino); the files' errors are in the refused pass's event.
   const events = r.stderr
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map(
       (l) =>
-        JSON.parse(l) as { level: number; msg: string; time: string; trigger?: string; outcome?: string; totals?: Record<string, number>; changes?: string[] },
+        JSON.parse(l) as {
+          level: number;
+          msg: string;
+          time: string;
+          trigger?: string;
+          outcome?: string;
+          totals?: Record<string, number>;
+          changes?: string[];
+          errors?: { kind: string; message: string }[];
+        },
     );
   assert.ok(
     events.every((e) => !Number.isNaN(Date.parse(e.time))),
@@ -78,7 +87,14 @@ test('watch: start, file change, drift repair at resync, invalid file, stop', { 
   assert.match(done3.msg, /^pass \(start\): 3 created, 0 deleted, 0 failed \(\d+ ms\)$/);
   assert.ok(passes.some((e) => e.trigger === 'change' && e.totals?.created === 2));
   assert.ok(passes.some((e) => e.trigger === 'resync' && e.totals?.repaired === 1));
-  assert.ok(passes.some((e) => e.outcome === 'refused' && /the files were refused \(above\); nothing was changed/.test(e.msg)));
+  const refused = passes.find((e) => e.outcome === 'refused')!;
+  assert.match(refused.msg, /the files were refused, nothing was changed: .*host bits set/);
+  assert.equal(refused.errors?.[0]?.kind, 'invalid');
+  assert.match(refused.errors?.[0]?.message ?? '', /^.+\.yaml:\d+:\d+: .*host bits set/);
+  assert.ok(
+    r.stderr.split('\n').every((l) => l === '' || l.startsWith('{')),
+    'nothing but JSON events on stderr',
+  );
   // Passes in sync are debug events: not shown at the default level.
   assert.ok(passes.every((e) => e.outcome !== 'in-sync'));
   assert.equal(events.at(-1)!.msg, 'stopped');

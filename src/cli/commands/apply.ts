@@ -8,45 +8,28 @@ import type { Plan } from '../../plan/types.js';
 import type { ApplyReport, FailureReport, PhaseName } from '../../reconcile/apply-report.js';
 import type { DesiredState } from '../../desired/types.js';
 import type { Store } from '../../store/store.js';
-import { ALLOW_EMPTY_OPTION, FILE_OPTION, LOST_FORCE_HELP, LOST_FORCE_OPTION, SAFETY_OPTIONS, type Command, type Context } from '../context.js';
-import { LOCK_OPTION, problemsBeforeState, withEngine } from '../engine.js';
+import type { Context } from '../context.js';
+import { problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
 import { superviseDns } from '../resolver.js';
 
-/** The flags of the commands that converge the host: apply and watch. */
-export const CONVERGE_OPTIONS = { ...FILE_OPTION, ...LOCK_OPTION, ...ALLOW_EMPTY_OPTION, ...LOST_FORCE_OPTION, ...SAFETY_OPTIONS } as const;
-
-export const applyCommand: Command = {
-  name: 'apply',
-  summary: 'converge the host to the files: create, update, repair and prune',
-  usage: 'netd apply -f PATH... [--dry-run] [--yes] [--max-deletes N] [--prune=false] [--allow-empty] [--force] [--lock-timeout 60s] [-o json|yaml]',
-  examples: [
-    'netd apply -f netd.yaml',
-    'netd apply -f /etc/netd --dry-run',
-    'netd apply -f /etc/netd --yes --max-deletes 10',
-    'netd apply -f site.yaml -f extra/ --prune=false',
-  ],
-  options: { ...CONVERGE_OPTIONS, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' } },
-  flagHelp: LOST_FORCE_HELP,
-  writes: true,
-  async run(ctx) {
-    const desired = await ctx.loadDesiredState();
-    if (typeof desired === 'number') return desired;
-    const report = await applyPass(ctx, desired, {
-      ...safetyOf(ctx),
-      dryRun: ctx.values['dry-run'] === true,
-      force: ctx.values.force === true,
-      ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
-    });
-    let code = renderApply(ctx, report);
-    // Also when in sync: the next apply restarts a resolver that died.
-    if (report.outcome !== 'refused' && report.outcome !== 'dry-run' && !(await superviseDns(ctx))) code = EXIT.error;
-    // -o json|yaml: the whole apply report (the plan is in it), for machines.
-    if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
-    else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());
-    return code;
-  },
-};
+export async function run(ctx: Context): Promise<number> {
+  const desired = await ctx.loadDesiredState();
+  if (typeof desired === 'number') return desired;
+  const report = await applyPass(ctx, desired, {
+    ...safetyOf(ctx),
+    dryRun: ctx.values['dry-run'] === true,
+    force: ctx.values.force === true,
+    ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
+  });
+  let code = renderApply(ctx, report);
+  // Also when in sync: the next apply restarts a resolver that died.
+  if (report.outcome !== 'refused' && report.outcome !== 'dry-run' && !(await superviseDns(ctx))) code = EXIT.error;
+  // -o json|yaml: the whole apply report (the plan is in it), for machines.
+  if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
+  else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());
+  return code;
+}
 
 /** Prints what pre-flight found; nothing has been changed. */
 export function refuse(ctx: Context, problems: readonly string[]): number {
@@ -159,8 +142,8 @@ function failureLine(r: ApplyReport, f: FailureReport): string {
 export function renderApply(ctx: Context, r: ApplyReport, label?: string): number {
   if (r.outcome === 'refused') return refuse(ctx, r.refused);
   if (r.outcome === 'in-sync' || r.outcome === 'dry-run') return EXIT.ok;
+  // The notes were printed with the plan (onPlan), once.
   for (const f of r.failures) ctx.err(`error: ${escapeControls(failureLine(r, f))}`);
-  for (const note of r.notes) ctx.err(`warning: ${escapeControls(note)}`);
   if (r.remaining.length > 0) {
     ctx.err('still different after apply:');
     for (const c of r.remaining) for (const l of formatChange(c, false)) ctx.err(`  ${l}`);

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { EXIT } from '../../errors.js';
 import { ExecRunner } from '../../kernel/index.js';
 import { runDoctor, type Check } from '../../reconcile/doctor.js';
-import { FILE_OPTION, type Command, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import type { DesiredState } from '../../desired/types.js';
 
 const DEFAULT_STATE_DIR = '/var/lib/netd';
@@ -17,35 +17,27 @@ function printTable(ctx: Context, checks: readonly Check[]): void {
   }
 }
 
-export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'check prerequisites, store health, leaks and (with -f) the overlay cluster (exit 1: problems found); reads only',
-  usage: 'netd doctor [-f PATH...] [-o table|json|yaml]',
-  examples: ['netd doctor', 'netd doctor -f examples/overlay/host-a.yaml -o json'],
-  options: { ...FILE_OPTION },
-  flagHelp: { file: 'the desired state: its overlay networks are checked against the cluster (etcd, leases, config)' },
-  async run(ctx) {
-    let desired: DesiredState | undefined;
-    if (ctx.files.length > 0) {
-      const loaded = await ctx.loadDesiredState();
-      if (typeof loaded === 'number') return loaded;
-      desired = loaded;
-    }
-    const stateFlag = ctx.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${ctx.stateDir}`;
-    const files = ctx.files.length > 0 ? ctx.files.map((f) => `-f ${f}`).join(' ') : '-f PATH...';
-    const checks = await runDoctor({
-      runner: new ExecRunner(),
-      stateDir: ctx.stateDir,
-      applyHint: `netd apply ${files}${stateFlag}`,
-      ...(desired ? { desired } : {}),
-    });
-    if (ctx.output === 'json') ctx.out(JSON.stringify(checks, null, 2));
-    else if (ctx.output === 'yaml') ctx.out(stringify(checks).trimEnd());
-    else printTable(ctx, checks);
-    const problems = checks.filter((c) => c.status === 'problem').length;
-    const warnings = checks.filter((c) => c.status === 'warning').length;
-    const warned = warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'})`;
-    ctx.err(problems === 0 ? `healthy${warned}` : `${problems} problem${problems === 1 ? '' : 's'} found${warned}`);
-    return problems === 0 ? EXIT.ok : EXIT.error;
-  },
-};
+export async function run(ctx: Context): Promise<number> {
+  let desired: DesiredState | undefined;
+  if (ctx.files.length > 0) {
+    const loaded = await ctx.loadDesiredState();
+    if (typeof loaded === 'number') return loaded;
+    desired = loaded;
+  }
+  const stateFlag = ctx.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${ctx.stateDir}`;
+  const files = ctx.files.length > 0 ? ctx.files.map((f) => `-f ${f}`).join(' ') : '-f PATH...';
+  const checks = await runDoctor({
+    runner: new ExecRunner(),
+    stateDir: ctx.stateDir,
+    applyHint: `netd apply ${files}${stateFlag}`,
+    ...(desired ? { desired } : {}),
+  });
+  if (ctx.output === 'json') ctx.out(JSON.stringify(checks, null, 2));
+  else if (ctx.output === 'yaml') ctx.out(stringify(checks).trimEnd());
+  else printTable(ctx, checks);
+  const problems = checks.filter((c) => c.status === 'problem').length;
+  const warnings = checks.filter((c) => c.status === 'warning').length;
+  const warned = warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'})`;
+  ctx.err(problems === 0 ? `healthy${warned}` : `${problems} problem${problems === 1 ? '' : 's'} found${warned}`);
+  return problems === 0 ? EXIT.ok : EXIT.error;
+}

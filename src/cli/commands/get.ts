@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { EXIT, NetdError, escapeControls } from '../../errors.js';
-import { FILE_OPTION, type Command, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { clusterLeases, timeLeft } from '../../reconcile/leases.js';
 import { readRecorded } from '../engine.js';
 import { renderTable } from '../table.js';
@@ -17,55 +17,40 @@ export function printObjects(ctx: Context, objects: unknown): void {
   else ctx.out(JSON.stringify(objects, null, 2));
 }
 
-export const getCommand: Command = {
-  name: 'get',
-  summary: 'list networks, containers or attachments from the store, or the overlay subnet leases from etcd',
-  usage:
-    'netd get networks|containers|attachments [NAME] [-l key=value]... [-o table|wide|json|yaml]\n       netd get leases [NETWORK] -f PATH... [-o table|json|yaml]',
-  examples: [
-    'netd get networks',
-    'netd get attachments web -o yaml',
-    'netd get networks -l team=web -o wide',
-    'netd get leases -f examples/overlay/host-a.yaml',
-  ],
-  positionals: 'networks|containers|attachments|leases [NAME]',
-  options: { ...FILE_OPTION, selector: { type: 'string', short: 'l', multiple: true } },
-  outputs: ['table', 'wide', 'json', 'yaml'],
-  async run(ctx) {
-    const [word, name, ...extra] = ctx.positionals;
-    if ((word === 'leases' || word === 'lease') && extra.length === 0) return getLeases(ctx, name);
-    const kind = kindOf(word);
-    if (!kind || extra.length > 0) {
-      ctx.err(
-        `netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${[...KINDS, 'leases'].join(', ')})` : 'what to get is required')}`,
-      );
-      ctx.err(`usage: ${this.usage}`);
-      return EXIT.usage;
+export async function run(ctx: Context): Promise<number> {
+  const [word, name, ...extra] = ctx.positionals;
+  if ((word === 'leases' || word === 'lease') && extra.length === 0) return getLeases(ctx, name);
+  const kind = kindOf(word);
+  if (!kind || extra.length > 0) {
+    ctx.err(
+      `netd get: ${escapeControls(kind ? `unexpected argument ${extra[0]}` : word ? `unknown kind "${word}" (known: ${[...KINDS, 'leases'].join(', ')})` : 'what to get is required')}`,
+    );
+    ctx.err(`usage: ${ctx.command.usage}`);
+    return EXIT.usage;
+  }
+  const selectors = parseSelectors(ctx.values.selector);
+  if (selectors.length > 0 && kind === 'attachments') {
+    ctx.err(`netd get: -l selects networks and containers by their labels; attachments have none`);
+    return EXIT.usage;
+  }
+  const view = VIEWS[kind](await readRecorded(ctx));
+  // An attachment is named container/network; its container's name also selects it.
+  const named = name === undefined ? view.items : view.items.filter((i) => i.name === name || (kind === 'attachments' && i.name.startsWith(`${name}/`)));
+  const items = named.filter((i) => selectors.every(([k, v]) => i.labels[k] === v));
+  if (name !== undefined && named.length === 0) {
+    ctx.err(`netd get: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
+    return EXIT.error;
+  }
+  if (ctx.output === 'table' || ctx.output === 'wide') {
+    if (items.length === 0) ctx.out(`no ${kind}${selectors.length > 0 ? ` with ${selectors.map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`);
+    else {
+      const wide = ctx.output === 'wide';
+      const rows = items.map((i) => (wide ? [...i.row, ...i.wide] : i.row));
+      for (const l of renderTable(wide ? [...view.headers, ...view.wide] : view.headers, rows)) ctx.out(l);
     }
-    const selectors = parseSelectors(ctx.values.selector);
-    if (selectors.length > 0 && kind !== 'networks') {
-      ctx.err(`netd get: -l selects networks by their labels; ${kind} have none`);
-      return EXIT.usage;
-    }
-    const view = VIEWS[kind](await readRecorded(ctx));
-    // An attachment is named container/network; its container's name also selects it.
-    const named = name === undefined ? view.items : view.items.filter((i) => i.name === name || (kind === 'attachments' && i.name.startsWith(`${name}/`)));
-    const items = named.filter((i) => selectors.every(([k, v]) => i.labels[k] === v));
-    if (name !== undefined && named.length === 0) {
-      ctx.err(`netd get: ${kind.slice(0, -1)} "${escapeControls(name)}" not found`);
-      return EXIT.error;
-    }
-    if (ctx.output === 'table' || ctx.output === 'wide') {
-      if (items.length === 0) ctx.out(`no ${kind}${selectors.length > 0 ? ` with ${selectors.map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`);
-      else {
-        const wide = ctx.output === 'wide';
-        const rows = items.map((i) => (wide ? [...i.row, ...i.wide] : i.row));
-        for (const l of renderTable(wide ? [...view.headers, ...view.wide] : view.headers, rows)) ctx.out(l);
-      }
-    } else printObjects(ctx, name !== undefined && kind !== 'attachments' ? items[0]!.object : items.map((i) => i.object));
-    return EXIT.ok;
-  },
-};
+  } else printObjects(ctx, name !== undefined && kind !== 'attachments' ? items[0]!.object : items.map((i) => i.object));
+  return EXIT.ok;
+}
 
 /** `-l team=web -l tier=front` → [['team','web'], ['tier','front']] (all must match). */
 function parseSelectors(v: Context['values'][string]): [string, string][] {

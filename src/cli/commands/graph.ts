@@ -1,6 +1,6 @@
 import { EXIT, NetdError } from '../../errors.js';
 import { ExecRunner, KernelError, type Runner } from '../../kernel/index.js';
-import type { Command } from '../context.js';
+import type { Context } from '../context.js';
 import { readRecorded } from '../engine.js';
 import { renderDot } from '../graph.js';
 
@@ -16,16 +16,8 @@ export async function toSvg(dot: string, runner: Runner = new ExecRunner()): Pro
   }
 }
 
-export const graphCommand: Command = {
-  name: 'graph',
-  summary: 'draw networks, containers and attachments (Graphviz DOT, or SVG through dot)',
-  usage: 'netd graph [-o dot|svg]',
-  examples: ['netd graph | dot -Tpng > netd.png', 'netd graph -o svg > netd.svg'],
-  outputs: ['dot', 'svg'],
-  options: {},
-  async run(ctx) {
-    const dot = renderDot(await readRecorded(ctx));
-    ctx.out(ctx.output === 'svg' ? (await toSvg(dot)).trimEnd() : dot);
-    return EXIT.ok;
-  },
-};
+export async function run(ctx: Context): Promise<number> {
+  const dot = renderDot(await readRecorded(ctx));
+  ctx.out(ctx.output === 'svg' ? (await toSvg(dot)).trimEnd() : dot);
+  return EXIT.ok;
+}

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { stringify } from 'yaml';
-import type { Command } from '../context.js';
+import type { Context } from '../context.js';
 
 const PACKAGE_JSON = new URL('../../../../package.json', import.meta.url);
 /** Written by `npm run build`: the git commit the build was made from (null outside a checkout). */
@@ -15,18 +14,11 @@ function commit(): string | undefined {
   }
 }
 
-export const version: Command = {
-  name: 'version',
-  summary: 'print the netd version and the git commit it was built from',
-  usage: 'netd version [-o table|json|yaml]',
-  examples: ['netd version', 'netd version -o json'],
-  options: {},
-  run(ctx) {
-    const c = commit();
-    const v = { version: (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version, commit: c ?? null, node: process.version };
-    if (ctx.output === 'json') ctx.out(JSON.stringify(v));
-    else if (ctx.output === 'yaml') ctx.out(stringify(v).trimEnd());
-    else ctx.out(`netd ${v.version}${c ? ` (commit ${c.slice(0, 12)})` : ''} (node ${v.node})`);
-    return Promise.resolve(0);
-  },
-};
+export async function run(ctx: Context): Promise<number> {
+  const c = commit();
+  const v = { version: (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version, commit: c ?? null, node: process.version };
+  if (ctx.output === 'json') ctx.out(JSON.stringify(v));
+  else if (ctx.output === 'yaml') ctx.out((await import('yaml')).stringify(v).trimEnd());
+  else ctx.out(`netd ${v.version}${c ? ` (commit ${c.slice(0, 12)})` : ''} (node ${v.node})`);
+  return 0;
+}
