@@ -96,6 +96,7 @@ export function inspectNetwork(n: NetworkRecord, r: RecordedState, cluster?: Ove
       masquerade: String(n.masquerade),
       icc: String(n.icc),
       gateway_mode: n.gatewayMode ?? 'nat',
+      ...(n.dns ? { dns: 'true' } : {}),
     },
     Labels: n.labels,
     Adopted: n.adopted,

@@ -364,7 +364,7 @@ export class Controller {
     const files = new Set<string>();
     let writes = 0;
     const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
-    const wanted = [...renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv)];
+    const wanted = [...renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv, [...this.networks.values()])];
     // Bounded batches of concurrent reads and writes: one `await` per file made a cold apply's
     // files take as long as its namespaces.
     for (let i = 0; i < wanted.length; i += FILE_PARALLEL) {

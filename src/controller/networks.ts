@@ -91,9 +91,10 @@ export async function updateNetwork(c: Controller, rec: NetworkRecord, d: Desire
   const { tx, auto } = c.current();
   const ipv4 = rec.ipv4 && d.ipv4 ? c.deps.ipam.familyRecord(d.ipv4, rec.ipv4.subnet) : rec.ipv4;
   const ipv6 = rec.ipv6 && d.ipv6 ? c.deps.ipam.familyRecord(d.ipv6, rec.ipv6.subnet) : rec.ipv6;
-  const { gatewayMode: _, ...kept } = rec;
+  const { gatewayMode: _, dns: __, ...kept } = rec;
   const next: NetworkRecord = {
     ...kept,
+    ...(d.dns ? { dns: true } : {}),
     mtu: d.mtu,
     internal: d.internal,
     masquerade: d.masquerade,

@@ -58,6 +58,7 @@ function network(n: Named<NetworkDoc>): DesiredNetwork {
     masquerade: v.masquerade ?? v.gatewayMode !== 'routed',
     icc: v.icc ?? true,
     gatewayMode: v.gatewayMode ?? 'nat',
+    dns: v.dns ?? false,
     labels: { ...v.labels },
     adopt: v.adopt ?? false,
     ...(driver === 'overlay'

@@ -15,7 +15,7 @@ export type { FamilyInfo, NetInfo } from './semantic-common.js';
 const IPV6_MIN_MTU = 1280; // RFC 8200 §5
 const MAX_PREFIX = { 4: 30, 6: 126 } as const;
 const OVERLAY_ONLY = ['subnetLen', 'backend', 'vni', 'port'] as const;
-const NOT_ON_HOST_NULL = ['subnet', 'gateway', 'ipRange', 'reserved', 'ipv6', 'bridge', 'mtu', 'internal', 'masquerade', 'icc', 'gatewayMode'] as const;
+const NOT_ON_HOST_NULL = ['subnet', 'gateway', 'ipRange', 'reserved', 'ipv6', 'bridge', 'mtu', 'internal', 'masquerade', 'icc', 'gatewayMode', 'dns'] as const;
 
 function checkAddrIn(report: Report, o: Origin, sub: readonly PathSeg[], s: string, subnet: Cidr): bigint | undefined {
   const a = tryParseAddr(s);

@@ -53,6 +53,7 @@ export interface NetworkDoc {
   masquerade?: boolean;
   icc?: boolean;
   gatewayMode?: GatewayMode;
+  dns?: boolean;
   labels?: Record<string, string>;
   adopt?: boolean;
   // overlay only
@@ -148,6 +149,8 @@ export interface DesiredNetwork {
   readonly masquerade: boolean; // default true (false under gatewayMode routed)
   readonly icc: boolean; // default true
   readonly gatewayMode: GatewayMode; // default nat
+  /** netd's resolver serves the network's names on its gateway (DESIGN.md §10); default false. */
+  readonly dns: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly adopt: boolean; // default false
   readonly overlay?: OverlaySettings;

@@ -1,7 +1,10 @@
 /**
  * bridge driver — what it programs and why.
  *
- * Network: a Linux bridge (declared name, else nd-<12 hex>) with the network's MTU, the
+ * Network: a Linux bridge (declared name, else nd-<12 hex>) with the network's MTU, a MAC of
+ * its own derived from the network id (a bridge without one takes its lowest port's, which
+ * changes as containers come and go: every container's neighbour entry for the gateway then
+ * points nowhere until it expires; libnetwork sets one for the same reason), the
  * ifalias `netd:network:<id>` (ownership that survives a lost store), the gateway address of
  * each family (IPv6 with nodad: the bridge must answer at once, not after duplicate address
  * detection), and up.
@@ -16,6 +19,7 @@
  * what differs, so the same statement creates, repairs, re-applies (no ops when in sync) and
  * explains (`diff`). A link by netd's name without netd's mark is never touched.
  */
+import { createHash } from 'node:crypto';
 import type { EndpointRecord, FamilyRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { linkNamed, type KernelView } from '../state/view.js';
 import type { KernelOp } from '../kernel/ops.js';
@@ -48,7 +52,17 @@ function bridgeWant(net: NetworkRecord): LinkWant {
 function network(net: NetworkRecord): Expected[] {
   if (!net.bridge) return [];
   const want = bridgeWant(net);
-  return [{ type: 'link', want, create: { op: 'link-add', kind: 'bridge', name: want.name, mtu: net.mtu, ...(want.alias ? { alias: want.alias } : {}) } }];
+  // Set when netd creates the bridge, not compared: a bridge built before keeps its own.
+  const mac = net.adopted ? {} : { mac: bridgeMacOf(net.id) };
+  const create: KernelOp = { op: 'link-add', kind: 'bridge', name: want.name, mtu: net.mtu, ...mac, ...(want.alias ? { alias: want.alias } : {}) };
+  return [{ type: 'link', want, create }];
+}
+
+/** A bridge's own MAC: locally administered, unicast, stable for the network id. */
+export function bridgeMacOf(networkId: string): string {
+  const b = Buffer.from(createHash('sha256').update(`netd-bridge:${networkId}`).digest().subarray(0, 6));
+  b[0] = (b[0]! & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 function removeNetwork(net: NetworkRecord, k: KernelView): KernelOp[] {

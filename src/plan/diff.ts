@@ -65,6 +65,7 @@ export function networkDelta(d: DesiredNetwork, r: NetworkRecord): Delta {
   if (d.mtu !== r.mtu) update.push(field('mtu', r.mtu, d.mtu));
   for (const k of ['internal', 'masquerade', 'icc'] as const) if (d[k] !== r[k]) update.push(field(k, r[k], d[k]));
   if (d.gatewayMode !== (r.gatewayMode ?? 'nat')) update.push(field('gatewayMode', r.gatewayMode ?? 'nat', d.gatewayMode));
+  if (d.dns !== (r.dns === true)) update.push(field('dns', r.dns === true, d.dns));
   if (!same(d.labels, r.labels)) update.push(field('labels', r.labels, d.labels));
   return { replace, update };
 }
@@ -161,7 +162,7 @@ export function diff(
   // Only the files of declared containers are compared: a container being deleted takes its own along.
   const declared = new Set(desired.containers.map((c) => c.name));
   const kept = recorded.sandboxes.filter((s) => declared.has(s.container));
-  const files = groupBy(renderSandboxFiles(kept, recorded.endpoints, hostResolv), ([path]) => path.split('/')[3]!);
+  const files = groupBy(renderSandboxFiles(kept, recorded.endpoints, hostResolv, recorded.networks), ([path]) => path.split('/')[3]!);
   const epsOf = groupBy(recorded.endpoints, (e) => e.container);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow

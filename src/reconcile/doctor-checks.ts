@@ -9,7 +9,7 @@ import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, netlinkStatus, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
 import type { RecordedState } from '../plan/types.js';
 
-export type CheckGroup = 'prerequisites' | 'store' | 'leaks' | 'cluster';
+export type CheckGroup = 'prerequisites' | 'store' | 'leaks' | 'resolver' | 'cluster';
 /** A warning is worth acting on but does not fail doctor (a lease running low, one etcd endpoint down). */
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 

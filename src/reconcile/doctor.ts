@@ -9,6 +9,7 @@ import type { Runner } from '../kernel/index.js';
 import { TOOLS, attempt, foreignDrops, forwarding, netlink, privileges, skipped, stateDirWritable, tool, type Check } from './doctor-checks.js';
 import { leakChecks, readStore } from './doctor-store.js';
 import { clusterChecks } from './doctor-cluster.js';
+import { resolverChecks } from './doctor-dns.js';
 import type { DesiredState } from '../desired/types.js';
 
 export type { Check, CheckGroup, CheckStatus } from './doctor-checks.js';
@@ -39,6 +40,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   if (!recorded) checks.push(skipped('leaks', 'all', 'the store could not be read'));
   else if (missing.length > 0) checks.push(skipped('leaks', 'all', `needs ${missing.join(' and ')}`));
   else checks.push(...(await leakChecks(opts.runner, recorded, applyHint)));
+  if (recorded) checks.push(...(await attempt('resolver', 'all', () => resolverChecks(recorded, opts.stateDir, applyHint))));
   if (opts.desired) checks.push(...(await clusterChecks(opts.desired, recorded, { runner: opts.runner, stateDir: opts.stateDir, applyHint })));
   return checks;
 }

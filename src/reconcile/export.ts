@@ -33,6 +33,7 @@ function network(n: NetworkRecord): NetworkDoc {
     ...(!n.masquerade && n.gatewayMode !== 'routed' ? { masquerade: false } : {}),
     ...(!n.icc ? { icc: false } : {}),
     ...(n.gatewayMode ? { gatewayMode: n.gatewayMode } : {}),
+    ...(n.dns ? { dns: true } : {}),
     ...(Object.keys(n.labels).length ? { labels: { ...n.labels } } : {}),
     ...(n.adopted ? { adopt: true } : {}),
     ...(n.overlay ? { subnetLen: n.overlay.subnetLen, backend: n.overlay.backend, vni: n.overlay.vni, port: n.overlay.port } : {}),

@@ -62,6 +62,8 @@ export interface NetworkRecord {
   readonly icc: boolean;
   /** `routed` (Docker's gateway_mode): no masquerade, published ports reached at the container address; absent: nat. */
   readonly gatewayMode?: GatewayMode;
+  /** Served by netd's resolver (absent in records written before it existed: false). */
+  readonly dns?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   /** The bridge existed before netd and was declared `adopt: true`: configured, never deleted. */
   readonly adopted: boolean;
@@ -203,6 +205,7 @@ export function networkRecordOf(
     masquerade: d.masquerade,
     icc: d.icc,
     ...(d.gatewayMode !== 'nat' ? { gatewayMode: d.gatewayMode } : {}),
+    ...(d.dns ? { dns: true } : {}),
     labels: d.labels,
     adopted: o.adopted,
     ...(d.overlay ? { overlay: d.overlay } : {}),

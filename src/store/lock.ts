@@ -14,8 +14,8 @@ import { NetdError } from '../errors.js';
 import { ensurePrivateFile, ensureStateDir, readPrivateFile, refuseSymlinks, writePrivateFile } from './statedir.js';
 
 export interface LockOptions {
-  /** Which lock of the state dir: `lock` (the default, every mutating command) or `watch` (one daemon per state dir). */
-  readonly name?: 'lock' | 'watch';
+  /** Which lock of the state dir: `lock` (the default, every mutating command), `watch` (one daemon per state dir) or `dns` (one resolver). */
+  readonly name?: 'lock' | 'watch' | 'dns';
   /** Give up after this long (default 60 s). */
   readonly timeoutMs?: number;
   /** Called once, when the lock is found taken, with the holder's pid if known. */
@@ -34,8 +34,12 @@ export const PID_FILE = 'lock.pid';
 /** The daemon lock: held by `netd watch` for its whole life. */
 export const WATCH_LOCK_FILE = 'watch.db';
 export const WATCH_PID_FILE = 'watch.pid';
+/** The resolver's lock: held by whoever serves DNS for the state dir (`netd dns`, or `netd watch` in-process). */
+export const DNS_LOCK_FILE = 'dns.db';
+export const DNS_PID_FILE = 'dns.pid';
 
-const filesOf = (name: LockOptions['name']): [string, string] => (name === 'watch' ? [WATCH_LOCK_FILE, WATCH_PID_FILE] : [LOCK_FILE, PID_FILE]);
+const filesOf = (name: LockOptions['name']): [string, string] =>
+  name === 'watch' ? [WATCH_LOCK_FILE, WATCH_PID_FILE] : name === 'dns' ? [DNS_LOCK_FILE, DNS_PID_FILE] : [LOCK_FILE, PID_FILE];
 
 export async function acquireStateLock(stateDir: string, opts: LockOptions = {}): Promise<StateLock> {
   const { timeoutMs = 60_000, onWait, retryMs = 100 } = opts;
@@ -94,6 +98,7 @@ function timeoutError(stateDir: string, timeoutMs: number, name: LockOptions['na
   const pid = holderPid(stateDir, name);
   const who = pid === undefined ? 'another process' : `pid ${pid}`;
   if (name === 'watch') return new NetdError('lock-timeout', `another netd watch (${who}) runs on state dir ${stateDir}: one daemon per state dir`);
+  if (name === 'dns') return new NetdError('lock-timeout', `a resolver (${who}) already serves state dir ${stateDir}: one resolver per state dir`);
   const secs = Number((timeoutMs / 1000).toFixed(1));
   return new NetdError('lock-timeout', `state dir ${stateDir} is locked by ${who}; gave up after ${secs} s`);
 }

@@ -22,6 +22,7 @@ export function desired(p: { attachments?: DesiredAttachment[]; pools?: AddressP
     masquerade: true,
     icc: true,
     gatewayMode: 'nat' as const,
+    dns: false,
     labels: {},
     adopt: false,
     loc,

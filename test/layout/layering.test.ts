@@ -52,7 +52,7 @@ test('layering: the import graph has no cycle', () => {
 });
 
 // Which layers each layer may import (besides itself). cli → reconcile → plan, controller →
-// drivers, ipam, cluster → store → kernel → state; desired (the files' model) and errors/log
+// drivers, ipam, cluster → store → kernel → state; dns (the resolver) sits on the store; desired (the files' model) and errors/log
 // sit below all. cluster (the overlay's shared state: config, subnet leases) sits on the store.
 const BASE = ['state', 'desired', '.'];
 const ALLOWED: Record<string, string[]> = {
@@ -65,8 +65,9 @@ const ALLOWED: Record<string, string[]> = {
   drivers: ['cluster', 'kernel', ...BASE],
   controller: ['drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
   plan: ['drivers', 'kernel', ...BASE],
-  reconcile: ['plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
-  cli: ['reconcile', 'plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
+  dns: ['store', 'kernel', ...BASE], // the resolver reads the records, read-only
+  reconcile: ['dns', 'plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
+  cli: ['dns', 'reconcile', 'plan', 'controller', 'drivers', 'ipam', 'cluster', 'store', 'kernel', ...BASE],
 };
 
 test('layering: nothing imports upward (drivers import nothing from the controller)', () => {

@@ -44,6 +44,7 @@ test('export of the examples validates and re-applies to a no-op diff', { skip }
     reserved: ['10.88.5.2'],
     ipv6: { subnet: 'fd00:88:5::/64', gateway: 'fd00:88:5::1' },
     mtu: 1400,
+    dns: true,
   });
   assert.equal(doc.networks['ex-back']!.masquerade, false);
   const dynamic = doc.attachments!.find((x) => x.container === 'netd-ex-dynamic')!;

@@ -186,6 +186,11 @@ const cases: Case[] = [
     want: [ch('update', 'network', 'front', 'masquerade true → false', 'gatewayMode nat → routed')],
   },
   {
+    name: 'update: network dns (the files follow from the records; no kernel object changes)',
+    edit: (f) => void (f.yaml = f.yaml.replace('bridge: br-front', 'bridge: br-front, dns: true')),
+    want: [ch('update', 'network', 'front', 'dns false → true')],
+  },
+  {
     name: 'update: container hostname',
     edit: (f) => void (f.yaml = f.yaml.replace('  web: {}', '  web: { hostname: w1 }')),
     want: [ch('update', 'container', 'web', 'hostname web → w1')],

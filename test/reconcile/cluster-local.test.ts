@@ -17,6 +17,7 @@ const net = (name: string, backend: 'vxlan' | 'host-gw' = 'vxlan'): DesiredNetwo
   masquerade: true,
   icc: true,
   gatewayMode: 'nat',
+  dns: false,
   labels: {},
   adopt: false,
   overlay: { range: '10.89.0.0/16', subnetLen: 24, backend, vni: 1, port: 8472 },

@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.js';
 import type { Context } from '../context.js';
 import { problemsBeforeState, withEngine } from '../engine.js';
 import { formatChange, printPlan, summary } from '../plan-output.js';
+import { superviseDns } from '../resolver.js';
 
 export async function run(ctx: Context): Promise<number> {
   const desired = await ctx.loadDesiredState();
@@ -20,7 +21,9 @@ export async function run(ctx: Context): Promise<number> {
     force: ctx.values.force === true,
     ask: ctx.io.stdinTTY === true && ctx.values.yes !== true,
   });
-  const code = renderApply(ctx, report);
+  let code = renderApply(ctx, report);
+  // Also when in sync: the next apply restarts a resolver that died.
+  if (report.outcome !== 'refused' && report.outcome !== 'dry-run' && !(await superviseDns(ctx))) code = EXIT.error;
   // -o json|yaml: the whole apply report (the plan is in it), for machines.
   if (ctx.output === 'json') ctx.out(JSON.stringify(report, null, 2));
   else if (ctx.output === 'yaml') ctx.out(stringify(report).trimEnd());

@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { problemsBeforeState, withEngine } from '../engine.js';
 import { printPlan, summary } from '../plan-output.js';
 import { namespaceProgress, refuse } from './apply.js';
+import { superviseDns } from '../resolver.js';
 import { tally } from '../../reconcile/apply-report.js';
 
 export async function run(ctx: Context): Promise<number> {
@@ -45,5 +46,5 @@ export async function run(ctx: Context): Promise<number> {
     for (const m of errors) ctx.err(`error: ${escapeControls(m)}`);
     ctx.err(summary(tally(r.changes, r.failed, r.otherFailures)));
     return errors.length === 0 ? EXIT.ok : EXIT.error;
-  });
+  }).then(async (code) => ((await superviseDns(ctx)) ? code : EXIT.error));
 }

@@ -63,6 +63,15 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await import('./diff.js')).run,
   },
   {
+    name: 'dns',
+    summary: 'the resolver: serves the names of dns: true networks on their gateways (apply starts it when needed)',
+    usage: 'netd dns [--state-dir DIR] [--log-level info]',
+    examples: ['netd dns --state-dir /var/lib/netd'],
+    outputs: ['table'],
+    options: {},
+    load: async () => (await import('./dns.js')).run,
+  },
+  {
     name: 'doctor',
     summary: 'check prerequisites, store health, leaks and (with -f) the overlay cluster (exit 1: problems found); reads only',
     usage: 'netd doctor [-f PATH...] [-o table|json|yaml]',

@@ -5,6 +5,7 @@ import { daemonLogger, logPass } from '../daemon-log.js';
 import { DaemonMetrics, parseListen, serveMetrics } from '../metrics.js';
 import type { Server } from 'node:http';
 import { acquireStateLock } from '../../store/lock.js';
+import { runResolver, stopResolver } from '../../dns/supervise.js';
 import { watchLoop, type Trigger } from '../../reconcile/watch.js';
 import { ClusterFollower } from '../../reconcile/cluster-follow.js';
 import { peerPass } from '../../reconcile/peers.js';
@@ -75,6 +76,13 @@ export async function run(ctx: Context): Promise<number> {
     { files: ctx.files, stateDir: ctx.stateDir, resync, ...(listen ? { listen: ctx.values.listen } : {}) },
     `watching ${ctx.files.join(', ')}; state dir ${ctx.stateDir}; resync every ${resync}${serving}`,
   );
+  // The daemon serves DNS itself (DESIGN.md §10): a `netd dns` an apply started gives way.
+  const stopped = await stopResolver(ctx.stateDir);
+  if (stopped !== undefined) log.info({ pid: stopped }, `dns: stopped the resolver (pid ${stopped}): watch serves in-process`);
+  const dnsStop = new AbortController();
+  const dns = runResolver({ stateDir: ctx.stateDir, log, signal: dnsStop.signal, lockTimeoutMs: 5000 }).catch((e: unknown) =>
+    log.error({ errors: [{ kind: isNetdError(e) ? e.code : 'internal', message: messageOf(e) }] }, `dns: ${messageOf(e)}`),
+  );
   let follower: ClusterFollower | undefined;
   /** The files as the last full pass read them: what peer passes route for. */
   let applied: DesiredState | undefined;
@@ -139,6 +147,8 @@ export async function run(ctx: Context): Promise<number> {
       },
     });
   } finally {
+    dnsStop.abort();
+    await dns;
     await follower?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     stop.dispose();
