@@ -26,6 +26,9 @@
  *   writeIn(ns, path, value)  writes a file (a /proc/sys key) from a helper thread inside the
  *                        namespace of the nsfs file ns: /proc/sys/net belongs to the opener's
  *                        namespace. Returns [null] or [the Error].
+ *   cookie(fd)           the network namespace cookie of a socket's namespace (SO_NETNS_COOKIE,
+ *                        Linux 5.14): a 64-bit number the kernel never gives another namespace,
+ *                        unlike an nsfs inode (reused once its namespace is freed). A bigint.
  *   close(fd)
  */
 #include <errno.h>
@@ -506,6 +509,23 @@ static napi_value WriteIn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static napi_value Cookie(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int32_t fd;
+  uint64_t cookie;
+  socklen_t len = sizeof cookie;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_type(env, "cookie(fd): a socket");
+  if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0) return throw_errno(env, "getsockopt", errno);
+  napi_create_bigint_uint64(env, cookie, &result);
+  return result;
+}
+
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -523,6 +543,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"netnsAdd", NULL, NetnsAdd, NULL, NULL, NULL, napi_default, NULL},
       {"netnsDel", NULL, NetnsDel, NULL, NULL, NULL, napi_default, NULL},
       {"writeIn", NULL, WriteIn, NULL, NULL, NULL, napi_default, NULL},
+      {"cookie", NULL, Cookie, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

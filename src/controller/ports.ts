@@ -20,7 +20,7 @@ export interface HostOps {
   writeFile(path: string, content: string): Promise<void>;
   /** Waits up to `ms` for these host links to go (a deleted namespace's veths go a little after it); returns those left. */
   linksLeft(names: readonly string[], ms: number): Promise<string[]>;
-  /** The identity (`<st_dev>:<st_ino>`) of a namespace (name or path); undefined: it does not exist. Optional: fakes without it record none. */
+  /** The identity (`<st_dev>:<st_ino>[:<cookie>]`) of a namespace (name or path); undefined: it does not exist. Optional: fakes without it record none. */
   namespaceId?(ref: string): Promise<string | undefined>;
   /** Removes /etc/netns/<netns> and what is in it. */
   removeNetnsDir(netns: string): Promise<void>;

@@ -8,11 +8,14 @@ import { stat } from 'node:fs/promises';
 import { NetdError } from '../errors.js';
 import { KernelError, realKernel, type Runner } from './exec.js';
 import { checkNsRef } from './names.js';
-import { netlinkError, netlinkStatus } from './netlink/addon.js';
+import { netlinkError, netlinkStatus, type Addon } from './netlink/addon.js';
 
 export type NsRef = string;
 
 export const NETNS_DIR = '/run/netns';
+
+/** Namespaces entered by one helper thread: a socket each, open at once. */
+const ENTER_CHUNK = 64;
 
 export function isPathRef(ns: NsRef): boolean {
   return ns.startsWith('/');
@@ -25,9 +28,58 @@ export function nsPath(ns: NsRef): string {
 
 /**
  * A namespace's identity: `<st_dev>:<st_ino>` of its nsfs file (the same namespace has the same
- * inode, however it is named); undefined when the file does not exist.
+ * inode, however it is named) and, with the addon, `:<cookie>`: the inode of a freed namespace
+ * is given to the next one, its cookie never (see sameNamespace). Undefined when the file does
+ * not exist.
  */
 export async function namespaceId(path: string): Promise<string | undefined> {
+  return (await namespaceIds([path]))[0];
+}
+
+/** namespaceId of each path; the cookies read by one helper thread per chunk. */
+export async function namespaceIds(paths: readonly string[]): Promise<(string | undefined)[]> {
+  const inodes = await Promise.all(paths.map(inodeOf));
+  const status = netlinkStatus();
+  if (!status.loaded) return inodes;
+  const ids = [...inodes];
+  const present = inodes.flatMap((inode, i) => (inode === undefined ? [] : [i]));
+  // The cookie is read after the stat: a namespace replaced between the two gives its
+  // successor's cookie with the old inode, another identity (never the old one's).
+  for (let at = 0; at < present.length; at += ENTER_CHUNK) {
+    const chunk = present.slice(at, at + ENTER_CHUNK);
+    let failure: unknown;
+    status.addon.open(chunk.map((i) => paths[i]!)).forEach((s, k) => {
+      const i = chunk[k]!;
+      if (typeof s !== 'number') {
+        // Not enterable (the bare file of an interrupted `netns add`, no privilege): the inode alone.
+        if (s.code === 'ENOENT' || s.code === 'ESRCH') ids[i] = undefined;
+        return;
+      }
+      try {
+        const cookie = cookieOf(status.addon, s);
+        if (cookie !== undefined) ids[i] = `${inodes[i]}:${cookie}`;
+      } catch (e) {
+        failure ??= e; // after every socket of the chunk is closed
+      }
+    });
+    if (failure !== undefined) throw failure;
+  }
+  return ids;
+}
+
+/** A kernel before 5.14 has no SO_NETNS_COOKIE (ENOPROTOOPT): the inode alone. */
+function cookieOf(addon: Addon, fd: number): bigint | undefined {
+  try {
+    return addon.cookie(fd);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOPROTOOPT') return undefined;
+    throw netlinkError('getsockopt SO_NETNS_COOKIE', (e as NodeJS.ErrnoException).errno ?? 0, undefined, e);
+  } finally {
+    addon.close(fd);
+  }
+}
+
+async function inodeOf(path: string): Promise<string | undefined> {
   try {
     const s = await stat(path, { bigint: true });
     return `${s.dev}:${s.ino}`;

@@ -11,7 +11,7 @@ import {
   buildRuleset,
   diffRuleset,
   foreignTable,
-  namespaceId,
+  namespaceIds,
   nsPath,
   observeRuleset,
   type RulesetView,
@@ -107,10 +107,15 @@ export async function observeKernel(
       netnsDirProblems.set(name, e.message);
     }
   });
-  // Identities are read every time (a stat each): a namespace replaced under its name keeps the name.
+  // Identities are read every time (a stat and a socket in it each): a namespace replaced under its name keeps the name.
   const nsIds = new Map<string, string>();
-  const ids = await mapPool(wanted, FILE_PARALLEL, (ns) => (same(ns) ? Promise.resolve(reuse!.kernel.nsIds?.get(ns)) : namespaceId(nsPath(ns))));
-  wanted.forEach((ns, i) => ids[i] !== undefined && nsIds.set(ns, ids[i]));
+  const unread = wanted.filter((ns) => !same(ns));
+  const ids = await namespaceIds(unread.map((ns) => nsPath(ns)));
+  let next = 0; // unread keeps wanted's order
+  for (const ns of wanted) {
+    const id = same(ns) ? reuse!.kernel.nsIds?.get(ns) : ids[next++];
+    if (id !== undefined) nsIds.set(ns, id);
+  }
   const paths = recorded.sandboxes
     .filter((s) => s.netns.kind === 'named' && !s.hostNetwork)
     .flatMap((s) => [hostsPath(nsRef(s.netns)), resolvPath(nsRef(s.netns))].map((path) => ({ path, ok: !netnsDirProblems.has(nsRef(s.netns)) })));

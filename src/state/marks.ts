@@ -2,7 +2,7 @@
  * Ownership marks: what netd stamps on the kernel objects it creates, so that they can be
  * told apart from an admin's (and found again after a lost store). A link carries the ifalias
  * `netd:<kind>:<id>`; nft tables carry a comment naming netd; a namespace's record keeps its
- * identity (nsfs device and inode).
+ * identity (nsfs device and inode, and the namespace's cookie: inodes are reused).
  *
  * An object under a recorded name without them is foreign: netd never changes nor deletes it.
  * Not foreign: what the record does not identify (a record written before identities were
@@ -32,6 +32,18 @@ export function isOwned(link: { alias?: string }): boolean {
   return parseOwner(link.alias) !== undefined;
 }
 
+/**
+ * Whether two namespace identities (`<st_dev>:<st_ino>[:<cookie>]`) are the same namespace.
+ * The inode of a freed namespace is reused, its cookie never; when either side has no cookie
+ * (a record written before cookies were kept, or read without the addon) only the inode can
+ * tell.
+ */
+export function sameNamespace(a: string, b: string): boolean {
+  const [devA, inoA, cookieA] = a.split(':');
+  const [devB, inoB, cookieB] = b.split(':');
+  return devA === devB && inoA === inoB && (cookieA === undefined || cookieB === undefined || cookieA === cookieB);
+}
+
 const claimedByOther = <T extends { id: string; state: string }>(r: T, all: readonly T[], same: (o: T) => boolean): boolean =>
   all.some((o) => o.id !== r.id && o.state !== 'deleting' && same(o));
 
@@ -41,7 +53,7 @@ export function foreignNamespace(sb: SandboxRecord, k: KernelView, sandboxes: re
   const ref = nsRef(sb.netns);
   const have = k.nsIds?.get(ref);
   // Only an enterable namespace: a missing one, or the bare file of an interrupted `netns add`, is repaired.
-  if (have === undefined || have === sb.nsId || !k.sandboxes.get(ref)) return undefined;
+  if (have === undefined || sameNamespace(sb.nsId, have) || !k.sandboxes.get(ref)) return undefined;
   if (claimedByOther(sb, sandboxes, (o) => !o.hostNetwork && nsRef(o.netns) === ref)) return undefined;
   return sb.created ? `namespace "${ref}" was replaced by one netd did not create` : `namespace "${ref}" is no longer the one netd adopted`;
 }

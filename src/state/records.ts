@@ -113,9 +113,10 @@ export interface SandboxRecord {
   /** netd created the named namespace (and so may delete it); false for adopted ones. */
   readonly created: boolean;
   /**
-   * The namespace's identity, `<st_dev>:<st_ino>` of its nsfs file, taken when netd created or
-   * adopted it: a namespace under the same name with another identity is not netd's. Absent in
-   * records written before it existed (trusted as before) and while a (re)create is in flight.
+   * The namespace's identity, `<st_dev>:<st_ino>` of its nsfs file and, read with the addon,
+   * `:<cookie>` (see sameNamespace), taken when netd created or adopted it: a namespace under
+   * the same name with another identity is not netd's. Absent in records written before it
+   * existed (trusted as before) and while a (re)create is in flight.
    */
   readonly nsId?: string;
   readonly hostname: string;

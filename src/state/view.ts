@@ -106,7 +106,7 @@ export interface KernelView {
   readonly files: ReadonlyMap<string, string | null>;
   /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
   readonly firewall: readonly string[];
-  /** Sandbox namespaces (name or path) → the identity of their nsfs file, `<st_dev>:<st_ino>`; absent: not read. */
+  /** Sandbox namespaces (name or path) → their identity, `<st_dev>:<st_ino>[:<cookie>]` (see sameNamespace); absent: not read. */
   readonly nsIds?: ReadonlyMap<string, string>;
   /** Host sysctls netd depends on (net.ipv4.ip_forward, …) → their values; unset: not read. */
   readonly sysctls?: ReadonlyMap<string, string>;

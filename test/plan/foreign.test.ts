@@ -101,6 +101,15 @@ const cases: { name: string; edit: (w: World) => void; want: string[] }[] = [
     },
     want: ['container web namespace "web" is no longer the one netd adopted'],
   },
+  {
+    name: 'a namespace with the same inode and another cookie (a reused inode)',
+    edit: (w) => {
+      w.sandboxes = [{ ...sandbox, nsId: '4:100:8193' }];
+      w.nsIds.set('web', '4:100:9001');
+    },
+    want: [`container web ${NS_GONE}`],
+  },
+  { name: 'a record without cookie (written before cookies): the inode tells', edit: (w) => w.nsIds.set('web', '4:100:9001'), want: [] },
   { name: 'a record without identity (written before identities): trusted', edit: (w) => void (w.sandboxes = [unidentified]), want: [] },
   { name: 'a missing namespace is repaired, not foreign', edit: (w) => w.nsIds.delete('web'), want: [] },
   {

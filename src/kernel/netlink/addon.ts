@@ -23,6 +23,8 @@ export interface Addon {
   netnsDel(paths: readonly string[]): (SysError | null)[];
   /** Writes value to path from a thread inside the namespace of the nsfs file ns. */
   writeIn(ns: string, path: string, value: string): (SysError | null)[];
+  /** The network namespace cookie of the socket's namespace (SO_NETNS_COOKIE): never reused, unlike an nsfs inode. */
+  cookie(fd: number): bigint;
   close(fd: number): void;
 }
 
