@@ -47,7 +47,7 @@ export async function namespaceIds(paths: readonly string[]): Promise<(string | 
   // successor's cookie with the old inode, another identity (never the old one's).
   for (let at = 0; at < present.length; at += ENTER_CHUNK) {
     const chunk = present.slice(at, at + ENTER_CHUNK);
-    let failure: unknown;
+    let failure: Error | undefined;
     status.addon.open(chunk.map((i) => paths[i]!)).forEach((s, k) => {
       const i = chunk[k]!;
       if (typeof s !== 'number') {
@@ -59,7 +59,7 @@ export async function namespaceIds(paths: readonly string[]): Promise<(string | 
         const cookie = cookieOf(status.addon, s);
         if (cookie !== undefined) ids[i] = `${inodes[i]}:${cookie}`;
       } catch (e) {
-        failure ??= e; // after every socket of the chunk is closed
+        failure ??= e instanceof Error ? e : new Error(String(e)); // thrown after every socket of the chunk is closed
       }
     });
     if (failure !== undefined) throw failure;
