@@ -8,7 +8,6 @@
  * The calls are synchronous: a file is a dozen short system calls, and a cold apply writes a
  * few per container — through the thread pool each would wait for a hand-off twice.
  */
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -71,6 +70,8 @@ function openDir(path: string, shown: string): number | null {
     throw fsError('open', shown, e);
   }
 }
+
+let tmpSeq = 0;
 
 const at = (dir: number, name: string): string => `/proc/self/fd/${dir}/${name}`;
 
@@ -164,7 +165,8 @@ function writeBelowSync(base: string, path: readonly string[], content: string, 
     throw fsError('write', shown, e);
   }
   if (dir === null) throw new NetdError('internal', `write ${shown}: its directory vanished`);
-  const tmp = `.${name}.${randomBytes(6).toString('hex')}.netd-tmp`;
+  // Not crypto's randomBytes: its first call costs ~50 ms, and O_EXCL makes a clash an error, not a hazard.
+  const tmp = `.${name}.${process.pid}.${Date.now().toString(36)}.${(tmpSeq++).toString(36)}.netd-tmp`;
   try {
     const file = openSync(at(dir, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     try {
