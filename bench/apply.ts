@@ -25,16 +25,27 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_PARALLEL, mapPool } from '../src/kernel/index.js';
 import { profileApply } from './apply-profile.js';
 import { diffWith, type ObserverName } from './diff-observers.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const count = Number(flag('--n') ?? args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 200);
-const rounds = Number(flag('--rounds') ?? 3) || 3;
-const peers = args.includes('--peers') || (!args.includes('--no-peers') && count <= 200);
+// N as `--n N` or alone; every other option by name: a bare number is never taken for --rounds, nor the other way.
+const { values: opt, positionals } = parseArgs({
+  args,
+  allowPositionals: true,
+  options: { n: { type: 'string' }, rounds: { type: 'string' }, peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, profile: { type: 'boolean' } },
+});
+const whole = (what: string, v: string | undefined, fallback: number): number => {
+  if (v === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(v)) throw new Error(`bench/apply: ${what} wants a whole number, not "${v}"`);
+  return Number(v);
+};
+const count = whole('--n', opt.n ?? positionals[0], 200);
+const rounds = whole('--rounds', opt.rounds, 3);
+const peers = opt.peers === true || (opt['no-peers'] !== true && count <= 200);
 const BRIDGE = 'bench0';
 const CNI_DIR = '/usr/lib/cni';
 const NETAVARK = ['/usr/lib/podman/netavark', '/usr/libexec/podman/netavark'].find((p) => existsSync(p));
@@ -221,7 +232,7 @@ async function main(): Promise<void> {
   if (!RUNS.cni && peers) process.stdout.write(`CNI not run: no ${join(CNI_DIR, 'bridge')} (Debian: containernetworking-plugins)\n`);
   if (!RUNS.netavark && peers) process.stdout.write('netavark not run: no /usr/lib/podman/netavark (Debian: netavark)\n');
   for (const [which, p] of processes) process.stdout.write(`processes per no-op diff, ${which}: ${p}\n`);
-  if (args.includes('--profile')) await profileApply(files, stateDir);
+  if (opt.profile === true) await profileApply(files, stateDir);
   rmSync(dir, { recursive: true, force: true });
 }
 

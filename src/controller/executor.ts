@@ -19,6 +19,8 @@ export interface OpRunner {
   run(ns: NsKey, ops: readonly KernelOp[], opts?: { force?: boolean }): Promise<void>;
   /** The same in a namespace, reading the namespace back in the same process afterwards. */
   runAndView?(ns: string, ops: readonly KernelOp[]): Promise<NamespaceView>;
+  /** Namespaces about to be worked in this order: their sockets may be opened ahead, together; the returned function lets go of what was not used. */
+  ahead?(namespaces: readonly string[]): () => void;
 }
 
 export interface ExecuteOptions {
@@ -123,11 +125,16 @@ async function runPhase(runner: OpRunner, steps: readonly Step[], phase: Phase, 
   if (host) await runMerged(runner, undefined, host, o);
   const namespaces = [...byNs.keys()].filter((k): k is string => k !== undefined);
   let done = 0;
-  await pool(namespaces, o.parallel ?? DEFAULT_PARALLEL, async (ns) => {
-    const view = await runMerged(runner, ns, byNs.get(ns)!, o, phase === PHASES[PHASES.length - 1]);
-    if (view) views.set(ns, view);
-    o.progress?.(phase, ++done, namespaces.length);
-  });
+  const release = runner.ahead?.(namespaces);
+  try {
+    await pool(namespaces, o.parallel ?? DEFAULT_PARALLEL, async (ns) => {
+      const view = await runMerged(runner, ns, byNs.get(ns)!, o, phase === PHASES[PHASES.length - 1]);
+      if (view) views.set(ns, view);
+      o.progress?.(phase, ++done, namespaces.length);
+    });
+  } finally {
+    release?.();
+  }
 }
 
 /** Best effort: undo ops run with -force; their own failures are logged, never thrown. */

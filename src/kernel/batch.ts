@@ -10,6 +10,7 @@ import { KernelError, type Runner } from './exec.js';
 import { ipArgv, nsExecArgv, type NsRef } from './netns.js';
 import { writeSysctl } from './sysctl.js';
 import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
+import type { SocketsAhead } from './netlink/ahead.js';
 import { NETD_PROTO, renderOp, renderOps, type KernelOp, type LinkAttrs, type LinkChanges, type RouteAttrs, type VxlanAttrs } from './ops.js';
 
 export type LinkCommon = LinkAttrs;
@@ -142,11 +143,16 @@ export async function feed(runner: Runner, argv: string[], lines: string[]): Pro
  * failure is a KernelError naming the failed line and `opIndex`, the index of its op in `ops`
  * (the ops before it were applied).
  */
-export async function runOps(runner: Runner, ns: NsRef | undefined, ops: readonly KernelOp[], opts: { force?: boolean } = {}): Promise<void> {
+export async function runOps(
+  runner: Runner,
+  ns: NsRef | undefined,
+  ops: readonly KernelOp[],
+  opts: { force?: boolean; ahead?: SocketsAhead | undefined } = {},
+): Promise<void> {
   const netlink = ops.length === 0 ? undefined : netlinkWriter(runner);
   if (netlink) {
     runner.note?.('netlink apply', true);
-    return withSocket(netlink, ns, (fd) => applyOps(netlink, fd, ns, ops, opts));
+    return withSocket(netlink, ns, (fd) => applyOps(netlink, fd, ns, ops, opts), opts.ahead);
   }
   for (const tool of ['ip', 'bridge'] as const) {
     const { lines, opOf } = renderOps(ops, tool);

@@ -5,10 +5,25 @@
  * symlink planted below the base, or swapped in while netd works, is never followed. Files are
  * written to a temporary file created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) in the same
  * directory, then renamed over the target: a symlink at the target is replaced, not followed.
+ * The calls are synchronous: a file is a dozen short system calls, and a cold apply writes a
+ * few per container — through the thread pool each would wait for a hand-off twice.
  */
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { NetdError, messageOf } from '../errors.js';
 
@@ -27,58 +42,67 @@ function fsError(what: string, path: string, e: unknown): NetdError {
   return new NetdError('internal', `${what} ${path}: ${detail}`, { cause: e });
 }
 
-/** Is path a symlink (false when it is missing)? */
-export async function isSymlink(path: string): Promise<boolean> {
+function isLinkNow(path: string): boolean {
   try {
-    return (await lstat(path)).isSymbolicLink();
+    return lstatSync(path).isSymbolicLink();
   } catch (e) {
     if (errno(e) === 'ENOENT') return false;
     throw e;
   }
 }
 
+/** The sync work as the promise the callers await: a throw becomes a rejection. */
+const settle = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));
+
+/** Is path a symlink (false when it is missing)? */
+export const isSymlink = (path: string): Promise<boolean> => settle(() => isLinkNow(path));
+
 /** Opens a directory without following a symlink at its name; null when it is missing. */
-async function openDir(path: string, shown: string): Promise<FileHandle | null> {
+function openDir(path: string, shown: string): number | null {
   try {
-    return await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    return openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (e) {
     if (errno(e) === 'ENOENT') return null;
     if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') {
-      if (await isSymlink(path)) throw symlinkRefused('write', shown);
+      if (isLinkNow(path)) throw symlinkRefused('write', shown);
       throw new NetdError('conflict', `${shown} is not a directory`);
     }
     throw fsError('open', shown, e);
   }
 }
 
-const at = (dir: FileHandle, name: string): string => `/proc/self/fd/${dir.fd}/${name}`;
+let tmpSeq = 0;
+
+const at = (dir: number, name: string): string => `/proc/self/fd/${dir}/${name}`;
 
 /**
  * The directory base/dirs..., opened; with `create`, missing ones are made (mode 0755).
  * null when one is missing and `create` is off.
  */
-async function walk(base: string, dirs: readonly string[], create: boolean): Promise<FileHandle | null> {
-  if (create) await mkdir(base, { recursive: true, mode: 0o755 }).catch(ignore('EEXIST'));
-  let dir = await openDir(base, base);
+function walk(base: string, dirs: readonly string[], create: boolean): number | null {
+  if (create) ignore('EEXIST', () => mkdirSync(base, { recursive: true, mode: 0o755 }));
+  let dir = openDir(base, base);
   let shown = base;
   for (const name of dirs) {
-    if (!dir) return null;
+    if (dir === null) return null;
     shown = join(shown, name);
     const parent = dir;
     try {
-      if (create) await mkdir(at(parent, name), { mode: 0o755 }).catch(ignore('EEXIST'));
-      dir = await openDir(at(parent, name), shown);
+      if (create) ignore('EEXIST', () => mkdirSync(at(parent, name), { mode: 0o755 }));
+      dir = openDir(at(parent, name), shown);
     } finally {
-      await parent.close();
+      closeSync(parent);
     }
   }
   return dir;
 }
 
-function ignore(code: string): (e: unknown) => void {
-  return (e) => {
+function ignore(code: string, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
     if (errno(e) !== code) throw e;
-  };
+  }
 }
 
 /** base/...path split into its directories and its file name; names are netd's, never `..`. */
@@ -94,55 +118,73 @@ function split(path: readonly string[]): { dirs: string[]; name: string } {
  * symlink or another non-regular file stands where the file should be: drift that writing
  * repairs, by replacing it. A symlinked directory is refused.
  */
-export async function readBelow(base: string, path: readonly string[]): Promise<string | null> {
+export const readBelow = (base: string, path: readonly string[]): Promise<string | null> => settle(() => readBelowSync(base, path));
+
+function readBelowSync(base: string, path: readonly string[]): string | null {
   const { dirs, name } = split(path);
-  const dir = await walk(base, dirs, false);
-  if (!dir) return null;
+  const dir = walk(base, dirs, false);
+  if (dir === null) return null;
   try {
-    let file: FileHandle;
+    let file: number;
     try {
-      file = await open(at(dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK); // NONBLOCK: a FIFO does not hang the open
+      file = openSync(at(dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK); // NONBLOCK: a FIFO does not hang the open
     } catch (e) {
       if (errno(e) === 'ENOENT' || errno(e) === 'ELOOP') return null;
       throw fsError('read', join(base, ...path), e);
     }
     try {
-      return (await file.stat()).isFile() ? await file.readFile('utf8') : null;
+      return fstatSync(file).isFile() ? readFileSync(file, 'utf8') : null;
     } finally {
-      await file.close();
+      closeSync(file);
     }
   } finally {
-    await dir.close();
+    closeSync(dir);
   }
 }
 
 /** Throws as a write would when base or a directory on base/dirs... is a symlink (or not a directory). */
-export async function checkDirsBelow(base: string, dirs: readonly string[]): Promise<void> {
+export const checkDirsBelow = (base: string, dirs: readonly string[]): Promise<void> => settle(() => checkDirsBelowSync(base, dirs));
+
+function checkDirsBelowSync(base: string, dirs: readonly string[]): void {
   split(dirs);
-  await (await walk(base, dirs, false))?.close();
+  const dir = walk(base, dirs, false);
+  if (dir !== null) closeSync(dir);
 }
 
 /** Writes base/path atomically with the given mode, creating its directories (0755). */
-export async function writeBelow(base: string, path: readonly string[], content: string, mode = 0o644): Promise<void> {
+export const writeBelow = (base: string, path: readonly string[], content: string, mode = 0o644): Promise<void> =>
+  settle(() => writeBelowSync(base, path, content, mode));
+
+function writeBelowSync(base: string, path: readonly string[], content: string, mode = 0o644): void {
   const { dirs, name } = split(path);
   const shown = join(base, ...path);
-  const dir = await walk(base, dirs, true).catch((e: unknown) => Promise.reject(fsError('write', shown, e)));
-  if (!dir) throw new NetdError('internal', `write ${shown}: its directory vanished`);
-  const tmp = `.${name}.${randomBytes(6).toString('hex')}.netd-tmp`;
+  let dir: number | null;
   try {
-    const file = await open(at(dir, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-    try {
-      await file.writeFile(content);
-      await file.chmod(mode); // the umask filtered the create mode
-    } finally {
-      await file.close();
-    }
-    await rename(at(dir, tmp), at(dir, name));
+    dir = walk(base, dirs, true);
   } catch (e) {
-    await unlink(at(dir, tmp)).catch(() => undefined);
+    throw fsError('write', shown, e);
+  }
+  if (dir === null) throw new NetdError('internal', `write ${shown}: its directory vanished`);
+  // Not crypto's randomBytes: its first call costs ~50 ms, and O_EXCL makes a clash an error, not a hazard.
+  const tmp = `.${name}.${process.pid}.${Date.now().toString(36)}.${(tmpSeq++).toString(36)}.netd-tmp`;
+  try {
+    const file = openSync(at(dir, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    try {
+      writeFileSync(file, content);
+      fchmodSync(file, mode); // the umask filtered the create mode
+    } finally {
+      closeSync(file);
+    }
+    renameSync(at(dir, tmp), at(dir, name));
+  } catch (e) {
+    try {
+      unlinkSync(at(dir, tmp));
+    } catch {
+      // never created, or already renamed
+    }
     throw fsError('write', shown, e);
   } finally {
-    await dir.close();
+    closeSync(dir);
   }
 }
 
@@ -150,31 +192,35 @@ export async function writeBelow(base: string, path: readonly string[], content:
  * Removes base/name and what is in it. Anything but a directory there (a symlink included) is
  * removed itself, never followed; a symlinked base is refused.
  */
-export async function removeBelow(base: string, name: string): Promise<void> {
+export const removeBelow = (base: string, name: string): Promise<void> => settle(() => removeBelowSync(base, name));
+
+function removeBelowSync(base: string, name: string): void {
   split([name]);
   const shown = join(base, name);
-  const root = await openDir(base, base);
-  if (!root) return;
+  const root = openDir(base, base);
+  if (root === null) return;
   try {
     const entry = at(root, name);
-    const st = await lstat(entry).catch((e: unknown) => {
-      if (errno(e) === 'ENOENT') return null;
+    let st;
+    try {
+      st = lstatSync(entry);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return;
       throw e;
-    });
-    if (!st) return;
-    if (!st.isDirectory()) return await unlink(entry);
-    const dir = await openDir(entry, shown);
-    if (!dir) return;
+    }
+    if (!st.isDirectory()) return unlinkSync(entry);
+    const dir = openDir(entry, shown);
+    if (dir === null) return;
     try {
       // rm by name below the opened directory: lstat-based, it never follows the entries' links.
-      for (const e of await readdir(`/proc/self/fd/${dir.fd}`)) await rm(at(dir, e), { recursive: true, force: true });
+      for (const e of readdirSync(`/proc/self/fd/${dir}`)) rmSync(at(dir, e), { recursive: true, force: true });
     } finally {
-      await dir.close();
+      closeSync(dir);
     }
-    await rmdir(entry).catch(ignore('ENOENT'));
+    ignore('ENOENT', () => rmdirSync(entry));
   } catch (e) {
     throw fsError('remove', shown, e);
   } finally {
-    await root.close();
+    closeSync(root);
   }
 }

@@ -11,9 +11,11 @@ import type { KernelOp } from './ops.js';
 import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
 import { netlinkStatus } from './netlink/addon.js';
 import { NetlinkObserver, readView } from './netlink/observer.js';
+import { SocketsAhead } from './netlink/ahead.js';
 
 export { NetlinkObserver } from './netlink/observer.js';
 export { netlinkStatus, type Addon, type NetlinkStatus } from './netlink/addon.js';
+export type { SocketsAhead } from './netlink/ahead.js';
 
 export type ViewObserver = Observer & { view(ns: NsRef): Promise<ObservedNamespace | null> };
 
@@ -33,12 +35,26 @@ export function kernelObserver(runner: Runner, log?: Logger): ViewObserver {
  * Runs ops in a namespace and reads it back through the same process: over one socket when
  * the addon loaded, else in one `ip -batch`.
  */
-export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[]): Promise<ObservedNamespace> {
+export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly KernelOp[], ahead?: SocketsAhead): Promise<ObservedNamespace> {
   const netlink = netlinkWriter(runner);
   if (!netlink) return await ipRunOpsAndView(runner, ns, ops);
   runner.note?.('netlink apply', ops.length > 0);
-  return withSocket(netlink, ns, (fd) => {
-    applyOps(netlink, fd, ns, ops);
-    return readView(netlink, fd, `observe ${ns}`);
-  });
+  return withSocket(
+    netlink,
+    ns,
+    (fd) => {
+      applyOps(netlink, fd, ns, ops);
+      return readView(netlink, fd, `observe ${ns}`);
+    },
+    ahead,
+  );
+}
+
+/**
+ * Sockets for namespaces about to be worked in this order (a phase's batches): opened a run at
+ * a time by one addon call; undefined without the addon (iproute2 opens nothing ahead).
+ */
+export function socketsAhead(runner: Runner, namespaces: readonly NsRef[]): SocketsAhead | undefined {
+  const netlink = namespaces.length > 1 ? netlinkWriter(runner) : undefined;
+  return netlink ? new SocketsAhead(netlink, namespaces) : undefined;
 }

@@ -10,6 +10,8 @@ import {
   readOwnSysctl,
   runOps,
   runOpsAndView,
+  socketsAhead,
+  type SocketsAhead,
   ipArgv,
   namespaceId,
   nsPath,
@@ -28,10 +30,20 @@ import type { HostResolv } from '../state/resolv.js';
 import { NetdError } from '../errors.js';
 
 /** Ops rendered for `ip [-n NS] [-force] -batch -` (a failure carries its op's index). */
-export const opRunner = (runner: Runner): OpRunner => ({
-  run: (ns, ops, opts) => runOps(runner, ns, ops, opts),
-  runAndView: (ns, ops) => runOpsAndView(runner, ns, ops),
-});
+export function opRunner(runner: Runner): OpRunner {
+  let ahead: SocketsAhead | undefined;
+  return {
+    run: (ns, ops, opts) => runOps(runner, ns, ops, { ...opts, ahead }),
+    runAndView: (ns, ops) => runOpsAndView(runner, ns, ops, ahead),
+    ahead(namespaces) {
+      const mine = (ahead = socketsAhead(runner, namespaces));
+      return () => {
+        mine?.close();
+        if (ahead === mine) ahead = undefined;
+      };
+    },
+  };
+}
 
 /** A file netd keeps under /etc/netns, as path components below it. */
 const belowNetns = (path: string): string[] => relative(NETNS_ETC, path).split('/');

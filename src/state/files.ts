@@ -64,6 +64,7 @@ export function renderSandboxFiles(
     [...endpoints].sort((a, b) => a.network.localeCompare(b.network) || a.container.localeCompare(b.container)),
     (e) => e.networkId,
   );
+  const blocks = new Map<string, PeerBlock>();
   const served = servedNetworks(networks);
   const servedIds = new Set(served.map((n) => n.id));
   for (const s of sandboxes) {
@@ -72,13 +73,46 @@ export function renderSandboxFiles(
     // Peers come from the networks the resolver does not serve. One attachment (the common
     // case): its network's list already holds it once, with the peers.
     const listed = [...new Set(own.map((e) => e.networkId))].filter((id) => !servedIds.has(id));
-    const related =
-      own.length === 1 && listed.length === 1
-        ? byNetwork.get(listed[0]!)!
-        : [...own, ...listed.flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container))];
-    files.set(hostsPath(s.netns.name), renderHosts(s, related, servedIds));
+    const path = hostsPath(s.netns.name);
+    if (own.length === 1 && listed.length === 1) {
+      // The common case: the network's peer lines, rendered once, less this container's own.
+      const peers = own[0]!.state === 'deleting' ? '' : peerBlock(blocks, listed[0]!, byNetwork.get(listed[0]!)!).without(s.container);
+      files.set(path, renderHosts(s, own, servedIds) + peers);
+    } else {
+      files.set(path, renderHosts(s, [...own, ...listed.flatMap((id) => byNetwork.get(id)!.filter((e) => e.container !== s.container))], servedIds));
+    }
     const ipv6 = own.some((e) => e.ipv6 !== undefined && e.state !== 'deleting');
     files.set(resolvPath(s.netns.name), renderResolv(s, host, resolversOf(s, own, served), ipv6));
   }
   return files;
+}
+
+interface PeerBlock {
+  /** The network's peer lines, each ending in a newline, less those of one container. */
+  without(container: string): string;
+}
+
+/**
+ * A network's peer lines as renderHosts lists them (sorted, no deleting endpoint), rendered
+ * once as one text: a file's peers are two slices of it around its own container's lines.
+ */
+function peerBlock(blocks: Map<string, PeerBlock>, networkId: string, sorted: readonly EndpointRecord[]): PeerBlock {
+  let b = blocks.get(networkId);
+  if (b) return b;
+  const at = new Map<string, [number, number]>();
+  let text = '';
+  for (const e of sorted) {
+    if (e.state === 'deleting') continue;
+    const start = text.length;
+    for (const a of [e.ipv4, e.ipv6]) if (a) text += `${a}\t${[e.container, ...e.aliases].join(' ')}\n`;
+    at.set(e.container, [at.get(e.container)?.[0] ?? start, text.length]); // a container's endpoints are adjacent (sorted)
+  }
+  b = {
+    without(container) {
+      const [from, to] = at.get(container) ?? [0, 0];
+      return text.slice(0, from) + text.slice(to);
+    },
+  };
+  blocks.set(networkId, b);
+  return b;
 }

@@ -31,6 +31,12 @@ function ep(container: string, network: string, state: LifeState = 'ready', alia
   };
 }
 
+/** An endpoint of a network without IPv4 (its address is left out). */
+function noAddress(e: EndpointRecord): EndpointRecord {
+  const { ipv4: _, ...rest } = e;
+  return rest;
+}
+
 const cases: { name: string; sandboxes: SandboxRecord[]; endpoints: EndpointRecord[] }[] = [
   { name: 'one network', sandboxes: ['b', 'a', 'c'].map((c) => sandbox(c)), endpoints: [ep('b', 'n1'), ep('a', 'n1'), ep('c', 'n1', 'ready', ['cc'])] },
   {
@@ -44,6 +50,11 @@ const cases: { name: string; sandboxes: SandboxRecord[]; endpoints: EndpointReco
     endpoints: [ep('a', 'n1'), ep('b', 'n1', 'deleting'), ep('a', 'n2', 'deleting'), ep('b', 'n2'), ep('gone', 'n1')],
   },
   { name: 'a container without endpoints', sandboxes: [sandbox('x'), sandbox('y')], endpoints: [ep('y', 'n1')] },
+  {
+    name: 'one network each: a deleting own endpoint, dual-stack and address-less peers',
+    sandboxes: ['d', 'six', 'none', 'p'].map((c) => sandbox(c)),
+    endpoints: [ep('d', 'n1', 'deleting'), { ...ep('six', 'n1'), ipv6: 'fd00::6' }, noAddress(ep('none', 'n1')), ep('p', 'n1', 'ready', ['pp', 'ppp'])],
+  },
 ];
 
 for (const c of cases) {

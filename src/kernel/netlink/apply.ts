@@ -17,6 +17,7 @@ import { errnoInfo, netlinkError, netlinkStatus, type Addon, type SysError } fro
 import { decodeError, decodeMsgs, NLMSG_ERROR } from './codec.js';
 import { encodeOp, getLink, isRtnl, Missing, namesChanged, type Refs } from './encode.js';
 import { RTM_NEWLINK } from './rtnl.js';
+import type { SocketsAhead } from './ahead.js';
 
 const ECANCELED = constants.errno.ECANCELED;
 
@@ -222,9 +223,10 @@ export function netlinkWriter(runner: Runner): Addon | undefined {
   return status.loaded && realKernel(runner) ? status.addon : undefined;
 }
 
-/** Runs fn with a socket in a namespace (undefined: netd's own), then closes it. */
-export function withSocket<T>(addon: Addon, ns: NsRef | undefined, fn: (fd: number) => T): T {
-  const [fd] = addon.open([ns === undefined ? null : nsPath(ns)]);
+/** Runs fn with a socket in a namespace (undefined: netd's own; the one opened ahead, if any), then closes it. */
+export function withSocket<T>(addon: Addon, ns: NsRef | undefined, fn: (fd: number) => T, ahead?: SocketsAhead): T {
+  const early = ns === undefined ? undefined : ahead?.take(ns);
+  const [fd] = early === undefined ? addon.open([ns === undefined ? null : nsPath(ns)]) : [early];
   if (typeof fd !== 'number') throw netlinkError(`open ${ns ?? 'own namespace'}`, fd?.errno ?? 0, fd?.message, fd);
   try {
     return fn(fd);
