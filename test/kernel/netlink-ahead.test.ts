@@ -18,7 +18,11 @@ function fakeAddon(missing: ReadonlySet<string> = new Set()): { addon: Addon; op
     );
   };
   const unused = (): never => assert.fail('not used by SocketsAhead');
-  return { addon: { open, close: (fd) => void closed.push(fd), transact: unused, netnsAdd: unused, netnsDel: unused, writeIn: unused }, opens, closed };
+  return {
+    addon: { open, close: (fd) => void closed.push(fd), transact: unused, netnsAdd: unused, netnsDel: unused, writeIn: unused, cookie: unused },
+    opens,
+    closed,
+  };
 }
 
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `ns${i}`);
