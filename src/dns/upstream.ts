@@ -34,7 +34,7 @@ export class HostResolvers {
 }
 
 /** One UDP exchange; undefined when nothing came back in time. */
-function udpExchange(server: string, query: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+export function udpExchange(server: string, query: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const sock = createSocket(isIPv6(server.replace(/%.*$/, '')) ? 'udp6' : 'udp4');
     const done = (r: Buffer | undefined): void => {
