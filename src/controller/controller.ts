@@ -240,15 +240,19 @@ export class Controller {
       if (!r.succeeded) throw new NetdError('conflict', 'the store changed while netd was planning; run again');
     }
     const { failed, views } = await executeSteps(host.batch, tx.steps, { ...this.deps.execute, log });
-    await this.awaitVanished(tx);
     // Before the outcome txn deletes the sandbox records: after a crash in between, the record
-    // (still `deleting`) is what makes the next run finish the removal.
+    // (still `deleting`) is what makes the next run finish the removal. The directories go while
+    // the kernel destroys the deleted namespaces' veths (it holds the RTNL lock for that, not the
+    // file system), in bounded batches as syncHost writes.
     const removed = new Set<string>();
-    for (const s of tx.steps) {
-      if (!s.ok || !s.removeDir) continue;
-      await host.removeNetnsDir(s.removeDir);
-      removed.add(s.removeDir);
-    }
+    const dirs = tx.steps.flatMap((s) => (s.ok && s.removeDir ? [s.removeDir] : []));
+    const removing = (async () => {
+      for (let i = 0; i < dirs.length; i += FILE_PARALLEL) {
+        await Promise.all(dirs.slice(i, i + FILE_PARALLEL).map(async (dir) => (await host.removeNetnsDir(dir), removed.add(dir))));
+      }
+    })();
+    const [vanished, gone] = await Promise.allSettled([this.awaitVanished(tx), removing]);
+    for (const r of [vanished, gone]) if (r.status === 'rejected') throw r.reason;
     const outcome = await this.identify(tx.steps.flatMap((s) => (s.ok ? s.done : s.failed)));
     if (outcome.length > 0) await store.txn([], compact(outcome, []).ops);
     await this.load();
