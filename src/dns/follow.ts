@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openStoreForReading } from '../store/health.js';
-import { ENDPOINTS, NETWORKS, SANDBOXES, type EndpointRecord, type NetworkRecord, type SandboxRecord } from '../state/records.js';
+import { loadRecorded } from '../store/recorded.js';
 import { stateFileExists } from '../store/statedir.js';
 import { DB_FILE } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
@@ -29,11 +29,6 @@ export interface ServeOptions {
   readonly onServe?: (bound: readonly string[], revision: number) => void;
 }
 
-async function readZoneInput(store: Store): Promise<{ networks: NetworkRecord[]; sandboxes: SandboxRecord[]; endpoints: EndpointRecord[] }> {
-  const values = async <T>(prefix: string): Promise<T[]> => (await store.list<T>(prefix)).map((kv) => kv.value);
-  return { networks: await values(NETWORKS), sandboxes: await values(SANDBOXES), endpoints: await values(ENDPOINTS) };
-}
-
 /** Serves until the signal aborts; read errors are logged and retried, never fatal. */
 export async function serveDns(o: ServeOptions): Promise<void> {
   const server = new DnsServer(o.log, new HostResolvers(o.resolvConf));
@@ -47,7 +42,7 @@ export async function serveDns(o: ServeOptions): Promise<void> {
         store ??= stateFileExists(join(o.stateDir, DB_FILE), 'read') ? openStoreForReading(o.stateDir) : undefined;
         const rev = store ? await store.revision() : -1;
         if (store && (rev !== served || server.pending)) {
-          await server.update(buildZones(await readZoneInput(store)));
+          await server.update(buildZones(await loadRecorded(store)));
           served = rev;
           o.onServe?.(server.bound, rev);
         }

@@ -70,8 +70,7 @@ export function renderSandboxFiles(
   for (const s of sandboxes) {
     if (s.netns.kind !== 'named' || s.state === 'deleting') continue;
     const own = byContainer.get(s.container) ?? [];
-    // Peers come from the networks the resolver does not serve. One attachment (the common
-    // case): its network's list already holds it once, with the peers.
+    // Peers come from the networks the resolver does not serve.
     const listed = [...new Set(own.map((e) => e.networkId))].filter((id) => !servedIds.has(id));
     const path = hostsPath(s.netns.name);
     if (own.length === 1 && listed.length === 1) {
