@@ -10,31 +10,41 @@ import ipaddr from 'ipaddr.js';
 import { NETD_PROTO, type KernelOp } from '../ops.js';
 import type { NsRef } from '../netns.js';
 import { encodeAttr, encodeMsg, u32, NLM_F_ACK, NLM_F_REQUEST } from './codec.js';
-import { AF_BRIDGE, AF_INET, AF_INET6, ifinfomsg, RTM_NEWLINK, RTM_NEWADDR, RTM_NEWNEIGH, RTM_NEWROUTE } from './rtnl.js';
+import {
+  AF_BRIDGE,
+  AF_INET,
+  AF_INET6,
+  IFA,
+  IFF_UP,
+  IFLA,
+  IFLA_BRPORT_MODE,
+  INFO,
+  NDA,
+  NUD_PERMANENT,
+  RTA,
+  RTM_GETLINK,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWNEIGH,
+  RTM_NEWROUTE,
+  RTN_UNICAST,
+  RTNH_F_ONLINK,
+  VXLAN,
+  ifinfomsg,
+} from './rtnl.js';
 
-export const RTM_DELLINK = 17;
-export const RTM_GETLINK = 18;
+const RTM_DELLINK = 17;
 const RTM_DELADDR = 21;
+const VETH_INFO_PEER = 1;
 const RTM_DELROUTE = 25;
 const RTM_DELNEIGH = 29;
 const NLM_F_REPLACE = 0x100;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NLM_F_APPEND = 0x800;
-const [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO, IFLA_IFALIAS, IFLA_NET_NS_FD] = [1, 3, 4, 10, 18, 20, 28];
-const [IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, VETH_INFO_PEER] = [1, 2, 4, 5, 1];
-const IFLA_BRPORT_MODE = 4;
-const [IFLA_VXLAN_ID, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT, IFLA_VXLAN_LOCAL6] = [1, 3, 4, 7, 15, 17];
-const [IFA_ADDRESS, IFA_LOCAL] = [1, 2];
-const [RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY] = [1, 4, 5, 6];
-const [NDA_DST, NDA_LLADDR] = [1, 2];
 const IFA_F_NODAD = 0x02;
-const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const RTN_UNICAST = 1;
-const RTNH_F_ONLINK = 4;
 const NUD_NOARP = 0x40;
-const NUD_PERMANENT = 0x80;
 const NTF_SELF = 0x02;
 const SCOPE = { universe: 0, link: 253, host: 254, nowhere: 255 } as const;
 
@@ -91,22 +101,22 @@ function linkAdd(op: Extract<RtnlOp, { op: 'link-add' }>, seq: number, refs: Ref
   let data: Buffer[] = [];
   if (op.kind === 'veth') {
     const p = op.peer;
-    const peer = [encodeAttr(IFLA_IFNAME, str(p.name)), ...when(p.ns, (ns) => encodeAttr(IFLA_NET_NS_FD, u32(refs.nsFd(ns))))];
-    peer.push(...when(p.mac, (m) => encodeAttr(IFLA_ADDRESS, mac(m))), ...when(p.mtu, (m) => encodeAttr(IFLA_MTU, u32(m))));
+    const peer = [encodeAttr(IFLA.ifname, str(p.name)), ...when(p.ns, (ns) => encodeAttr(IFLA.netNsFd, u32(refs.nsFd(ns))))];
+    peer.push(...when(p.mac, (m) => encodeAttr(IFLA.address, mac(m))), ...when(p.mtu, (m) => encodeAttr(IFLA.mtu, u32(m))));
     data = [nest(VETH_INFO_PEER, ifinfomsg(0), ...peer)];
   } else if (op.kind === 'vxlan') {
     const v = op.vxlan;
     const local = v.local === undefined ? undefined : bytes(v.local);
-    data = [encodeAttr(IFLA_VXLAN_ID, u32(v.vni)), ...when(v.dev, (d) => encodeAttr(IFLA_VXLAN_LINK, u32(need(refs, d))))];
-    data.push(...when(local, (l) => encodeAttr(l.length === 4 ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, l)));
-    data.push(...when(v.learning, (l) => encodeAttr(IFLA_VXLAN_LEARNING, Buffer.of(l ? 1 : 0))));
+    data = [encodeAttr(VXLAN.id, u32(v.vni)), ...when(v.dev, (d) => encodeAttr(VXLAN.link, u32(need(refs, d))))];
+    data.push(...when(local, (l) => encodeAttr(l.length === 4 ? VXLAN.local : VXLAN.local6, l)));
+    data.push(...when(v.learning, (l) => encodeAttr(VXLAN.learning, Buffer.of(l ? 1 : 0))));
     const port = Buffer.alloc(2);
     port.writeUInt16BE(v.port);
-    data.push(encodeAttr(IFLA_VXLAN_PORT, port));
+    data.push(encodeAttr(VXLAN.port, port));
   }
-  const info = [encodeAttr(IFLA_INFO_KIND, Buffer.from(op.kind)), ...(data.length > 0 ? [nest(IFLA_INFO_DATA, ...data)] : [])];
-  const attrs = [encodeAttr(IFLA_IFNAME, str(op.name)), ...when(op.mtu, (m) => encodeAttr(IFLA_MTU, u32(m)))];
-  attrs.push(...when(op.mac, (m) => encodeAttr(IFLA_ADDRESS, mac(m))), nest(IFLA_LINKINFO, ...info));
+  const info = [encodeAttr(INFO.kind, Buffer.from(op.kind)), ...(data.length > 0 ? [nest(INFO.data, ...data)] : [])];
+  const attrs = [encodeAttr(IFLA.ifname, str(op.name)), ...when(op.mtu, (m) => encodeAttr(IFLA.mtu, u32(m)))];
+  attrs.push(...when(op.mac, (m) => encodeAttr(IFLA.address, mac(m))), nest(IFLA.linkinfo, ...info));
   return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, ifinfo(0, op.up ? true : undefined), ...attrs);
 }
 
@@ -114,9 +124,9 @@ function linkSet(op: Extract<RtnlOp, { op: 'link-set' }>, seq: number, refs: Ref
   const master = op.master === undefined ? undefined : op.master === null ? 0 : need(refs, op.master);
   // By name unless renamed: then the name attribute is the new name, and the link goes by index.
   const head = ifinfo(op.rename === undefined ? 0 : need(refs, op.name), op.up);
-  const attrs = [encodeAttr(IFLA_IFNAME, str(op.rename ?? op.name)), ...when(op.mtu, (m) => encodeAttr(IFLA_MTU, u32(m)))];
-  attrs.push(...when(op.mac, (m) => encodeAttr(IFLA_ADDRESS, mac(m))), ...when(op.alias, (a) => encodeAttr(IFLA_IFALIAS, Buffer.from(a))));
-  attrs.push(...when(master, (m) => encodeAttr(IFLA_MASTER, u32(m))), ...when(op.netns, (ns) => encodeAttr(IFLA_NET_NS_FD, u32(refs.nsFd(ns)))));
+  const attrs = [encodeAttr(IFLA.ifname, str(op.rename ?? op.name)), ...when(op.mtu, (m) => encodeAttr(IFLA.mtu, u32(m)))];
+  attrs.push(...when(op.mac, (m) => encodeAttr(IFLA.address, mac(m))), ...when(op.alias, (a) => encodeAttr(IFLA.ifalias, Buffer.from(a))));
+  attrs.push(...when(master, (m) => encodeAttr(IFLA.master, u32(m))), ...when(op.netns, (ns) => encodeAttr(IFLA.netNsFd, u32(refs.nsFd(ns)))));
   return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, head, ...attrs);
 }
 
@@ -126,9 +136,9 @@ function linkSet(op: Extract<RtnlOp, { op: 'link-set' }>, seq: number, refs: Ref
  * `ip link set … type bridge_slave hairpin on` after `master`).
  */
 function hairpin(name: string, on: boolean, seq: number): Buffer {
-  const port = nest(IFLA_INFO_SLAVE_DATA, encodeAttr(IFLA_BRPORT_MODE, Buffer.of(on ? 1 : 0)));
-  const info = nest(IFLA_LINKINFO, encodeAttr(IFLA_INFO_SLAVE_KIND, Buffer.from('bridge')), port);
-  return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfo(0, undefined), encodeAttr(IFLA_IFNAME, str(name)), info);
+  const port = nest(INFO.slaveData, encodeAttr(IFLA_BRPORT_MODE, Buffer.of(on ? 1 : 0)));
+  const info = nest(IFLA.linkinfo, encodeAttr(INFO.slaveKind, Buffer.from('bridge')), port);
+  return encodeMsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfo(0, undefined), encodeAttr(IFLA.ifname, str(name)), info);
 }
 
 function addr(op: Extract<RtnlOp, { cidr: string }>, seq: number, refs: Refs): Buffer {
@@ -141,7 +151,7 @@ function addr(op: Extract<RtnlOp, { cidr: string }>, seq: number, refs: Refs): B
   head.writeUInt8(op.op === 'addr-del' ? 0 : addrScope(a), 3);
   head.writeUInt32LE(need(refs, op.dev), 4);
   const flags = NLM_F_REQUEST | NLM_F_ACK | flagsOf(op.op);
-  return encodeMsg(op.op === 'addr-del' ? RTM_DELADDR : RTM_NEWADDR, flags, seq, head, encodeAttr(IFA_LOCAL, a), encodeAttr(IFA_ADDRESS, a));
+  return encodeMsg(op.op === 'addr-del' ? RTM_DELADDR : RTM_NEWADDR, flags, seq, head, encodeAttr(IFA.local, a), encodeAttr(IFA.address, a));
 }
 
 function route(r: Extract<RtnlOp, { dst: string }>, seq: number, refs: Refs): Buffer {
@@ -157,8 +167,8 @@ function route(r: Extract<RtnlOp, { dst: string }>, seq: number, refs: Refs): Bu
   head.writeUInt8(v6 ? SCOPE.universe : del ? SCOPE.nowhere : r.via === undefined ? SCOPE.link : SCOPE.universe, 6);
   head.writeUInt8(del ? 0 : RTN_UNICAST, 7);
   head.writeUInt32LE(r.onlink && !del ? RTNH_F_ONLINK : 0, 8);
-  const attrs = [...when(dst, (d) => encodeAttr(RTA_DST, d)), ...when(r.via, (v) => encodeAttr(RTA_GATEWAY, bytes(v)))];
-  attrs.push(...when(r.dev, (d) => encodeAttr(RTA_OIF, u32(need(refs, d)))), ...when(r.metric, (m) => encodeAttr(RTA_PRIORITY, u32(m))));
+  const attrs = [...when(dst, (d) => encodeAttr(RTA.dst, d)), ...when(r.via, (v) => encodeAttr(RTA.gateway, bytes(v)))];
+  attrs.push(...when(r.dev, (d) => encodeAttr(RTA.oif, u32(need(refs, d)))), ...when(r.metric, (m) => encodeAttr(RTA.priority, u32(m))));
   return encodeMsg(del ? RTM_DELROUTE : RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | flagsOf(r.op), seq, head, ...attrs);
 }
 
@@ -178,10 +188,10 @@ function neigh(op: Extract<RtnlOp, { op: 'neigh-replace' | 'neigh-del' | 'fdb-ap
   if (op.op === 'neigh-replace' || op.op === 'neigh-del') {
     const dst = bytes(op.addr);
     const head = ndmsg(dst.length === 4 ? AF_INET : AF_INET6, index, NUD_PERMANENT);
-    if (op.op === 'neigh-del') return encodeMsg(RTM_DELNEIGH, ack, seq, head, encodeAttr(NDA_DST, dst));
-    return encodeMsg(RTM_NEWNEIGH, ack | NLM_F_CREATE | NLM_F_REPLACE, seq, head, encodeAttr(NDA_DST, dst), encodeAttr(NDA_LLADDR, mac(op.mac)));
+    if (op.op === 'neigh-del') return encodeMsg(RTM_DELNEIGH, ack, seq, head, encodeAttr(NDA.dst, dst));
+    return encodeMsg(RTM_NEWNEIGH, ack | NLM_F_CREATE | NLM_F_REPLACE, seq, head, encodeAttr(NDA.dst, dst), encodeAttr(NDA.lladdr, mac(op.mac)));
   }
-  const attrs = [encodeAttr(NDA_LLADDR, mac(op.mac)), ...when(op.dst, (d) => encodeAttr(NDA_DST, bytes(d)))];
+  const attrs = [encodeAttr(NDA.lladdr, mac(op.mac)), ...when(op.dst, (d) => encodeAttr(NDA.dst, bytes(d)))];
   // `bridge fdb` assumes permanent when no state is given, on del too.
   const head = ndmsg(AF_BRIDGE, index, NUD_NOARP | NUD_PERMANENT, NTF_SELF);
   if (op.op === 'fdb-del') return encodeMsg(RTM_DELNEIGH, ack, seq, head, ...attrs);
@@ -204,7 +214,7 @@ export function encodeOp(op: RtnlOp, seq: () => number, refs: Refs): Buffer[] {
       return op.hairpin === undefined ? [set] : [set, hairpin(op.rename ?? op.name, op.hairpin, seq())];
     }
     case 'link-del':
-      return [encodeMsg(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq(), ifinfomsg(0), encodeAttr(IFLA_IFNAME, str(op.name)))];
+      return [encodeMsg(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq(), ifinfomsg(0), encodeAttr(IFLA.ifname, str(op.name)))];
     case 'addr-add':
     case 'addr-replace':
     case 'addr-del':
@@ -220,7 +230,7 @@ export function encodeOp(op: RtnlOp, seq: () => number, refs: Refs): Buffer[] {
 
 /** RTM_GETLINK of one device by name (answered with its RTM_NEWLINK, or ENODEV). */
 export const getLink = (seq: number, name: string): Buffer =>
-  encodeMsg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfomsg(0), encodeAttr(IFLA_IFNAME, str(name)));
+  encodeMsg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfomsg(0), encodeAttr(IFLA.ifname, str(name)));
 
 /** The names a request made by this op may bring into being or take away in its namespace. */
 export function namesChanged(op: RtnlOp): string[] {

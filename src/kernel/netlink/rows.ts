@@ -18,7 +18,25 @@ import {
   type ObservedNamespace,
 } from '../observe-ip.js';
 import { decodeAttrs, str, type NlMsg } from './codec.js';
-import { AF_INET, AF_INET6, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH, RTM_NEWROUTE } from './rtnl.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IFA,
+  IFF_UP,
+  IFLA,
+  IFLA_BRPORT_MODE,
+  INFO,
+  NDA,
+  NUD_PERMANENT,
+  RTA,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWNEIGH,
+  RTM_NEWROUTE,
+  RTN_UNICAST,
+  RTNH_F_ONLINK,
+  VXLAN,
+} from './rtnl.js';
 
 const PROTOS: Record<number, string> = {
   ...{ 0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt', 11: 'zebra', 12: 'bird' },
@@ -73,12 +91,6 @@ export function linkIndex(links: readonly { ifindex: number; ifname: string; typ
   const by = new Map(links.map((l) => [l.ifindex, l]));
   return { name: (i) => by.get(i)?.ifname ?? `if${i}`, type: (i) => by.get(i)?.type ?? 0 };
 }
-
-const IFF_UP = 1;
-const IFLA = { address: 1, ifname: 3, mtu: 4, link: 5, master: 10, operstate: 16, linkinfo: 18, ifalias: 20, linkNetnsid: 37 } as const;
-const VXLAN = { id: 1, link: 3, local: 4, learning: 7, port: 15, local6: 17 } as const;
-const INFO = { kind: 1, data: 2, slaveKind: 4, slaveData: 5 } as const;
-const IFLA_BRPORT_MODE = 4;
 
 function vxlanInfo(data: Buffer, names: LinkIndex): IpVxlanJson {
   const a = decodeAttrs(data);
@@ -141,8 +153,6 @@ export function linkRows(msgs: readonly NlMsg[]): (IpLinkJson & { type: number }
   });
 }
 
-const IFA = { address: 1, local: 2 } as const;
-
 /** RTM_NEWADDR messages → `ip -json addr show` rows: one per link, in the links' order, as ip groups them. */
 export function addrRows(msgs: readonly NlMsg[], links: readonly IpLinkJson[]): IpAddrJson[] {
   const addrs = msgs
@@ -167,9 +177,6 @@ export function addrRows(msgs: readonly NlMsg[], links: readonly IpLinkJson[]): 
   }));
 }
 
-const RTA = { dst: 1, oif: 4, gateway: 5, priority: 6, table: 15, pref: 20 } as const;
-const RTN_UNICAST = 1;
-const RTNH_F_ONLINK = 4;
 const RTM_F_CLONED = 0x200;
 
 /** RTM_NEWROUTE messages → `ip -json -details route show table all` rows (cached clones left out, as ip does). */
@@ -201,8 +208,6 @@ export function routeRows(msgs: readonly NlMsg[], names: LinkIndex): IpRouteJson
     });
 }
 
-const NDA = { dst: 1, lladdr: 2 } as const;
-const NUD_PERMANENT = 0x80;
 const NTF_PROXY = 0x08;
 const NTF_EXT_LEARNED = 0x10;
 

@@ -20,6 +20,19 @@ export const AF_INET = 2;
 export const AF_BRIDGE = 7;
 export const AF_INET6 = 10;
 
+/** Attribute types and flags both the decoder (rows.ts) and the encoder (encode.ts) use. */
+export const IFLA = { address: 1, ifname: 3, mtu: 4, link: 5, master: 10, operstate: 16, linkinfo: 18, ifalias: 20, netNsFd: 28, linkNetnsid: 37 } as const;
+export const INFO = { kind: 1, data: 2, slaveKind: 4, slaveData: 5 } as const;
+export const VXLAN = { id: 1, link: 3, local: 4, learning: 7, port: 15, local6: 17 } as const;
+export const IFLA_BRPORT_MODE = 4;
+export const IFA = { address: 1, local: 2 } as const;
+export const RTA = { dst: 1, oif: 4, gateway: 5, priority: 6, table: 15, pref: 20 } as const;
+export const NDA = { dst: 1, lladdr: 2 } as const;
+export const IFF_UP = 1;
+export const RTN_UNICAST = 1;
+export const RTNH_F_ONLINK = 4;
+export const NUD_PERMANENT = 0x80;
+
 const IFLA_EXT_MASK = 29;
 /** Leave the per-link counters out of a link dump: netd reads none of them. */
 const RTEXT_FILTER_SKIP_STATS = 1 << 3;
