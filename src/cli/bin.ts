@@ -1,29 +1,10 @@
 #!/usr/bin/env node
-import { escapeControls, exitCodeFor, messageOf } from '../errors.js';
-import { run } from './run.js';
+/**
+ * The `netd` command. It runs the bundle the build makes of main.js (dist/bundle/netd.js:
+ * one file per lazily loaded part instead of ~300 modules, ~130 ms less start-up on every
+ * command), or main.js itself when there is no bundle (a bare `tsc` build) or NETD_BUNDLE=0.
+ */
+import { existsSync } from 'node:fs';
 
-// A reader that went away (`netd get … | head -1`) is not an error: the rest of the output
-// is dropped and the command finishes as it would have.
-for (const s of [process.stdout, process.stderr]) {
-  s.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
-    // Any other failure to write output (ENOSPC, EIO): one line where it still can go, exit 1.
-    if (s !== process.stderr) process.stderr.write(`netd: writing output: ${escapeControls(messageOf(e))}\n`);
-    process.exitCode = 1;
-  });
-}
-
-try {
-  process.exitCode = await run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    isTTY: process.stderr.isTTY === true,
-    stdoutTTY: process.stdout.isTTY === true,
-    stdinTTY: process.stdin.isTTY === true,
-  });
-} catch (e) {
-  process.stderr.write(`netd: ${escapeControls(messageOf(e))}\n`);
-  process.exitCode = exitCodeFor(e);
-}
+const bundle = new URL('../../bundle/netd.js', import.meta.url);
+await import(process.env.NETD_BUNDLE !== '0' && existsSync(bundle) ? bundle.href : './main.js');

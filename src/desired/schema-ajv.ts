@@ -7,12 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { packagePath } from '../paths.js';
 import type { ValidateFunction } from 'ajv';
 
 const require = createRequire(import.meta.url);
-const SCHEMA_URL = new URL('../../../schemas/netd.schema.json', import.meta.url);
-/** Where the build writes the standalone validator, next to the module that loads it. */
-export const COMPILED_SCHEMA = new URL('./netd-schema.cjs', import.meta.url);
+const SCHEMA_PATH = packagePath('schemas/netd.schema.json');
+/** Where the build writes the standalone validator. */
+export const COMPILED_SCHEMA = packagePath('dist/src/desired/netd-schema.cjs');
 
 function schemaAjv(standalone: boolean): Ajv2020 {
   const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
@@ -26,12 +27,12 @@ function schemaAjv(standalone: boolean): Ajv2020 {
   return ajv;
 }
 
-const schema = (): object => JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+const schema = (): object => JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
 
 /** The validator: the build's standalone code, else compiled now. */
 export function loadValidator(): ValidateFunction {
   try {
-    return require(COMPILED_SCHEMA.pathname) as ValidateFunction;
+    return require(COMPILED_SCHEMA) as ValidateFunction;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
     return schemaAjv(false).compile(schema());
@@ -39,7 +40,7 @@ export function loadValidator(): ValidateFunction {
 }
 
 /** Writes the standalone validator (a CommonJS module) to `to`; run by `npm run build`. */
-export function writeStandaloneSchema(to: URL = COMPILED_SCHEMA): void {
+export function writeStandaloneSchema(to: string = COMPILED_SCHEMA): void {
   const ajv = schemaAjv(true);
   const standaloneCode = (require('ajv/dist/standalone/index.js') as { default: (a: Ajv2020, v: ValidateFunction) => string }).default;
   writeFileSync(to, standaloneCode(ajv, ajv.compile(schema())));

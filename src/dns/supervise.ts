@@ -10,7 +10,7 @@
  * when it returns.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetdError, isNetdError } from '../errors.js';
 import { processAlive, spawnDaemon } from '../kernel/daemon.js';
@@ -22,7 +22,7 @@ import { serveDns, type ServeOptions } from './follow.js';
 
 export const DNS_LOG_FILE = 'dns.log';
 export const DNS_STATUS_FILE = 'dns.status';
-const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const BIN = packagePath('dist/src/cli/bin.js');
 const WAIT_MS = 5000;
 
 export interface ResolverStatus {

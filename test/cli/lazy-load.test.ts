@@ -35,7 +35,7 @@ await import(process.env.PROBE_BIN);
 
 function loaded(args: string[]): { code: number | null; modules: string[] } {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE], {
-    env: { ...process.env, PROBE_BIN: BIN, PROBE_ARGS: JSON.stringify(args) },
+    env: { ...process.env, NETD_BUNDLE: '0', PROBE_BIN: BIN, PROBE_ARGS: JSON.stringify(args) },
     encoding: 'utf8',
   });
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));

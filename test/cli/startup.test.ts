@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/cli.js';
 
-/** The modules `node BIN ARGS` loads (ESM and what the ESM loader sees), as URLs. */
-function loaded(args: string[]): string[] {
+/** The modules `node BIN ARGS` loads (ESM and what the ESM loader sees), as URLs: from the sources, or the bundle. */
+function loaded(args: string[], bundle = false): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'netd-startup-'));
   try {
     const log = join(dir, 'modules');
@@ -23,6 +23,7 @@ function loaded(args: string[]): string[] {
     );
     const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(ROOT, 'dist/src/cli/bin.js'), ...args], {
       encoding: 'utf8',
+      env: { ...process.env, NETD_BUNDLE: bundle ? '1' : '0' },
     });
     assert.equal(r.status, 0, r.stderr);
     return readFileSync(log, 'utf8').split('\n').filter(Boolean);
@@ -49,3 +50,19 @@ for (const tc of cases) {
     assert.ok(modules.length < 40, `${modules.length} modules`);
   });
 }
+
+test('startup: the netd command runs the bundle the build made, which loads none of the sources', () => {
+  const modules = loaded(['version'], true);
+  assert.ok(
+    modules.some((m) => m.endsWith('/dist/bundle/netd.js')),
+    modules.join('\n'),
+  );
+  assert.deepEqual(
+    modules.filter((m) => m.includes('/dist/src/') && !m.endsWith('/dist/src/cli/bin.js')),
+    [],
+  );
+  assert.deepEqual(
+    modules.filter((m) => /node_modules\/(ajv|execa|better-sqlite3)\//.test(m)),
+    [],
+  );
+});

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../../paths.js';
 import type { Context } from '../context.js';
 
-const PACKAGE_JSON = new URL('../../../../package.json', import.meta.url);
+const PACKAGE_JSON = packagePath('package.json');
 /** Written by `npm run build`: the git commit the build was made from (null outside a checkout). */
-const BUILD_INFO = new URL('../../../build-info.json', import.meta.url);
+const BUILD_INFO = packagePath('dist/build-info.json');
 
 function commit(): string | undefined {
   try {

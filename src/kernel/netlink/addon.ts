@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
+import { packagePath } from '../../paths.js';
 import { KernelError, type KernelErrorKind } from '../exec.js';
 
 /** A failed system call, as the addon reports it. */
@@ -32,8 +32,8 @@ export type NetlinkStatus =
   | { readonly loaded: true; readonly addon: Addon }
   | { readonly loaded: false; readonly reason: string; /** By NETD_NETLINK=0, on purpose. */ readonly disabled: boolean };
 
-/** dist/src/kernel/netlink → native/build/Release (what node-gyp leaves in the package). */
-export const ADDON_PATH = fileURLToPath(new URL('../../../../native/build/Release/netd_netlink.node', import.meta.url));
+/** What node-gyp leaves in the package. */
+export const ADDON_PATH = packagePath('native/build/Release/netd_netlink.node');
 
 let status: NetlinkStatus | undefined;
 
