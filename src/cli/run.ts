@@ -81,12 +81,14 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
         return EXIT.usage;
       }
       // Loaded here: ajv and the schema would cost a command that reads no files its startup.
-      const [{ loadDesiredState }, { printSpecErrors }, { formatSpecError }] = await Promise.all([
+      const [{ loadDesiredState }, { printSpecErrors }, { formatSpecError }, { desiredCache }] = await Promise.all([
         import('../desired/validate.js'),
         import('./report.js'),
         import('../desired/spec-error.js'),
+        import('./desired-cache.js'),
       ]);
-      const r = await loadDesiredState(ctx.files, { stdin: io.stdin });
+      const cache = desiredCache(ctx.stateDir);
+      const r = await loadDesiredState(ctx.files, { stdin: io.stdin, ...(cache ? { cache } : {}) });
       if (!r.ok) {
         if (refused) refused(r.errors.map(formatSpecError));
         else printSpecErrors(ctx, r.errors, r.texts);

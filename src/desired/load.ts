@@ -29,6 +29,8 @@ export interface LoadResult {
   sources: string[];
   /** Their text, for caret excerpts. */
   texts: Map<string, string>;
+  /** Each file read, in order (a file named twice is read twice). */
+  read: { readonly file: string; readonly text: string }[];
 }
 
 const fileError = (file: string, message: string, line = 1, column = 1): SpecError => ({ file, line, column, path: '', message });
@@ -185,8 +187,9 @@ function parseFile(file: string, text: string, out: LoadResult): void {
   });
 }
 
-export async function loadSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
-  const out: LoadResult = { docs: [], errors: [], sources: [], texts: new Map() };
+/** The files' texts, read and decoded; a file that cannot be is an error with its place. */
+export async function readSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  const out: LoadResult = { docs: [], errors: [], sources: [], texts: new Map(), read: [] };
   for (const p of paths) {
     let paths: string[];
     try {
@@ -216,8 +219,18 @@ export async function loadSources(paths: readonly string[], opts: LoadOptions = 
         continue;
       }
       out.texts.set(file, d.text);
-      parseFile(file, d.text, out);
+      out.read.push({ file, text: d.text });
     }
   }
   return out;
+}
+
+/** The documents of the texts readSources read, parsed (into `read`, which is returned). */
+export function parseSources(read: LoadResult): LoadResult {
+  for (const { file, text } of read.read) parseFile(file, text, read);
+  return read;
+}
+
+export async function loadSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  return parseSources(await readSources(paths, opts));
 }

@@ -140,7 +140,7 @@ function cluster(e: Entry<NonNullable<Merged['cluster']>['value']>): ClusterConf
   };
 }
 
-function deepFreeze<T>(o: T): T {
+export function deepFreeze<T>(o: T): T {
   if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
     for (const v of Object.values(o)) deepFreeze(v);
