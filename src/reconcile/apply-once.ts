@@ -77,7 +77,7 @@ export interface ApplyDeps {
    */
   readonly confirm?: (plan: Plan) => Promise<boolean>;
   /** Pre-flight of the host itself (tools, privileges, state dir); tests replace it. */
-  readonly hostChecks?: (runner: Runner, stateDir: string, opts: { writes: boolean }) => Promise<string[]>;
+  readonly hostChecks?: (stateDir: string, opts: { writes: boolean }) => Promise<string[]>;
 }
 
 export interface ApplyOptions {
@@ -129,7 +129,7 @@ async function applyPass(desired: DesiredState, deps: ApplyDeps, o: ApplyOptions
   };
 
   const host = await clock.time('preflight', async () => [
-    ...(await (deps.hostChecks ?? hostPreflight)(runner, deps.stateDir, { writes: !o.dryRun })),
+    ...(await (deps.hostChecks ?? hostPreflight)(deps.stateDir, { writes: !o.dryRun })),
     ...driverPreflight(desired),
     ...(await namespacePreflight(desired, (p, enter) => nsIdentity(p, enter ? runner : undefined))),
     ...(await sharedNamespacePreflight(desired)),

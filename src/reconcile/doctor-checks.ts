@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { IP_FORWARD, NETD_TABLES, netlinkStatus, observeBaseChains, readSysctl, type Runner } from '../kernel/index.js';
 import type { RecordedState } from '../plan/types.js';
@@ -86,16 +86,34 @@ export const TOOLS: readonly Tool[] = [
   { name: 'nsenter', argv: ['nsenter', '--version'], version: /util-linux ([\d.]+)/, pkg: 'util-linux' },
 ];
 
+const notInstalled = (t: Tool): Check =>
+  problem('prerequisites', t.name, `"${t.argv[0]}" is not installed (not found on PATH)`, `install ${t.pkg} (apt-get install ${t.pkg})`);
+
+/** Doctor's check: the command runs, and its version. */
 export async function tool(runner: Runner, t: Tool): Promise<Check> {
   try {
     const { stdout } = await runner.run([...t.argv]);
     const v = t.version.exec(stdout)?.[1];
     return ok('prerequisites', t.name, v ? `${t.name} ${v}` : stdout.trim());
   } catch (e) {
-    const missing = /ENOENT/.test(messageOf(e));
-    const detail = missing ? `"${t.argv[0]}" is not installed (not found on PATH)` : `${t.argv.join(' ')}: ${messageOf(e)}`;
-    return problem('prerequisites', t.name, detail, `install ${t.pkg} (apt-get install ${t.pkg})`);
+    if (/ENOENT/.test(messageOf(e))) return notInstalled(t);
+    return problem('prerequisites', t.name, `${t.argv.join(' ')}: ${messageOf(e)}`, `install ${t.pkg} (apt-get install ${t.pkg})`);
   }
+}
+
+/** Pre-flight's check: the command is on PATH and executable, found as execvp finds it, without running it (a process each on every apply). */
+export async function installed(t: Tool, path = process.env.PATH ?? ''): Promise<Check> {
+  const name = t.argv[0]!;
+  for (const dir of path.split(':').filter((d) => d !== '')) {
+    const file = join(dir, name);
+    try {
+      await access(file, constants.X_OK);
+      if ((await stat(file)).isFile()) return ok('prerequisites', t.name, file);
+    } catch {
+      // not in this directory
+    }
+  }
+  return notInstalled(t);
 }
 
 /** Kernel pseudo file systems, where nothing can be created (a recursive mkdir there spins). */

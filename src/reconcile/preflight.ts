@@ -24,15 +24,15 @@ import { hostNetworkContainers } from '../plan/diff.js';
 import { foreignObjects, type Foreign } from '../plan/foreign.js';
 import type { DesiredState, DesiredContainer } from '../desired/types.js';
 import type { Store } from '../store/store.js';
-import { TOOLS, privileges, stateDirWritable, tool, type Check } from './doctor-checks.js';
+import { TOOLS, installed, privileges, stateDirWritable, type Check } from './doctor-checks.js';
 import type { RecordedState } from '../plan/types.js';
 import type { Planned } from './reconcile.js';
 
 const line = (c: Check): string => `${c.detail}: ${c.fix}`;
 
-/** Tools always; privileges and the state dir only for a run that writes. */
-export async function hostPreflight(runner: Runner, stateDir: string, opts: { writes: boolean }): Promise<string[]> {
-  const checks = await Promise.all([...TOOLS.map((t) => tool(runner, t)), ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : [])]);
+/** Tools always (found on PATH; doctor runs them); privileges and the state dir only for a run that writes. */
+export async function hostPreflight(stateDir: string, opts: { writes: boolean }): Promise<string[]> {
+  const checks = await Promise.all([...TOOLS.map((t) => installed(t)), ...(opts.writes ? [privileges(), stateDirWritable(stateDir)] : [])]);
   return checks.filter((c) => c.status === 'problem').map(line);
 }
 

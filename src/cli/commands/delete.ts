@@ -1,5 +1,4 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
 import { deleteDeclared } from '../../reconcile/delete.js';
 import { releaseLeases } from '../../reconcile/cluster.js';
 import { foreignTableProblems, lostProblem } from '../../reconcile/lost.js';
@@ -15,7 +14,7 @@ import { tally } from '../../reconcile/apply-report.js';
 export async function run(ctx: Context): Promise<number> {
   const desired = await ctx.loadDesiredState();
   if (typeof desired === 'number') return desired;
-  const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
+  const host = await hostPreflight(ctx.stateDir, { writes: true });
   if (host.length > 0) return refuse(ctx, host);
   const force = ctx.values.force === true;
   const checked = async (e: Engine): Promise<{ planned: Planned; problems: string[] }> => {

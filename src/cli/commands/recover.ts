@@ -1,5 +1,4 @@
 import { EXIT, escapeControls } from '../../errors.js';
-import { ExecRunner } from '../../kernel/index.js';
 import { hostPreflight } from '../../reconcile/preflight.js';
 import { recover } from '../../reconcile/recover.js';
 import type { Context } from '../context.js';
@@ -11,7 +10,7 @@ const count = (n: number, what: string, plural = `${what}s`): string => `${n} ${
 export async function run(ctx: Context): Promise<number> {
   const desired = await ctx.loadDesiredState();
   if (typeof desired === 'number') return desired;
-  const host = await hostPreflight(new ExecRunner(), ctx.stateDir, { writes: true });
+  const host = await hostPreflight(ctx.stateDir, { writes: true });
   if (host.length > 0) return refuse(ctx, host);
   const r = await withEngine(ctx, { lock: true }, (e) => recover(e, desired, ctx.stateDir));
   for (const n of r.notes) ctx.err(`recover: ${escapeControls(n)}`);
