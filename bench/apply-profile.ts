@@ -5,7 +5,7 @@
  * of their intervals) are shown.
  */
 import { performance } from 'node:perf_hooks';
-import { ExecRunner, type RunOptions, type RunResult, type Runner } from '../src/kernel/index.js';
+import { ExecRunner, type RunOptions, type RunResult } from '../src/kernel/index.js';
 import { apply, planChanges } from '../src/reconcile/reconcile.js';
 import { loadDesiredState } from '../src/desired/validate.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
@@ -23,12 +23,12 @@ function kindOf(argv: string[]): string {
   return argv.slice(0, argv[0] === 'nsenter' ? 3 : 1).join(' ');
 }
 
-class TimingRunner implements Runner {
-  private readonly inner = new ExecRunner();
-  async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
+/** The real kernel to netd (an ExecRunner: the netlink path runs as under the CLI), every process timed. */
+class TimingRunner extends ExecRunner {
+  override async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
     const t0 = performance.now();
     try {
-      return await this.inner.run(argv, opts);
+      return await super.run(argv, opts);
     } finally {
       spans.push({ kind: kindOf(argv), t0, t1: performance.now() });
     }

@@ -68,8 +68,8 @@ writeFileSync(files.changed, yaml(true));
 writeFileSync(files.empty, 'version: 1\n');
 
 /** One `netd` process, as an operator runs it. */
-async function netd(cmd: string, file: string, ...flags: string[]): Promise<void> {
-  await exec([process.execPath, CLI, cmd, '-f', file, '--state-dir', stateDir, ...flags]).catch((e: unknown) => {
+async function netd(cmd: string, file: string, ...flags: string[]): Promise<string> {
+  return exec([process.execPath, CLI, cmd, '-f', file, '--state-dir', stateDir, ...flags]).catch((e: unknown) => {
     // diff exits 2 when it finds changes: the bench's converged diff must not.
     throw new Error(`netd ${cmd} ${file}: ${String(e)}`);
   });
@@ -157,6 +157,8 @@ const OBSERVERS: [string, ObserverName][] = [
   ['(g) diff API, iproute2', 'iproute2'],
 ];
 const processes = new Map<ObserverName, string>();
+/** What the last cold `netd apply` reported it ran (`-o json`): processes, then every kind with netlink's. */
+let coldProcesses: string | undefined;
 async function observeDiff(which: ObserverName): Promise<void> {
   const r = await diffWith(which, files.full, stateDir);
   if (r.changes !== 0) throw new Error(`diff with the ${which} observer: ${r.changes} changes on the converged state`);
@@ -164,7 +166,7 @@ async function observeDiff(which: ObserverName): Promise<void> {
 }
 
 const samples = new Map<string, number[]>();
-async function time(label: string, fn: () => Promise<void>): Promise<void> {
+async function time(label: string, fn: () => Promise<unknown>): Promise<void> {
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
@@ -180,7 +182,12 @@ function median(xs: number[]): number {
 
 const RUNS: Record<string, () => Promise<void>> = {
   async netd() {
-    await time('(a) netd apply, cold', () => netd('apply', files.full));
+    await time('(a) netd apply, cold', async () => {
+      const { kernel } = JSON.parse(await netd('apply', files.full, '-o', 'json')) as { kernel: { calls: number; byKind: Record<string, number> } };
+      coldProcesses = `${kernel.calls} (${Object.entries(kernel.byKind)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ')})`;
+    });
     await time('(d) netd diff, converged', () => netd('diff', files.full));
     for (const [label, which] of OBSERVERS) await time(label, () => observeDiff(which));
     await time('(e) netd apply, 1 changed', () => netd('apply', files.changed));
@@ -231,6 +238,7 @@ async function main(): Promise<void> {
   ratio('diff API netlink/iproute2', m.f, m.g, 'lower is better', () => true);
   if (!RUNS.cni && peers) process.stdout.write(`CNI not run: no ${join(CNI_DIR, 'bridge')} (Debian: containernetworking-plugins)\n`);
   if (!RUNS.netavark && peers) process.stdout.write('netavark not run: no /usr/lib/podman/netavark (Debian: netavark)\n');
+  if (coldProcesses) process.stdout.write(`processes per cold apply (CLI): ${coldProcesses}\n`);
   for (const [which, p] of processes) process.stdout.write(`processes per no-op diff, ${which}: ${p}\n`);
   if (opt.profile === true) await profileApply(files, stateDir);
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * Applying and observing netd's nftables tables (rendering: nft-render.ts). Apply is one
- * `nft -f -` transaction: the ruleset is either the old one or the new one. Observation
+ * `nft -f -` transaction: the ruleset is either the old one or the new one (on the host the
+ * tables it loaded count as observed while nothing else writes: nft-cache.ts). Observation
  * reads `nft -j list table` for each netd table (the host's only when the ruleset generation
  * moved: nft-cache.ts) and recognises rules by their comment, so an unchanged re-apply diffs
  * to nothing and the caller can skip the write. Whether a table
@@ -9,7 +10,7 @@
 import type { ChainView, TableView } from '../state/view.js';
 import { TABLE_MARK } from '../state/marks.js';
 import { KernelError, type Runner } from './exec.js';
-import { cachedRuleset } from './nft-cache.js';
+import { cachedRuleset, loadKnown } from './nft-cache.js';
 import { nsExecArgv, type NsRef } from './netns.js';
 import { buildRuleset, renderRuleset, ruleId, NETD_TABLES, type FirewallInput, type Ruleset } from './nft-render.js';
 
@@ -29,18 +30,42 @@ export async function loadScript(runner: Runner, ns: NsRef | undefined, script: 
   }
 }
 
+/** Loads a script that defines netd's tables whole; on the host, `tables` are kept as what the kernel then has (nft-cache.ts). */
+function loadTables(runner: Runner, ns: NsRef | undefined, script: string, tables: ObservedTable[]): Promise<void> {
+  const load = (): Promise<void> => loadScript(runner, ns, script);
+  return ns === undefined ? loadKnown<ObservedRuleset>(runner, load, { tables }) : load();
+}
+
 export function applyRuleset(runner: Runner, ns: NsRef | undefined, input: FirewallInput): Promise<void> {
-  return loadScript(runner, ns, renderRuleset(input));
+  const rs = buildRuleset(input);
+  return loadTables(runner, ns, renderRuleset(rs), loadedTables(rs));
 }
 
 /** Removes netd's tables (absent ones included: `add` first makes `delete` always valid). */
 export function deleteTables(runner: Runner, ns: NsRef | undefined): Promise<void> {
-  return loadScript(runner, ns, NETD_TABLES.map((t) => `add table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n`).join(''));
+  return loadTables(runner, ns, NETD_TABLES.map((t) => `add table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n`).join(''), []);
+}
+
+/**
+ * The tables as the kernel has them once `rs` is loaded: marked, its chains with policy
+ * accept, each rule with its comment. The rule handles the kernel chose are not known.
+ */
+export function loadedTables(rs: Ruleset): ObservedTable[] {
+  return rs.map((t) => ({
+    family: t.family,
+    name: t.name,
+    marked: true,
+    chains: t.chains.map((c) => ({
+      name: c.name,
+      ...(c.base ? { base: { ...c.base, policy: 'accept' } } : {}),
+      rules: c.rules.map((r) => ({ comment: ruleId(t, c.name, r) })),
+    })),
+  }));
 }
 
 export interface ObservedChain extends ChainView {
   base?: { type: string; hook: string; priority: number; policy: string };
-  rules: { handle: number; comment?: string }[];
+  rules: { handle?: number; comment?: string }[];
 }
 
 export interface ObservedTable extends TableView {
@@ -175,7 +200,9 @@ function diffRules(where: string, want: { text: string; id: string }[], have: Ch
   const wantIds = new Set(want.map((r) => r.id));
   for (const r of want) if (!haveIds.includes(r.id)) out.push(`${where}: rule missing: ${r.text}`);
   for (const r of have) {
-    if (!wantIds.has(r.comment ?? '')) out.push(`${where}: extra rule (handle ${r.handle}${r.comment ? `, comment "${r.comment}"` : ''})`);
+    if (wantIds.has(r.comment ?? '')) continue;
+    const what = [r.handle !== undefined ? `handle ${r.handle}` : undefined, r.comment ? `comment "${r.comment}"` : undefined];
+    out.push(`${where}: extra rule (${what.filter((w) => w !== undefined).join(', ')})`);
   }
   const kept = haveIds.filter((id) => wantIds.has(id));
   if (out.length === 0 && kept.join() !== want.map((r) => r.id).join()) out.push(`${where}: rules out of order`);

@@ -84,7 +84,8 @@ export interface NamespaceView {
 export interface ChainView {
   readonly name: string;
   readonly base?: { readonly type: string; readonly hook: string; readonly priority: number; readonly policy: string };
-  readonly rules: readonly { readonly handle: number; readonly comment?: string }[];
+  /** handle: absent when the tables were not listed but known from netd's own load (nft-cache.ts). */
+  readonly rules: readonly { readonly handle?: number; readonly comment?: string }[];
 }
 
 /** A netd-named nft table as observed: whether it carries netd's marker, and its chains. */

@@ -1,15 +1,32 @@
 /**
  * The nft ruleset generation (NFT_MSG_GETGEN) and the observation it saves: netd's tables are
- * listed only when the generation moved since they were last listed.
+ * listed only when the generation moved since they were last listed, or since netd's own load
+ * when nothing else wrote around it.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
-import { CountingRunner, ExecRunner, KernelError, observeRuleset, type Runner } from '../../src/kernel/index.js';
+import {
+  applyRuleset,
+  buildRuleset,
+  CountingRunner,
+  deleteTables,
+  diffRuleset,
+  ExecRunner,
+  KernelError,
+  observeRuleset,
+  type FirewallInput,
+  type ObservedRuleset,
+  type RunOptions,
+  type RunResult,
+  type Runner,
+} from '../../src/kernel/index.js';
 import { netlinkStatus } from '../../src/kernel/netlink/addon.js';
 import { decodeMsgs } from '../../src/kernel/netlink/codec.js';
 import { decodeGen, getGen, rulesetGeneration } from '../../src/kernel/netlink/nfgen.js';
+import { nextGeneration } from '../../src/kernel/nft-cache.js';
+import { twoNetworks } from './nft-input.js';
 
 const status = netlinkStatus();
 const skip = kernelSkip || (status.loaded ? false : `netlink addon not loaded: ${status.reason}`);
@@ -37,12 +54,16 @@ test('the request and a reply: nfgenmsg, NFTA_GEN_ID big-endian, then the ACK', 
   );
 });
 
-test('the generation moves with every ruleset change, whoever makes it', { skip }, () => {
+test('the generation moves by one with every ruleset change, whoever makes it', { skip }, () => {
   const g0 = generation();
   nft('add', 'table', 'ip', 'nlw-gen');
   const g1 = generation();
   nft('delete', 'table', 'ip', 'nlw-gen');
-  assert.ok(g1 > g0 && generation() > g1, `${g0} ${g1}`);
+  assert.deepEqual([g1, generation()], [nextGeneration(g0), nextGeneration(g1)]);
+});
+
+test('the generation after the last one wraps to 1 (0 is skipped)', () => {
+  assert.deepEqual([0, 41, 0xfffffffe, 0xffffffff].map(nextGeneration), [1, 42, 0xffffffff, 1]);
 });
 
 test('netd tables are listed once per generation; a wrapped runner always lists', { skip }, async () => {
@@ -66,3 +87,53 @@ test('netd tables are listed once per generation; a wrapped runner always lists'
     nft('delete', 'table', 'ip', 'nlw-gen');
   }
 });
+
+/** netd's tables as listed (a wrapped runner never takes the cache), rule handles dropped. */
+async function listedWithoutHandles(): Promise<ObservedRuleset> {
+  const plain: Runner = { run: (argv, opts) => new ExecRunner().run(argv, opts) };
+  const { tables } = await observeRuleset(plain, undefined);
+  return { tables: tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map(({ handle: _, ...rest }) => rest) })) })) };
+}
+
+/** nft's writer racing netd's load: right after `nft -f` returns, before netd reads the generation again. */
+class RacedRunner extends ExecRunner {
+  constructor(private readonly other: string[] | undefined) {
+    super();
+  }
+  override async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
+    const r = await super.run(argv, opts);
+    if (this.other && argv.includes('-f')) nft(...this.other);
+    return r;
+  }
+}
+
+const cases: { name: string; input: FirewallInput | undefined; other?: string[]; kept: boolean }[] = [
+  { name: 'a load nothing raced: kept', input: twoNetworks, kept: true },
+  { name: 'a delete nothing raced: kept (no tables)', input: undefined, kept: true },
+  { name: 'another table created during the load: listed', input: twoNetworks, other: ['add', 'table', 'ip', 'nlw-race'], kept: false },
+  {
+    name: 'a rule added to netd’s table during the load: listed, and seen',
+    input: twoNetworks,
+    other: ['add', 'rule', 'inet', 'netd', 'forward', 'counter'],
+    kept: false,
+  },
+];
+
+for (const c of cases) {
+  test(`netd's own load and the cache: ${c.name}`, { skip }, async () => {
+    const counted = new CountingRunner(new RacedRunner(c.other));
+    try {
+      await (c.input ? applyRuleset(counted, undefined, c.input) : deleteTables(counted, undefined));
+      counted.reset();
+      const seen = await observeRuleset(counted, undefined);
+      assert.equal(counted.calls === 0, c.kept, counted.log.map((l) => l.argv.join(' ')).join('\n'));
+      // The oracle: what the load kept is what listing the kernel shows, save the handles.
+      if (c.kept) assert.deepEqual(seen, await listedWithoutHandles());
+      const drift = c.input ? diffRuleset(buildRuleset(c.input), seen) : seen.tables.map((t) => t.name);
+      assert.equal(drift.length > 0, c.other?.includes('rule') === true, drift.join('\n'));
+    } finally {
+      await deleteTables(new ExecRunner(), undefined);
+      if (c.other?.includes('nlw-race')) nft('delete', 'table', 'ip', 'nlw-race');
+    }
+  });
+}

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import {
   buildRuleset,
   diffRuleset,
+  loadedTables,
   parseNftJson,
   parseTableComment,
   renderRuleset,
-  ruleId,
   type FirewallInput,
   type ObservedRuleset,
 } from '../../src/kernel/index.js';
@@ -187,20 +187,10 @@ for (const tc of badInputs)
       (e) => isNetdError(e, 'invalid'),
     ));
 
-/** What the kernel would report right after applying `input` (as `nft -j` would list it). */
+/** What the kernel would report right after applying `input` (as `nft -j` would list it: with handles). */
 function observedFrom(input: FirewallInput): ObservedRuleset {
-  return {
-    tables: buildRuleset(input).map((t) => ({
-      family: t.family,
-      name: t.name,
-      marked: true,
-      chains: t.chains.map((c) => ({
-        name: c.name,
-        ...(c.base ? { base: { ...c.base, policy: 'accept' } } : {}),
-        rules: c.rules.map((r, i) => ({ handle: i + 1, comment: ruleId(t, c.name, r) })),
-      })),
-    })),
-  };
+  const tables = loadedTables(buildRuleset(input));
+  return { tables: tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map((r, i) => ({ handle: i + 1, ...r })) })) })) };
 }
 
 test('diff: an applied ruleset diffs to nothing', () => {
@@ -219,6 +209,12 @@ test('diff: missing table, missing and extra rules, order', () => {
   assert.ok(
     d.some((x) => /chain ports: extra rule/.test(x)),
     d.join('\n'),
+  );
+  // Kept from netd's own load (nft-cache.ts): no handles, a stale rule named by its comment.
+  const kept = { tables: loadedTables(buildRuleset(twoNetworks)) };
+  assert.ok(
+    diffRuleset(buildRuleset(noPorts), kept).some((x) => /^table inet netd-nat chain ports: extra rule \(comment "netd:[0-9a-f]{16}"\)$/.test(x)),
+    diffRuleset(buildRuleset(noPorts), kept).join('\n'),
   );
   const swapped = observedFrom(twoNetworks);
   swapped.tables[0]!.chains[0]!.rules.reverse();
