@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { netlinkWriter } from './netlink/apply.js';
-import { rulesetGeneration } from './netlink/nfgen.js';
+import { rulesetGeneration, rulesetTables } from './netlink/nfgen.js';
 import type { Addon } from './netlink/addon.js';
 import type { Runner } from './exec.js';
 
@@ -86,8 +86,12 @@ export async function loadKnown<T>(runner: Runner, load: () => Promise<void>, lo
   if (after === nextGeneration(before)) save({ netns: ownNetns(), generation: after, ruleset: loaded });
 }
 
-/** The host's ruleset view: from the cache when the generation it was listed at is current, else listed (and kept). */
-export async function cachedRuleset<T>(runner: Runner, list: () => Promise<T>): Promise<T> {
+/**
+ * The host's ruleset view: from the cache when the generation it was listed at is current, else
+ * listed (and kept). `list` is told which tables exist (`family name`, one netlink dump) so that
+ * it starts no process for a table that is not there — all of them on a host netd has not set up.
+ */
+export async function cachedRuleset<T>(runner: Runner, list: (present?: ReadonlySet<string>) => Promise<T>): Promise<T> {
   const addon = netlinkWriter(runner);
   if (!addon) return list();
   const netns = ownNetns();
@@ -95,7 +99,13 @@ export async function cachedRuleset<T>(runner: Runner, list: () => Promise<T>): 
   runner.note?.('nft generation', false);
   const hit = load<T>();
   if (hit && hit.netns === netns && hit.generation === generation) return hit.ruleset;
-  const ruleset = await list();
+  let present: Set<string> | undefined;
+  try {
+    present = rulesetTables(addon);
+  } catch {
+    present = undefined; // list them all, as without the addon
+  }
+  const ruleset = await list(present);
   // Listed in several processes: kept only when nothing changed meanwhile.
   if (rulesetGeneration(addon) === generation) save({ netns, generation, ruleset });
   return ruleset;

@@ -139,12 +139,13 @@ export function parseNftJson(family: string, name: string, stdout: string, comme
 
 /** netd's tables in a namespace; the host's from the cache while the ruleset generation has not moved (nft-cache.ts). */
 export function observeRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
-  return ns === undefined ? cachedRuleset(runner, () => listRuleset(runner, ns)) : listRuleset(runner, ns);
+  return ns === undefined ? cachedRuleset(runner, (present) => listRuleset(runner, ns, present)) : listRuleset(runner, ns);
 }
 
-async function listRuleset(runner: Runner, ns: NsRef | undefined): Promise<ObservedRuleset> {
+/** netd's tables, each listed (JSON for the rules, text for the table's comment); only those in `present` when it is known. */
+async function listRuleset(runner: Runner, ns: NsRef | undefined, present?: ReadonlySet<string>): Promise<ObservedRuleset> {
   const tables = await Promise.all(
-    NETD_TABLES.map(async (t) => {
+    NETD_TABLES.filter((t) => present === undefined || present.has(`${t.family} ${t.name}`)).map(async (t) => {
       try {
         const [json, text] = await Promise.all(['-j', '-t'].map((flag) => runner.run(nsExecArgv(ns, ['nft', flag, 'list', 'table', t.family, t.name]))));
         return parseNftJson(t.family, t.name, json!.stdout, parseTableComment(text!.stdout));

@@ -24,7 +24,7 @@ import {
 } from '../../src/kernel/index.js';
 import { netlinkStatus } from '../../src/kernel/netlink/addon.js';
 import { decodeMsgs } from '../../src/kernel/netlink/codec.js';
-import { decodeGen, getGen, rulesetGeneration } from '../../src/kernel/netlink/nfgen.js';
+import { decodeGen, getGen, rulesetGeneration, rulesetTables } from '../../src/kernel/netlink/nfgen.js';
 import { nextGeneration } from '../../src/kernel/nft-cache.js';
 import { twoNetworks } from './nft-input.js';
 
@@ -66,25 +66,49 @@ test('the generation after the last one wraps to 1 (0 is skipped)', () => {
   assert.deepEqual([0, 41, 0xfffffffe, 0xffffffff].map(nextGeneration), [1, 42, 0xffffffff, 1]);
 });
 
+test('the table dump names every table by family; only the tables there are listed, none on a host without them', { skip }, async () => {
+  const made = [
+    ['ip', 'nlw-t4'],
+    ['ip6', 'nlw-t6'],
+    ['inet', 'nlw-ti'],
+    ['bridge', 'nlw-tb'],
+    ['netdev', 'nlw-tn'],
+    ['arp', 'nlw-ta'],
+  ];
+  for (const [f, n] of made) nft('add', 'table', f!, n!);
+  try {
+    const tables = rulesetTables(status.loaded ? status.addon : (undefined as never));
+    for (const [f, n] of made) assert.ok(tables.has(`${f} ${n}`), `${f} ${n} in ${[...tables].join(', ')}`);
+    const c = new CountingRunner(new ExecRunner());
+    assert.deepEqual(await observeRuleset(c, undefined), { tables: [] });
+    assert.equal(c.calls, 0, 'none of netd tables is there: no nft process');
+  } finally {
+    for (const [f, n] of made) nft('delete', 'table', f!, n!);
+  }
+});
+
 test('netd tables are listed once per generation; a wrapped runner always lists', { skip }, async () => {
   const c = new CountingRunner(new ExecRunner());
-  nft('add', 'table', 'ip', 'nlw-gen');
+  nft('add', 'table', 'inet', 'netd'); // someone else's table by netd's name: listed (and found foreign)
   try {
     const first = await observeRuleset(c, undefined);
-    const listed = c.calls;
-    assert.ok(listed > 0, 'a new generation: listed');
+    assert.equal(c.calls, 2, 'a new generation: the one table there listed (rules, comment)');
+    assert.deepEqual(
+      first.tables.map((t) => [t.family, t.name, t.marked]),
+      [['inet', 'netd', false]],
+    );
     assert.deepEqual(await observeRuleset(c, undefined), first);
-    assert.equal(c.calls, listed, 'the same generation: not listed again');
+    assert.equal(c.calls, 2, 'the same generation: not listed again');
     nft('add', 'table', 'ip', 'nlw-gen2');
     await observeRuleset(c, undefined);
-    assert.equal(c.calls, 2 * listed, "someone else's change: listed again");
+    assert.equal(c.calls, 4, "someone else's change: listed again");
     nft('delete', 'table', 'ip', 'nlw-gen2');
     const viaIp: Runner = { run: (argv, opts) => c.run(argv, opts) };
     await observeRuleset(viaIp, undefined);
     await observeRuleset(viaIp, undefined);
-    assert.equal(c.calls, 4 * listed, 'without the addon path: listed every time');
+    assert.equal(c.calls, 4 + 2 * 6, 'without the addon path: all three of netd tables tried every time');
   } finally {
-    nft('delete', 'table', 'ip', 'nlw-gen');
+    nft('delete', 'table', 'inet', 'netd');
   }
 });
 
