@@ -22,7 +22,7 @@ import { NetdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KernelView, NamespaceView, RouteView } from '../state/view.js';
 import { firewallSpec, sysctlKeys, nsRef } from '../state/derive.js';
-import { renderSandboxFiles } from '../state/files.js';
+import { sandboxFiles } from '../state/files.js';
 import { foreignNamespace } from '../state/marks.js';
 import {
   ENDPOINTS,
@@ -47,6 +47,7 @@ import type { KernelOp } from '../kernel/ops.js';
 import { executeSteps, type ExecuteOptions } from './executor.js';
 import type { AddressAllocator, HostOps } from './ports.js';
 import { Step } from './step.js';
+import { FILE_PARALLEL, syncFiles } from './netns-files.js';
 import { Records } from './records.js';
 import { attachmentKey } from '../desired/types.js';
 
@@ -102,9 +103,6 @@ export interface Written {
   readonly firewall: boolean;
   readonly count: number;
 }
-
-/** /etc/netns files read or written at once: enough to overlap the syscalls, few enough for the fd limit. */
-const FILE_PARALLEL = 64;
 
 /** The pending work of one transaction. */
 export class Tx {
@@ -364,25 +362,13 @@ export class Controller {
 
   /** Files, forwarding and firewall from the records; what it wrote. */
   private async syncHost(removed: ReadonlySet<string>): Promise<Written> {
-    const { host } = this.deps;
-    const files = new Set<string>();
+    const { host, store } = this.deps;
     let writes = 0;
     const sandboxes = [...this.sandboxes.values()].filter((s) => !s.hostNetwork);
-    const wanted = [...renderSandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv, [...this.networks.values()])];
-    // Bounded batches of concurrent reads and writes: one `await` per file made a cold apply's
-    // files take as long as its namespaces.
-    for (let i = 0; i < wanted.length; i += FILE_PARALLEL) {
-      await Promise.all(
-        wanted.slice(i, i + FILE_PARALLEL).map(async ([path, content]) => {
-          // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or
-          // one whose directory this commit removed, are read here.
-          const seen = removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path);
-          if ((seen !== undefined ? seen : await host.readFile(path)) === content) return;
-          await host.writeFile(path, content);
-          files.add(path);
-        }),
-      );
-    }
+    const wanted = sandboxFiles(sandboxes, [...this.endpoints.values()], host.resolv, [...this.networks.values()]);
+    // The snapshot read the recorded sandboxes' files: compared once; a new sandbox's, or one
+    // whose directory this commit removed, are read by syncFiles.
+    const files = await syncFiles(host, store, wanted, (path) => (removed.has(path.split('/')[3] ?? '') ? undefined : this.kernel.files.get(path)));
     const nets = [...this.networks.values()];
     if (await host.ensureSysctls(sysctlKeys(nets))) writes++;
     const firewall = await host.syncFirewall(firewallSpec(nets, [...this.endpoints.values()]), this.kernel.nftTables);

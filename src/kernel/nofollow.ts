@@ -26,6 +26,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { NetdError, messageOf } from '../errors.js';
+import { sha256 } from '../digest.js';
+import type { FileDigest } from '../state/view.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = constants;
 
@@ -118,9 +120,24 @@ function split(path: readonly string[]): { dirs: string[]; name: string } {
  * symlink or another non-regular file stands where the file should be: drift that writing
  * repairs, by replacing it. A symlinked directory is refused.
  */
-export const readBelow = (base: string, path: readonly string[]): Promise<string | null> => settle(() => readBelowSync(base, path));
+export const readBelow = (base: string, path: readonly string[]): Promise<string | null> =>
+  settle(() => withFileBelow(base, path, (file) => readFileSync(file, 'utf8')));
 
-function readBelowSync(base: string, path: readonly string[]): string | null {
+/**
+ * The size of base/path and, only when it is `size` (the size netd wrote), the sha256 of its
+ * bytes: a file of another size is known to differ without reading it. null as readBelow.
+ */
+export const digestBelow = (base: string, path: readonly string[], size: number): Promise<FileDigest | null> =>
+  settle(() =>
+    withFileBelow(base, path, (file, have): FileDigest => {
+      if (have !== size) return { size: have };
+      const bytes = readFileSync(file);
+      return { size: bytes.length, sha256: sha256(bytes) };
+    }),
+  );
+
+/** `use` on the open regular file base/path (with its size); null when there is none (as readBelow). */
+function withFileBelow<T>(base: string, path: readonly string[], use: (file: number, size: number) => T): T | null {
   const { dirs, name } = split(path);
   const dir = walk(base, dirs, false);
   if (dir === null) return null;
@@ -133,7 +150,8 @@ function readBelowSync(base: string, path: readonly string[]): string | null {
       throw fsError('read', join(base, ...path), e);
     }
     try {
-      return fstatSync(file).isFile() ? readFileSync(file, 'utf8') : null;
+      const st = fstatSync(file);
+      return st.isFile() ? use(file, st.size) : null;
     } finally {
       closeSync(file);
     }

@@ -22,7 +22,7 @@ import { ownerAlias } from '../state/marks.js';
 import { defaultDrivers, removalDriver, type DriverRegistry } from '../drivers/registry.js';
 import type { KernelOp } from '../kernel/ops.js';
 import { groupBy, nsRef } from '../state/derive.js';
-import { renderSandboxFiles } from '../state/files.js';
+import { sandboxFiles } from '../state/files.js';
 import { NO_HOST_RESOLV, type HostResolv } from '../state/resolv.js';
 import { foreignObjects } from './foreign.js';
 import type { Change, KernelView, Plan, RecordedState } from './types.js';
@@ -162,7 +162,9 @@ export function diff(
   // Only the files of declared containers are compared: a container being deleted takes its own along.
   const declared = new Set(desired.containers.map((c) => c.name));
   const kept = recorded.sandboxes.filter((s) => declared.has(s.container));
-  const files = groupBy(renderSandboxFiles(kept, recorded.endpoints, hostResolv, recorded.networks), ([path]) => path.split('/')[3]!);
+  // Each file's inputs digested, not rendered: a file is rendered only when they changed since netd wrote it.
+  const files = groupBy(sandboxFiles(kept, recorded.endpoints, hostResolv, recorded.networks), ([path]) => path.split('/')[3]!);
+  const written = new Map((recorded.files ?? []).map((f) => [f.path, f]));
   const epsOf = groupBy(recorded.endpoints, (e) => e.container);
   const onHost = hostNetworkContainers(desired);
   const renewed = new Set<string>(); // networks and containers created or replaced: their attachments follow
@@ -187,8 +189,7 @@ export function diff(
       changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: [alien, ...d.update], ops: [], id: r.id });
       continue;
     }
-    const mine = new Map(r.netns.kind === 'named' ? files.get(r.netns.name) : []);
-    const { reasons: drift, ops } = sandboxDrift(r, kernel, mine);
+    const { reasons: drift, ops } = sandboxDrift(r, kernel, (r.netns.kind === 'named' && files.get(r.netns.name)) || [], written);
     if (r.state === 'creating') drift.unshift('create was interrupted');
     if (drift.length) changes.push({ action: 'repair', kind: 'container', name: c.name, reasons: drift, ops, id: r.id });
     else if (d.update.length) changes.push({ action: 'update', kind: 'container', name: c.name, reasons: d.update, id: r.id });

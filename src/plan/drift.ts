@@ -9,7 +9,8 @@ import type { DriverRegistry } from '../drivers/registry.js';
 import { routesExpected, sandboxExpected } from '../drivers/sandbox.js';
 import type { KernelOp } from '../kernel/ops.js';
 import { sysctlKeys, nsRef } from '../state/derive.js';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import type { EndpointRecord, FileRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import { checkFile, type WantedFile } from '../state/file-digest.js';
 import type { KernelView, NamespaceView } from '../state/view.js';
 import type { Change } from './types.js';
 
@@ -30,7 +31,13 @@ export function networkDrift(net: NetworkRecord, k: KernelView, drivers: DriverR
   return d ? drift(d.network(net), k) : NONE;
 }
 
-export function sandboxDrift(sb: SandboxRecord, k: KernelView, files: ReadonlyMap<string, string>): Drift {
+/** `files`: the sandbox's wanted files; `recorded`: what netd wrote to them (file-digest.ts). */
+export function sandboxDrift(
+  sb: SandboxRecord,
+  k: KernelView,
+  files: Iterable<readonly [string, WantedFile]>,
+  recorded: ReadonlyMap<string, FileRecord> = new Map(),
+): Drift {
   if (sb.hostNetwork) return NONE;
   const d = drift(sandboxExpected(sb), k);
   if (d.reasons.some((r) => r.startsWith('namespace '))) return d;
@@ -38,7 +45,7 @@ export function sandboxDrift(sb: SandboxRecord, k: KernelView, files: ReadonlyMa
     const have = k.files.get(path);
     if (have === undefined) continue;
     if (have === null) d.reasons.push(`${path} missing`);
-    else if (have !== want) d.reasons.push(`${path} differs`);
+    else if (!checkFile(want, have, recorded.get(path)).same) d.reasons.push(`${path} differs`);
   }
   return d;
 }

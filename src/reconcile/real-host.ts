@@ -23,8 +23,9 @@ import {
   type FirewallInput,
   type Runner,
 } from '../kernel/index.js';
-import { readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
-import type { TableView } from '../state/view.js';
+import { digestBelow, readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
+
+import type { FileDigest, TableView } from '../state/view.js';
 import { NETNS_ETC } from '../state/files.js';
 import type { HostResolv } from '../state/resolv.js';
 import { NetdError } from '../errors.js';
@@ -53,6 +54,9 @@ const belowNetns = (path: string): string[] => relative(NETNS_ETC, path).split('
  * missing or a symlink stands there (drift: writing replaces it); a symlinked directory is refused.
  */
 export const readNetnsFile = (path: string): Promise<string | null> => readBelow(NETNS_ETC, belowNetns(path));
+
+/** A file netd recorded writing, read only as far as its size and digest need (digestBelow). */
+export const digestNetnsFile = (path: string, size: number): Promise<FileDigest | null> => digestBelow(NETNS_ETC, belowNetns(path), size);
 
 /** A host file netd only reads (/etc/resolv.conf, often a symlink); null when missing. */
 export async function readText(path: string): Promise<string | null> {

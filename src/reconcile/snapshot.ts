@@ -26,7 +26,8 @@ import { hostNetworkContainers } from '../plan/diff.js';
 import type { KernelView, NamespaceView, RecordedState } from '../plan/types.js';
 import { checkDirsBelow } from '../kernel/nofollow.js';
 import { isNetdError } from '../errors.js';
-import { readNetnsFile, readText } from './real-host.js';
+import { digestNetnsFile, readNetnsFile, readText } from './real-host.js';
+import type { FileSeen } from '../state/view.js';
 
 export { loadRecorded } from '../store/recorded.js';
 
@@ -121,10 +122,16 @@ export async function observeKernel(
     .flatMap((s) => [hostsPath(nsRef(s.netns)), resolvPath(nsRef(s.netns))].map((path) => ({ path, ok: !netnsDirProblems.has(nsRef(s.netns)) })));
   const known = (path: string): boolean =>
     reuse?.written !== undefined && !reuse.written.files.has(path) && reuse.kernel.files.has(path) && same(path.split('/')[3]!);
-  const texts = await mapPool(paths, FILE_PARALLEL, ({ path, ok }) =>
-    !ok ? Promise.resolve(null) : known(path) ? Promise.resolve(reuse!.kernel.files.get(path) ?? null) : readNetnsFile(path),
+  // A file netd recorded writing is read only as far as its size and digest: never rendered or held whole.
+  const written = new Map((recorded.files ?? []).map((f) => [f.path, f.size]));
+  const read = (path: string): Promise<FileSeen> => {
+    const size = written.get(path);
+    return size === undefined ? readNetnsFile(path) : digestNetnsFile(path, size);
+  };
+  const seen = await mapPool(paths, FILE_PARALLEL, ({ path, ok }) =>
+    !ok ? Promise.resolve(null) : known(path) ? Promise.resolve(reuse!.kernel.files.get(path) ?? null) : read(path),
   );
-  const files = new Map<string, string | null>(paths.map(({ path }, i) => [path, texts[i] ?? null]));
+  const files = new Map<string, FileSeen>(paths.map(({ path }, i) => [path, seen[i] ?? null]));
   const sysctls = new Map<string, string>();
   for (const key of sysctlKeys(recorded.networks)) {
     const v = await readOwnSysctl(key);

@@ -5,6 +5,7 @@
  *   netd/v1/sandboxes/<id>                        SandboxRecord
  *   netd/v1/endpoints/<id>                        EndpointRecord
  *   netd/v1/ipam/<networkId>/<4|6>/<address>      AllocationRecord (one per handed-out address)
+ *   netd/v1/files/<netns>/<file>                  FileRecord (what netd last wrote to /etc/netns/<netns>/<file>)
  *
  * ids are random 64-hex strings. Names are unique per kind; the state-dir lock serializes
  * writers, and writes carry the revision they read (compare-and-swap), so stale writes fail.
@@ -32,12 +33,15 @@ export const NETWORKS = `${KEY_ROOT}networks/`;
 export const SANDBOXES = `${KEY_ROOT}sandboxes/`;
 export const ENDPOINTS = `${KEY_ROOT}endpoints/`;
 export const IPAM = `${KEY_ROOT}ipam/`;
+export const FILES = `${KEY_ROOT}files/`;
 
 export const networkKey = (id: string): string => `${NETWORKS}${id}`;
 export const sandboxKey = (id: string): string => `${SANDBOXES}${id}`;
 export const endpointKey = (id: string): string => `${ENDPOINTS}${id}`;
 export const allocationPrefix = (networkId: string): string => `${IPAM}${networkId}/`;
 export const allocationKey = (networkId: string, family: 4 | 6, address: string): string => `${IPAM}${networkId}/${family}/${address}`;
+/** A file's key from its path, /etc/netns/<netns>/<file>. */
+export const fileKey = (path: string): string => `${FILES}${path.split('/').slice(3).join('/')}`;
 
 export type LifeState = 'creating' | 'ready' | 'deleting';
 
@@ -167,12 +171,30 @@ export const derivedBridgeName = (networkId: string): string => `nd-${networkId.
 /** Host side of an endpoint's veth pair: `nd<12 hex>`. */
 export const hostVethName = (endpointId: string): string => `nd${endpointId.slice(0, 12)}`;
 
+/**
+ * What netd last wrote to one of its /etc/netns files, so that a diff need not render the file
+ * to know it is in sync (state/file-digest.ts). Written after the file; absent (a file written
+ * before digests were kept, or a write interrupted before its record): the file is rendered and
+ * compared whole.
+ */
+export interface FileRecord {
+  readonly path: string;
+  /** Bytes written. */
+  readonly size: number;
+  /** sha256 (hex) of the bytes written. */
+  readonly sha256: string;
+  /** Digest of what the content was rendered from (state/files.ts WantedFile.inputs). */
+  readonly inputs: string;
+}
+
 /** What the store says netd owns, with each record's revision (for compare-and-swap writes). */
 export interface RecordedState {
   readonly networks: readonly NetworkRecord[];
   readonly sandboxes: readonly SandboxRecord[];
   readonly endpoints: readonly EndpointRecord[];
   readonly allocations: readonly AllocationRecord[];
+  /** What netd wrote to the /etc/netns files (absent: none recorded; every file is compared whole). */
+  readonly files?: readonly FileRecord[];
   /** store key → modRevision of every record above. */
   readonly revisions: ReadonlyMap<string, number>;
 }

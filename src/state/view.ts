@@ -96,6 +96,15 @@ export interface TableView {
   readonly chains: readonly ChainView[];
 }
 
+/** A file netd recorded writing, as observed: its size, and the sha256 of its bytes when that size is the recorded one (state/file-digest.ts). */
+export interface FileDigest {
+  readonly size: number;
+  readonly sha256?: string;
+}
+
+/** An /etc/netns file as observed: its text (no digest recorded), its digest, or null (missing). */
+export type FileSeen = string | FileDigest | null;
+
 /** The kernel snapshot the diff compares records against. */
 export interface KernelView {
   readonly host: NamespaceView;
@@ -103,8 +112,8 @@ export interface KernelView {
   readonly netnsNames: ReadonlySet<string>;
   /** Sandbox namespaces (name or path) → their view; null: the namespace does not exist. */
   readonly sandboxes: ReadonlyMap<string, NamespaceView | null>;
-  /** /etc/netns/<ns>/{hosts,resolv.conf} path → content; null: missing. */
-  readonly files: ReadonlyMap<string, string | null>;
+  /** /etc/netns/<ns>/{hosts,resolv.conf} path → content, or its digest where netd recorded what it wrote (state/file-digest.ts); null: missing. */
+  readonly files: ReadonlyMap<string, FileSeen>;
   /** How netd's nft tables differ from the ruleset rendered from the records (empty: in sync). */
   readonly firewall: readonly string[];
   /** Sandbox namespaces (name or path) → their identity, `<st_dev>:<st_ino>[:<cookie>]` (see sameNamespace); absent: not read. */

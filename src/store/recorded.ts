@@ -1,11 +1,13 @@
 /** The records as the diff reads them, with their revisions: no kernel layer (get, inspect and export load only this). */
 import {
   ENDPOINTS,
+  FILES,
   IPAM,
   NETWORKS,
   SANDBOXES,
   type AllocationRecord,
   type EndpointRecord,
+  type FileRecord,
   type NetworkRecord,
   type RecordedState,
   type SandboxRecord,
@@ -24,6 +26,7 @@ export async function loadRecorded(store: Store): Promise<RecordedState> {
     sandboxes: await list<SandboxRecord>(SANDBOXES),
     endpoints: await list<EndpointRecord>(ENDPOINTS),
     allocations: await list<AllocationRecord>(IPAM),
+    files: await list<FileRecord>(FILES),
     revisions,
   };
 }

@@ -7,9 +7,12 @@ import type { KernelOp } from '../../src/kernel/ops.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diff } from '../../src/plan/diff.js';
-import { renderSandboxFiles } from '../../src/state/files.js';
+import { filesRendered, renderSandboxFiles, sandboxFiles } from '../../src/state/files.js';
+import { fileRecordOf } from '../../src/state/file-digest.js';
+import { sha256 } from '../../src/digest.js';
 import { NO_HOST_RESOLV } from '../../src/state/resolv.js';
 import type { Change, KernelView, LinkView, NamespaceView, RecordedState } from '../../src/plan/types.js';
+import type { FileSeen } from '../../src/state/view.js';
 import { derivedMac } from '../../src/desired/defaults.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../src/state/records.js';
 import { loadDesiredState } from '../../src/desired/validate.js';
@@ -114,13 +117,41 @@ function base(): Fixture {
   };
 }
 
-async function run(f: Fixture): Promise<Change[]> {
+/**
+ * `digests`: netd recorded what it wrote (what the records render to), and the snapshot read
+ * the files by size and digest; the diff must then render none of them.
+ */
+async function run(f: Fixture, digests = false): Promise<Change[]> {
   const r = await loadDesiredState(['-'], { stdin: f.yaml });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-  const recorded: RecordedState = { networks: f.networks, sandboxes: f.sandboxes, endpoints: f.endpoints, allocations: [], revisions: new Map() };
-  const files = new Map<string, string | null>(renderSandboxFiles(f.sandboxes, f.endpoints, NO_HOST_RESOLV));
+  const rendered = renderSandboxFiles(f.sandboxes, f.endpoints, NO_HOST_RESOLV, f.networks);
+  const inputs = sandboxFiles(f.sandboxes, f.endpoints, NO_HOST_RESOLV, f.networks);
+  const written = digests ? [...rendered].map(([path, text]) => fileRecordOf(path, text, inputs.get(path)!.inputs)) : undefined;
+  const recorded: RecordedState = {
+    networks: f.networks,
+    sandboxes: f.sandboxes,
+    endpoints: f.endpoints,
+    allocations: [],
+    revisions: new Map(),
+    ...(written ? { files: written } : {}),
+  };
+  const files = new Map<string, FileSeen>(rendered);
   for (const [k, v] of f.files) files.set(k, v);
-  const kernel: KernelView = {
+  for (const w of written ?? []) {
+    const text = files.get(w.path);
+    if (typeof text === 'string')
+      files.set(w.path, Buffer.byteLength(text) === w.size ? { size: w.size, sha256: sha256(text) } : { size: Buffer.byteLength(text) });
+  }
+  const before = filesRendered();
+  try {
+    return [...diff(r.state, recorded, kernelOf(f, files), NO_HOST_RESOLV).changes];
+  } finally {
+    if (digests) assert.equal(filesRendered(), before, 'the diff rendered files whose inputs are unchanged');
+  }
+}
+
+function kernelOf(f: Fixture, files: ReadonlyMap<string, FileSeen>): KernelView {
+  return {
     host: { ...f.host, routes: [] },
     netnsNames: f.netnsNames,
     sandboxes: f.views,
@@ -128,7 +159,6 @@ async function run(f: Fixture): Promise<Change[]> {
     firewall: f.firewall,
     nsIds: f.nsIds,
   };
-  return [...diff(r.state, recorded, kernel, NO_HOST_RESOLV).changes];
 }
 
 /** The changes as reasons only (their ops are checked by the ops table below). */
@@ -323,6 +353,15 @@ const cases: Case[] = [
     want: [ch('repair', 'container', 'web', '/etc/netns/web/hosts differs', '/etc/netns/web/resolv.conf missing')],
   },
   {
+    name: 'repair: a hosts file edited in place to the same size',
+    edit: (f) => {
+      const hosts = renderSandboxFiles(f.sandboxes, f.endpoints, NO_HOST_RESOLV).get('/etc/netns/web/hosts')!;
+      assert.match(hosts, /10\.90\.0\.2\tapi/);
+      f.files.set('/etc/netns/web/hosts', hosts.replace('10.90.0.2\tapi', '10.90.0.9\tapi'));
+    },
+    want: [ch('repair', 'container', 'web', '/etc/netns/web/hosts differs')],
+  },
+  {
     name: 'repair: firewall drift comes last',
     edit: (f) => void f.firewall.push('table inet netd missing'),
     want: [ch('repair', 'firewall', 'nftables', 'table inet netd missing')],
@@ -448,11 +487,13 @@ const cases: Case[] = [
 ];
 
 for (const tc of cases) {
-  test(`diff: ${tc.name}`, async () => {
-    const f = base();
-    tc.edit(f);
-    assert.deepEqual(reasons(await run(f)), typeof tc.want === 'function' ? tc.want(f) : tc.want);
-  });
+  for (const digests of [false, true]) {
+    test(`diff${digests ? ', files by digest' : ''}: ${tc.name}`, async () => {
+      const f = base();
+      tc.edit(f);
+      assert.deepEqual(reasons(await run(f, digests)), typeof tc.want === 'function' ? tc.want(f) : tc.want);
+    });
+  }
 }
 
 // ---- the ops of a change: what apply runs, derived by the same comparison as the reasons ----
