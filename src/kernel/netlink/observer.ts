@@ -41,7 +41,9 @@ function exchange(addon: Addon, fd: number, what: string, requests: Buffer[]): M
       if (err.errno !== 0) throw netlinkError(what, err.errno, err.message);
       continue;
     }
-    bySeq.set(m.seq, [...(bySeq.get(m.seq) ?? []), m]);
+    const got = bySeq.get(m.seq);
+    if (got) got.push(m);
+    else bySeq.set(m.seq, [m]);
   }
   return bySeq;
 }
