@@ -17,6 +17,8 @@ export interface Addon {
   open(paths: readonly (string | null)[], proto?: number): (number | SysError)[];
   /** Sends netlink messages; returns every reply once each request is answered. `stop`: one at a time, none after the first refusal. */
   transact(fd: number, request: Buffer, stop?: boolean): Buffer;
+  /** transact(fd, request) on each socket, on helper threads in parallel: per socket its replies, or why not. */
+  transactEach(fds: readonly number[], request: Buffer): (Buffer | SysError)[];
   /** `ip netns add` of each name under dir, in order; per name null or why not (ECANCELED: not tried, after a failure). */
   netnsAdd(dir: string, names: readonly string[]): (SysError | null)[];
   /** `ip netns del` of each nsfs path: detach the mount, remove the file. */
