@@ -37,6 +37,8 @@ export type NetlinkStatus =
 /** dist/src/kernel/netlink → native/build/Release (what node-gyp leaves in the package). */
 export const ADDON_PATH = fileURLToPath(new URL('../../../../native/build/Release/netd_netlink.node', import.meta.url));
 
+const FUNCTIONS = ['open', 'transact', 'transactEach', 'netnsAdd', 'netnsDel', 'writeIn', 'cookie', 'close'] as const satisfies readonly (keyof Addon)[];
+
 let status: NetlinkStatus | undefined;
 
 /** Whether the addon can be used, and why not; loaded once per process. */
@@ -45,7 +47,12 @@ export function netlinkStatus(): NetlinkStatus {
   if (process.env.NETD_NETLINK === '0') return (status = { loaded: false, reason: 'disabled by NETD_NETLINK=0', disabled: true });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-    status = { loaded: true, addon };
+    // A build older than this code (the checkout moved on, `npm run build:native` not rerun) lacks calls it makes.
+    const lacking = FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    status =
+      lacking.length === 0
+        ? { loaded: true, addon }
+        : { loaded: false, reason: `${ADDON_PATH} is an older build without ${lacking.join(', ')}: rebuild it (npm run build:native)`, disabled: false };
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `${ADDON_PATH} not built` : (e as Error).message;
     status = { loaded: false, reason: why, disabled: false };
