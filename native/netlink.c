@@ -17,6 +17,10 @@
  *                        for an ACK (NLM_F_ACK), or it would never be answered. With stop,
  *                        requests go one at a time and none is sent after the first refusal
  *                        (as `ip -batch` stops at its first failing line).
+ *   transactEach(fds, buf)  transact(fd, buf) on each socket, the sockets shared out among the
+ *                        calling thread and up to three helper threads (one per CPU): the
+ *                        kernel's work of many namespaces' dumps in parallel, in one call.
+ *                        Returns, per socket, its replies or an Error.
  *   netnsAdd(dir, names) creates named network namespaces as `ip netns add` does: dir made a
  *                        shared mount point, then per name an empty file, unshare(CLONE_NEWNET)
  *                        on a helper thread and a bind mount of that thread's namespace onto
@@ -50,6 +54,9 @@
 #define WINDOW 64
 #define RCVBUF (4 << 20)
 #define TIMEOUT_S 30
+/* transactEach: at most this many threads (the caller's among them), each with at least EACH_MIN sockets. */
+#define EACH_THREADS 4
+#define EACH_MIN 8
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -270,6 +277,40 @@ static int await_replies(int fd, uint32_t *want, size_t n, bool dump, struct out
   return 0;
 }
 
+/* Whole messages, each with a seq and each answered (an ACK asked for, or a dump): checked before anything is sent. */
+static bool valid_request(const char *req, size_t len) {
+  for (size_t rest = len, off = 0; off < len;) {
+    const struct nlmsghdr *h = (const struct nlmsghdr *)(req + off);
+    if (!NLMSG_OK(h, rest) || h->nlmsg_seq == 0) return false;
+    if (!(h->nlmsg_flags & NLM_F_ACK) && (h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP) return false;
+    off += NLMSG_ALIGN(h->nlmsg_len);
+    rest = off < len ? len - off : 0;
+  }
+  return true;
+}
+
+/* One exchange (see transact) on fd, its replies appended to out; buf/cap: a receive buffer to reuse. 0, or -1 with errno and *syscall. */
+static int exchange(int fd, const char *req, size_t len, bool stop, struct out *out, char **buf, size_t *cap, const char **syscall) {
+  uint32_t want[WINDOW];
+  bool refused = false;
+  for (size_t off = 0; off < len && !(stop && refused);) {
+    size_t start = off, n = 0;
+    bool dump = false;
+    while (off < len && n < (stop ? 1 : WINDOW)) {
+      const struct nlmsghdr *h = (const struct nlmsghdr *)(req + off);
+      bool d = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+      if (d && n > 0) break; /* a dump goes alone */
+      want[n++] = h->nlmsg_seq;
+      off += NLMSG_ALIGN(h->nlmsg_len);
+      if ((dump = d)) break;
+    }
+    if (off > len) off = len;
+    if (send_all(fd, req + start, off - start) < 0) return *syscall = "send", -1;
+    if (await_replies(fd, want, n, dump, out, buf, cap, &refused) < 0) return *syscall = "recv", -1;
+  }
+  return 0;
+}
+
 static napi_value Transact(napi_env env, napi_callback_info info) {
   size_t argc = 3, len;
   napi_value argv[3], result;
@@ -281,41 +322,13 @@ static napi_value Transact(napi_env env, napi_callback_info info) {
     return throw_type(env, "transact(fd, request, stop): a socket and a Buffer of netlink messages");
   if (argc > 2) napi_get_value_bool(env, argv[2], &stop);
   napi_get_buffer_info(env, argv[1], (void **)&req, &len);
-
-  for (size_t rest = len, off = 0; off < len;) { /* checked before anything is sent */
-    struct nlmsghdr *h = (struct nlmsghdr *)(req + off);
-    if (!NLMSG_OK(h, rest) || h->nlmsg_seq == 0) return throw_errno(env, "transact", EINVAL);
-    if (!(h->nlmsg_flags & NLM_F_ACK) && (h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP) return throw_errno(env, "transact", EINVAL);
-    off += NLMSG_ALIGN(h->nlmsg_len);
-    rest = off < len ? len - off : 0;
-  }
+  if (!valid_request(req, len)) return throw_errno(env, "transact", EINVAL);
 
   struct out out = {0};
   size_t cap = 65536;
   char *buf = malloc(cap);
-  uint32_t want[WINDOW];
-  int err = 0;
-  bool refused = false;
   const char *syscall = "recv";
-  for (size_t off = 0; off < len && !err && !(stop && refused);) {
-    size_t start = off, n = 0;
-    bool dump = false;
-    while (off < len && n < (stop ? 1 : WINDOW)) {
-      struct nlmsghdr *h = (struct nlmsghdr *)(req + off);
-      bool d = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-      if (d && n > 0) break; /* a dump goes alone */
-      want[n++] = h->nlmsg_seq;
-      off += NLMSG_ALIGN(h->nlmsg_len);
-      if ((dump = d)) break;
-    }
-    if (off > len) off = len;
-    if (send_all(fd, req + start, off - start) < 0) {
-      err = errno;
-      syscall = "send";
-    } else if (await_replies(fd, want, n, dump, &out, &buf, &cap, &refused) < 0) {
-      err = errno;
-    }
-  }
+  int err = !buf ? ENOMEM : exchange(fd, req, len, stop, &out, &buf, &cap, &syscall) < 0 ? errno : 0;
   free(buf);
   if (err) {
     free(out.buf);
@@ -323,6 +336,83 @@ static napi_value Transact(napi_env env, napi_callback_info info) {
   }
   napi_create_buffer_copy(env, out.len, out.len ? out.buf : "", NULL, &result);
   free(out.buf);
+  return result;
+}
+
+/* transactEach: the sockets are shared out among threads, each taking the next one not yet taken. */
+struct each {
+  const int32_t *fds;
+  size_t n, next;
+  const char *req;
+  size_t len;
+  struct out *outs;
+  int *err;
+  const char **syscall;
+};
+
+static void *exchange_each(void *arg) {
+  struct each *e = arg;
+  size_t cap = 65536;
+  char *buf = malloc(cap);
+  for (size_t i; (i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED)) < e->n;) {
+    e->syscall[i] = "recv";
+    if (!buf)
+      e->err[i] = ENOMEM;
+    else if (exchange(e->fds[i], e->req, e->len, false, &e->outs[i], &buf, &cap, &e->syscall[i]) < 0)
+      e->err[i] = errno;
+  }
+  free(buf);
+  return NULL;
+}
+
+static napi_value TransactEach(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len;
+  napi_value argv[2], result;
+  uint32_t n = 0;
+  char *req;
+  bool is_array, is_buffer;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer)
+    return throw_type(env, "transactEach(fds, request): an array of sockets and a Buffer of netlink messages");
+  napi_get_buffer_info(env, argv[1], (void **)&req, &len);
+  if (!valid_request(req, len)) return throw_errno(env, "transact", EINVAL);
+  napi_get_array_length(env, argv[0], &n);
+  int32_t *fds = calloc(n + 1, sizeof *fds);
+  struct out *outs = calloc(n + 1, sizeof *outs);
+  int *err = calloc(n + 1, sizeof *err);
+  const char **syscall = calloc(n + 1, sizeof *syscall);
+  if (!fds || !outs || !err || !syscall) {
+    free(fds), free(outs), free(err), free(syscall);
+    return throw_errno(env, "transact", ENOMEM);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_get_element(env, argv[0], i, &v);
+    if (napi_get_value_int32(env, v, &fds[i]) != napi_ok) {
+      free(fds), free(outs), free(err), free(syscall);
+      return throw_type(env, "transactEach(fds, request): each fd is a socket");
+    }
+  }
+  struct each e = {fds, n, 0, req, len, outs, err, syscall};
+  /* The calling thread works too; a helper that cannot be started leaves its share to the others. */
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t helpers = cpus > 1 ? (size_t)(cpus < EACH_THREADS ? cpus : EACH_THREADS) - 1 : 0, started = 0;
+  if (helpers > n / EACH_MIN) helpers = n / EACH_MIN;
+  pthread_t th[EACH_THREADS];
+  while (started < helpers && pthread_create(&th[started], NULL, exchange_each, &e) == 0) started++;
+  exchange_each(&e);
+  for (size_t t = 0; t < started; t++) pthread_join(th[t], NULL);
+  napi_create_array_with_length(env, n, &result);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    if (err[i])
+      v = errno_error(env, syscall[i], err[i] == EAGAIN ? ETIMEDOUT : err[i]);
+    else
+      napi_create_buffer_copy(env, outs[i].len, outs[i].len ? outs[i].buf : "", NULL, &v);
+    napi_set_element(env, result, i, v);
+    free(outs[i].buf);
+  }
+  free(fds), free(outs), free(err), free(syscall);
   return result;
 }
 
@@ -540,6 +630,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
       {"transact", NULL, Transact, NULL, NULL, NULL, napi_default, NULL},
+      {"transactEach", NULL, TransactEach, NULL, NULL, NULL, napi_default, NULL},
       {"netnsAdd", NULL, NetnsAdd, NULL, NULL, NULL, napi_default, NULL},
       {"netnsDel", NULL, NetnsDel, NULL, NULL, NULL, napi_default, NULL},
       {"writeIn", NULL, WriteIn, NULL, NULL, NULL, napi_default, NULL},

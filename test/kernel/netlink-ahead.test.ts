@@ -19,7 +19,16 @@ function fakeAddon(missing: ReadonlySet<string> = new Set()): { addon: Addon; op
   };
   const unused = (): never => assert.fail('not used by SocketsAhead');
   return {
-    addon: { open, close: (fd) => void closed.push(fd), transact: unused, netnsAdd: unused, netnsDel: unused, writeIn: unused, cookie: unused },
+    addon: {
+      open,
+      close: (fd) => void closed.push(fd),
+      transact: unused,
+      transactEach: unused,
+      netnsAdd: unused,
+      netnsDel: unused,
+      writeIn: unused,
+      cookie: unused,
+    },
     opens,
     closed,
   };

@@ -106,3 +106,38 @@ test('addresses are formatted as inet_ntop and ll_addr_n2a do', () => {
     1400,
   );
 });
+
+test('attributes: the first of a repeated type wins; with a set of types, only those are kept', () => {
+  const attrs = Buffer.concat([
+    encodeAttr(3, Buffer.from('a\0')),
+    encodeAttr(4, u32(1400)),
+    encodeAttr(3, Buffer.from('b\0')),
+    encodeAttr(0x8000 | 18, u32(7)),
+  ]);
+  const cases: [string, ReadonlySet<number> | undefined, [number, string][]][] = [
+    [
+      'all',
+      undefined,
+      [
+        [3, '6100'],
+        [4, '78050000'],
+        [18, '07000000'],
+      ],
+    ],
+    [
+      'only 3 and 18 (nested flag masked)',
+      new Set([3, 18]),
+      [
+        [3, '6100'],
+        [18, '07000000'],
+      ],
+    ],
+    ['none wanted', new Set([99]), []],
+  ];
+  for (const [name, only, want] of cases)
+    assert.deepEqual(
+      [...decodeAttrs(attrs, 0, only)].map(([t, v]) => [t, v.toString('hex')]),
+      want,
+      name,
+    );
+});

@@ -9,6 +9,9 @@ import { statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { assertNoLeaks, kernelSkip } from '../helpers/kernel.js';
 import { ExecRunner, IpObserver, KernelError, NetlinkObserver, netlinkStatus, type ObservedState } from '../../src/kernel/index.js';
+import { decodeMsgs } from '../../src/kernel/netlink/codec.js';
+import { linkRows } from '../../src/kernel/netlink/rows.js';
+import { dumpLinks } from '../../src/kernel/netlink/rtnl.js';
 import { build, NS, REFS, teardown } from './netlink-scenario.js';
 
 const runner = new ExecRunner();
@@ -93,4 +96,31 @@ test("the JS thread's namespace never changes, however many namespaces are read"
   for (let i = 0; i < 50; i++) await netlink().observe({ namespaces: REFS });
   assert.deepEqual(inode(), before);
   assert.equal(before[0], before[1]);
+});
+
+test('transactEach: per socket what transact reads, an error in the slot of a bad socket, a malformed request refused', { skip }, () => {
+  assert.ok(status.loaded);
+  const addon = status.addon;
+  // Enough sockets that helper threads share them out.
+  const paths = Array.from({ length: 20 }, (_, i) => `/run/netns/${i % 2 ? NS.a : NS.b}`);
+  const fds = addon.open(paths).map((fd) => {
+    assert.equal(typeof fd, 'number');
+    return fd as number;
+  });
+  try {
+    const names = (b: Buffer | Error): string[] => {
+      assert.ok(Buffer.isBuffer(b), String(b));
+      return linkRows(decodeMsgs(b)).map((l) => l.ifname);
+    };
+    const each = addon.transactEach([...fds, -1], dumpLinks(1));
+    assert.deepEqual(
+      each.slice(0, -1).map(names),
+      fds.map((fd) => names(addon.transact(fd, dumpLinks(1)))),
+    );
+    assert.equal((each.at(-1) as NodeJS.ErrnoException).code, 'EBADF');
+    assert.throws(() => addon.transactEach(fds, dumpLinks(0)), { code: 'EINVAL' });
+    assert.deepEqual(addon.transactEach([], dumpLinks(1)), []);
+  } finally {
+    for (const fd of fds) addon.close(fd);
+  }
 });

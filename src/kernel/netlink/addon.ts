@@ -17,6 +17,8 @@ export interface Addon {
   open(paths: readonly (string | null)[], proto?: number): (number | SysError)[];
   /** Sends netlink messages; returns every reply once each request is answered. `stop`: one at a time, none after the first refusal. */
   transact(fd: number, request: Buffer, stop?: boolean): Buffer;
+  /** transact(fd, request) on each socket, on helper threads in parallel: per socket its replies, or why not. */
+  transactEach(fds: readonly number[], request: Buffer): (Buffer | SysError)[];
   /** `ip netns add` of each name under dir, in order; per name null or why not (ECANCELED: not tried, after a failure). */
   netnsAdd(dir: string, names: readonly string[]): (SysError | null)[];
   /** `ip netns del` of each nsfs path: detach the mount, remove the file. */
@@ -35,6 +37,8 @@ export type NetlinkStatus =
 /** What node-gyp leaves in the package. */
 export const ADDON_PATH = packagePath('native/build/Release/netd_netlink.node');
 
+const FUNCTIONS = ['open', 'transact', 'transactEach', 'netnsAdd', 'netnsDel', 'writeIn', 'cookie', 'close'] as const satisfies readonly (keyof Addon)[];
+
 let status: NetlinkStatus | undefined;
 
 /** Whether the addon can be used, and why not; loaded once per process. */
@@ -43,7 +47,12 @@ export function netlinkStatus(): NetlinkStatus {
   if (process.env.NETD_NETLINK === '0') return (status = { loaded: false, reason: 'disabled by NETD_NETLINK=0', disabled: true });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-    status = { loaded: true, addon };
+    // A build older than this code (the checkout moved on, `npm run build:native` not rerun) lacks calls it makes.
+    const lacking = FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    status =
+      lacking.length === 0
+        ? { loaded: true, addon }
+        : { loaded: false, reason: `${ADDON_PATH} is an older build without ${lacking.join(', ')}: rebuild it (npm run build:native)`, disabled: false };
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `${ADDON_PATH} not built` : (e as Error).message;
     status = { loaded: false, reason: why, disabled: false };

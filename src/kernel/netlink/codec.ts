@@ -72,15 +72,19 @@ export function u32(n: number): Buffer {
   return b;
 }
 
-/** The attributes of `buf` from `offset`, by type (the first of a repeated type wins, as in iproute2's parse_rtattr). */
-export function decodeAttrs(buf: Buffer, offset = 0): Map<number, Buffer> {
+/**
+ * The attributes of `buf` from `offset`, by type (the first of a repeated type wins, as in
+ * iproute2's parse_rtattr); with `only`, just those types: a link carries some fifty
+ * attributes and a view reads nine, and each value kept is a Buffer to allocate.
+ */
+export function decodeAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
   for (let off = offset; off + 4 <= buf.length;) {
-    const len = buf.readUInt16LE(off);
+    const len = buf[off]! | (buf[off + 1]! << 8);
     if (len < 4 || off + len > buf.length) break;
-    const type = buf.readUInt16LE(off + 2) & NLA_TYPE_MASK;
-    if (!out.has(type)) out.set(type, buf.subarray(off + 4, off + len));
-    off += align(len);
+    const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & NLA_TYPE_MASK;
+    if ((only === undefined || only.has(type)) && !out.has(type)) out.set(type, buf.subarray(off + 4, off + len));
+    off += (len + 3) & ~3;
   }
   return out;
 }

@@ -27,6 +27,7 @@ import {
   RTM_NEWLINK,
   RTM_NEWNEIGH,
   RTM_NEWROUTE,
+  RT_TABLE_MAIN,
   RTN_UNICAST,
   RTNH_F_ONLINK,
   VXLAN,
@@ -43,7 +44,6 @@ const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NLM_F_APPEND = 0x800;
 const IFA_F_NODAD = 0x02;
-const RT_TABLE_MAIN = 254;
 const NUD_NOARP = 0x40;
 const NTF_SELF = 0x02;
 const SCOPE = { universe: 0, link: 253, host: 254, nowhere: 255 } as const;

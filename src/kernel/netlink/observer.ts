@@ -24,11 +24,15 @@ const { errno } = constants;
 /** A dump the kernel could not keep consistent (links changed under it) or whose replies overflowed: read again. */
 class Retry extends Error {}
 
-/** Replies to one exchange, by request seq; a kernel error on any request throws. */
-function exchange(addon: Addon, fd: number, what: string, requests: Buffer[]): Map<number, NlMsg[]> {
+/** A namespace's four dumps, in one request. */
+const VIEW_DUMPS = Buffer.concat([dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
+
+/** Replies to one exchange (or its replies already read, `got`), by request seq; a kernel error on any request throws. */
+function exchange(addon: Addon, fd: number, what: string, request: Buffer, got?: Buffer | Error): Map<number, NlMsg[]> {
   let replies: Buffer;
   try {
-    replies = addon.transact(fd, Buffer.concat(requests));
+    if (got instanceof Error) throw got;
+    replies = got ?? addon.transact(fd, request);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOBUFS') throw new Retry();
     throw netlinkError(what, (e as NodeJS.ErrnoException & { errno: number }).errno, (e as Error).message, e);
@@ -41,33 +45,33 @@ function exchange(addon: Addon, fd: number, what: string, requests: Buffer[]): M
       if (err.errno !== 0) throw netlinkError(what, err.errno, err.message);
       continue;
     }
-    bySeq.set(m.seq, [...(bySeq.get(m.seq) ?? []), m]);
+    const got = bySeq.get(m.seq);
+    if (got) got.push(m);
+    else bySeq.set(m.seq, [m]);
   }
   return bySeq;
 }
 
-function readOnce(addon: Addon, fd: number, what: string, proto?: string): ObservedNamespace {
-  const r = exchange(addon, fd, what, [dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
+function readOnce(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error): ObservedNamespace {
+  const r = exchange(addon, fd, what, VIEW_DUMPS, got);
   const view = viewOf({ links: r.get(1) ?? [], addrs: r.get(2) ?? [], routes: r.get(3) ?? [], neigh: r.get(4) ?? [] }, proto);
   const vxlans = vxlansOf(view);
   if (vxlans.length === 0) return view;
-  const f = exchange(
-    addon,
-    fd,
-    `fdb ${what}`,
-    vxlans.map((l, i) => dumpFdb(i + 1, l.index)),
-  );
+  const f = exchange(addon, fd, `fdb ${what}`, Buffer.concat(vxlans.map((l, i) => dumpFdb(i + 1, l.index))));
   return withFdb(
     view,
     vxlans.map((_, i) => f.get(i + 1) ?? []),
   );
 }
 
-/** One namespace's view through its socket (proto: only routes of that protocol, any table: the host's). */
-export function readView(addon: Addon, fd: number, what: string, proto?: string): ObservedNamespace {
+/**
+ * One namespace's view through its socket (proto: only routes of that protocol, any table: the
+ * host's); got: the replies to its dumps, already read (transactEach); a retry reads again.
+ */
+export function readView(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error): ObservedNamespace {
   for (let i = 1; ; i++) {
     try {
-      return readOnce(addon, fd, what, proto);
+      return readOnce(addon, fd, what, proto, i === 1 ? got : undefined);
     } catch (e) {
       if (!(e instanceof Retry) || i >= TRIES) throw e instanceof Retry ? netlinkError(what, errno.EAGAIN, `dump interrupted ${TRIES} times`) : e;
     }
@@ -133,7 +137,15 @@ export class NetlinkObserver implements Observer {
       const chunk = wanted.slice(at, at + CHUNK);
       this.within(
         chunk.map((ns) => nsPath(ns)),
-        (fds) => chunk.forEach((ns, i) => views.set(ns, fds[i] === undefined ? null : readView(this.addon, fds[i], `observe ${ns}`))),
+        (fds) => {
+          // The kernel's side of every namespace's dumps at once, in parallel; then the decoding.
+          const open = chunk.flatMap((ns, i) => (fds[i] === undefined ? [] : [{ ns, fd: fds[i] }]));
+          const got = this.addon.transactEach(
+            open.map((o) => o.fd),
+            VIEW_DUMPS,
+          );
+          open.forEach(({ ns, fd }, k) => views.set(ns, readView(this.addon, fd, `observe ${ns}`, undefined, got[k])));
+        },
       );
     }
     return views;

@@ -33,6 +33,7 @@ import {
   RTM_NEWLINK,
   RTM_NEWNEIGH,
   RTM_NEWROUTE,
+  RT_TABLE_MAIN,
   RTN_UNICAST,
   RTNH_F_ONLINK,
   VXLAN,
@@ -51,7 +52,7 @@ const name = (table: Record<number, string>, n: number): string => table[n] ?? S
 
 /** inet_ntop as glibc writes it (the longest run of two or more zero groups compressed, IPv4-mapped tails dotted). */
 export function ntop(b: Buffer): string {
-  if (b.length === 4) return [...b].join('.');
+  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   const w = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
   let best = { at: -1, len: 0 };
   for (let i = 0; i < 8;) {
@@ -74,11 +75,14 @@ export function ntop(b: Buffer): string {
 const V4_LL = new Set([768, 776, 778]);
 const V6_LL = new Set([769, 823]);
 const ARPHRD_ETHER = 1;
+const HEX = Array.from({ length: 256 }, (_, x) => x.toString(16).padStart(2, '0'));
 
 /** ll_addr_n2a: a link-layer address of a device of ARPHRD type `type`. */
 export function llAddr(b: Buffer, type: number): string {
   if ((b.length === 4 && V4_LL.has(type)) || (b.length === 16 && V6_LL.has(type))) return ntop(b);
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  let out = '';
+  for (let i = 0; i < b.length; i++) out += (i > 0 ? ':' : '') + HEX[b[i]!]!;
+  return out;
 }
 
 /** What the other rows need of the links: ifindex → name and ARPHRD type. */
@@ -106,12 +110,18 @@ function vxlanInfo(data: Buffer, names: LinkIndex): IpVxlanJson {
   };
 }
 
+const LINK_ATTRS: ReadonlySet<number> = new Set(Object.values(IFLA));
+const ROUTE_ATTRS: ReadonlySet<number> = new Set(Object.values(RTA));
+const ADDR_ATTRS: ReadonlySet<number> = new Set(Object.values(IFA));
+
 /** RTM_NEWLINK messages → `ip -json -details link show` rows (with the ARPHRD type, for the other rows). */
 export function linkRows(msgs: readonly NlMsg[]): (IpLinkJson & { type: number })[] {
   const raw = msgs
     .filter((m) => m.type === RTM_NEWLINK)
-    .map((m) => ({ type: m.body.readUInt16LE(2), ifindex: m.body.readInt32LE(4), flags: m.body.readUInt32LE(8), a: decodeAttrs(m.body, 16) }))
-    .map((l) => ({ ...l, ifname: str(l.a.get(IFLA.ifname)) ?? '' }));
+    .map((m) => {
+      const a = decodeAttrs(m.body, 16, LINK_ATTRS);
+      return { type: m.body.readUInt16LE(2), ifindex: m.body.readInt32LE(4), flags: m.body.readUInt32LE(8), a, ifname: str(a.get(IFLA.ifname)) ?? '' };
+    });
   const names = linkIndex(raw);
   return raw.map(({ type, ifindex, flags, a, ifname }) => {
     const u32 = (t: number): number | undefined => a.get(t)?.readUInt32LE(0);
@@ -155,38 +165,39 @@ export function linkRows(msgs: readonly NlMsg[]): (IpLinkJson & { type: number }
 
 /** RTM_NEWADDR messages → `ip -json addr show` rows: one per link, in the links' order, as ip groups them. */
 export function addrRows(msgs: readonly NlMsg[], links: readonly IpLinkJson[]): IpAddrJson[] {
-  const addrs = msgs
-    .filter((m) => m.type === RTM_NEWADDR)
-    .map((m) => {
-      const a = decodeAttrs(m.body, 8);
-      const family = m.body[0]!;
-      return {
-        index: m.body.readUInt32LE(4),
-        family,
-        local: ntop(a.get(IFA.local) ?? a.get(IFA.address) ?? Buffer.alloc(family === AF_INET6 ? 16 : 4)),
-        prefixlen: m.body[1]!,
-        scope: name(SCOPES, m.body[3]!),
-      };
-    })
-    .filter((a) => a.family === AF_INET || a.family === AF_INET6);
+  // By link, in dump order: the host has an address or two on each of thousands of links.
+  const byLink = new Map<number, NonNullable<IpAddrJson['addr_info']>>();
+  for (const m of msgs) {
+    const family = m.body[0]!;
+    if (m.type !== RTM_NEWADDR || (family !== AF_INET && family !== AF_INET6)) continue;
+    const a = decodeAttrs(m.body, 8, ADDR_ATTRS);
+    const index = m.body.readUInt32LE(4);
+    const local = ntop(a.get(IFA.local) ?? a.get(IFA.address) ?? Buffer.alloc(family === AF_INET6 ? 16 : 4));
+    const info = { local, prefixlen: m.body[1]!, family: family === AF_INET6 ? 'inet6' : 'inet', scope: name(SCOPES, m.body[3]!) };
+    const got = byLink.get(index);
+    if (got) got.push(info);
+    else byLink.set(index, [info]);
+  }
   return links.map((l) => ({
     ifname: l.ifname,
-    addr_info: addrs
-      .filter((a) => a.index === l.ifindex)
-      .map((a) => ({ local: a.local, prefixlen: a.prefixlen, family: a.family === AF_INET6 ? 'inet6' : 'inet', scope: a.scope })),
+    addr_info: byLink.get(l.ifindex) ?? [],
   }));
 }
 
 const RTM_F_CLONED = 0x200;
 
-/** RTM_NEWROUTE messages → `ip -json -details route show table all` rows (cached clones left out, as ip does). */
-export function routeRows(msgs: readonly NlMsg[], names: LinkIndex): IpRouteJson[] {
+/**
+ * RTM_NEWROUTE messages → `ip -json -details route show table all` rows (cached clones left
+ * out, as ip does); with proto, only that protocol's (`route show proto P`): the host's
+ * thousands of kernel routes are never decoded.
+ */
+export function routeRows(msgs: readonly NlMsg[], names: LinkIndex, proto?: string): IpRouteJson[] {
   return msgs
     .filter((m) => m.type === RTM_NEWROUTE && (m.body[0] === AF_INET || m.body[0] === AF_INET6))
-    .filter((m) => !(m.body.readUInt32LE(8) & RTM_F_CLONED))
+    .filter((m) => !(m.body.readUInt32LE(8) & RTM_F_CLONED) && (proto === undefined || name(PROTOS, m.body[5]!) === proto))
     .map((m) => {
       const b = m.body;
-      const a = decodeAttrs(b, 12);
+      const a = decodeAttrs(b, 12, ROUTE_ATTRS);
       const [family, dstLen] = [b[0]!, b[1]!];
       const dst = a.get(RTA.dst);
       const full = family === AF_INET6 ? 128 : 32;
@@ -248,11 +259,17 @@ export interface Dumps {
   readonly neigh: readonly NlMsg[];
 }
 
+/**
+ * What parseRows keeps of a namespace's routes, told from the rtmsg alone (a table past 255
+ * reads RT_TABLE_COMPAT there, never main): the local table's routes are never decoded.
+ */
+const mainUnicast = (m: NlMsg): boolean => m.body[4] === RT_TABLE_MAIN && m.body[7] === RTN_UNICAST;
+
 /** A namespace's view from its dumps, through observe-ip's parser (proto: the host's, netd's routes only, any table). */
 export function viewOf(d: Dumps, proto?: string): ObservedNamespace {
   const links = linkRows(d.links);
   const names = linkIndex(links);
-  const routes = routeRows(d.routes, names).filter((r) => proto === undefined || r.protocol === proto);
+  const routes = routeRows(proto === undefined ? d.routes.filter(mainUnicast) : d.routes, names, proto);
   return parseRows(links, addrRows(d.addrs, links), routes, neighRows(d.neigh, names), proto);
 }
 

@@ -30,6 +30,7 @@ export const RTA = { dst: 1, oif: 4, gateway: 5, priority: 6, table: 15, pref: 2
 export const NDA = { dst: 1, lladdr: 2 } as const;
 export const IFF_UP = 1;
 export const RTN_UNICAST = 1;
+export const RT_TABLE_MAIN = 254;
 export const RTNH_F_ONLINK = 4;
 export const NUD_PERMANENT = 0x80;
 
