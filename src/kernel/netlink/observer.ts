@@ -9,7 +9,7 @@ import { closeSync, openSync, constants as fs } from 'node:fs';
 import { constants } from 'node:os';
 import { NETD_PROTO } from '../ops.js';
 import { isPathRef, nsPath, NETNS_DIR, type NamedNamespace, type NsRef } from '../netns.js';
-import { namedNamespaces, type ObservedNamespace, type ObservedState, type Observer } from '../observe-ip.js';
+import { namedNamespaces, type ObservedNamespace, type ObservedState, type ObserveQuery, type Observer } from '../observe-ip.js';
 import { netlinkError, type Addon } from './addon.js';
 import { decodeAttrs, decodeError, decodeMsgs, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, type NlMsg } from './codec.js';
 import { viewOf, vxlansOf, withFdb } from './rows.js';
@@ -46,7 +46,8 @@ function exchange(addon: Addon, fd: number, what: string, requests: Buffer[]): M
   return bySeq;
 }
 
-function readOnce(addon: Addon, fd: number, what: string, proto?: string): ObservedNamespace {
+function readOnce(addon: Addon, fd: number, what: string, proto?: string, linksOnly = false): ObservedNamespace {
+  if (linksOnly) return viewOf({ links: exchange(addon, fd, what, [dumpLinks(1)]).get(1) ?? [], addrs: [], routes: [], neigh: [] });
   const r = exchange(addon, fd, what, [dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
   const view = viewOf({ links: r.get(1) ?? [], addrs: r.get(2) ?? [], routes: r.get(3) ?? [], neigh: r.get(4) ?? [] }, proto);
   const vxlans = vxlansOf(view);
@@ -63,11 +64,11 @@ function readOnce(addon: Addon, fd: number, what: string, proto?: string): Obser
   );
 }
 
-/** One namespace's view through its socket (proto: only routes of that protocol, any table: the host's). */
-export function readView(addon: Addon, fd: number, what: string, proto?: string): ObservedNamespace {
+/** One namespace's view through its socket (proto: only routes of that protocol, any table: the host's; linksOnly: its links alone). */
+export function readView(addon: Addon, fd: number, what: string, proto?: string, linksOnly = false): ObservedNamespace {
   for (let i = 1; ; i++) {
     try {
-      return readOnce(addon, fd, what, proto);
+      return readOnce(addon, fd, what, proto, linksOnly);
     } catch (e) {
       if (!(e instanceof Retry) || i >= TRIES) throw e instanceof Retry ? netlinkError(what, errno.EAGAIN, `dump interrupted ${TRIES} times`) : e;
     }
@@ -111,13 +112,13 @@ const missing = (code: string, path: string): boolean => code === 'ENOENT' || co
 export class NetlinkObserver implements Observer {
   constructor(private readonly addon: Addon) {}
 
-  async observe(q: { namespaces: NsRef[] }): Promise<ObservedState> {
+  async observe(q: ObserveQuery): Promise<ObservedState> {
     const present = await namedNamespaces();
     const host = this.within([null], ([fd]) => ({
       ...readView(this.addon, fd!, 'observe host', String(NETD_PROTO)),
       namespaces: netnsList(this.addon, fd!, [...present]),
     }));
-    return { ...host, views: this.read(q.namespaces, present) };
+    return { ...host, views: this.read(q.namespaces, present, q.linksOnly) };
   }
 
   /** One namespace's view, or null when it does not exist or is not a namespace. */
@@ -126,14 +127,15 @@ export class NetlinkObserver implements Observer {
   }
 
   /** A named namespace missing from /run/netns needs no socket to learn it is missing. */
-  private read(refs: readonly NsRef[], present: ReadonlySet<string>): Map<NsRef, ObservedNamespace | null> {
+  private read(refs: readonly NsRef[], present: ReadonlySet<string>, linksOnly?: ReadonlySet<NsRef>): Map<NsRef, ObservedNamespace | null> {
     const views = new Map<NsRef, ObservedNamespace | null>(refs.map((ns) => [ns, null]));
     const wanted = refs.filter((ns) => isPathRef(ns) || present.has(ns));
     for (let at = 0; at < wanted.length; at += CHUNK) {
       const chunk = wanted.slice(at, at + CHUNK);
       this.within(
         chunk.map((ns) => nsPath(ns)),
-        (fds) => chunk.forEach((ns, i) => views.set(ns, fds[i] === undefined ? null : readView(this.addon, fds[i], `observe ${ns}`))),
+        (fds) =>
+          chunk.forEach((ns, i) => views.set(ns, fds[i] === undefined ? null : readView(this.addon, fds[i], `observe ${ns}`, undefined, linksOnly?.has(ns)))),
       );
     }
     return views;
