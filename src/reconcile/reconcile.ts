@@ -8,7 +8,7 @@ import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
 import { kernelObserver, type Observer, type Runner } from '../kernel/index.js';
 import { Ipam } from '../ipam/ipam.js';
-import { readHostInfo } from '../ipam/host-facts.js';
+import { readHostInfo, staticHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
 import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
@@ -93,7 +93,9 @@ export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reus
 
 /** A controller on the real host over the snapshot that was planned against, records loaded. */
 export async function newController(e: Engine, desired: DesiredState, p: Observed): Promise<Controller> {
-  const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
+  // The host's routes and resolvers matter only to a subnet IPAM chooses: a delete, or networks that all declare theirs, spawn nothing for them.
+  const auto = desired.networks.some((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined);
+  const host = auto ? await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout) : staticHostInfo([], []);
   const c = new Controller({
     store: e.store,
     host: realHost(e.runner, p.resolv),
