@@ -47,10 +47,9 @@ function exchange(addon: Addon, fd: number, what: string, requests: Buffer[]): M
 }
 
 function readOnce(addon: Addon, fd: number, what: string, proto?: string, linksOnly = false): ObservedNamespace {
-  if (linksOnly) return viewOf({ links: exchange(addon, fd, what, [dumpLinks(1)]).get(1) ?? [], addrs: [], routes: [], neigh: [] });
-  const r = exchange(addon, fd, what, [dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
+  const r = exchange(addon, fd, what, linksOnly ? [dumpLinks(1)] : [dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
   const view = viewOf({ links: r.get(1) ?? [], addrs: r.get(2) ?? [], routes: r.get(3) ?? [], neigh: r.get(4) ?? [] }, proto);
-  const vxlans = vxlansOf(view);
+  const vxlans = linksOnly ? [] : vxlansOf(view);
   if (vxlans.length === 0) return view;
   const f = exchange(
     addon,
