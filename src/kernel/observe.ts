@@ -10,7 +10,7 @@ import { ipRunOpsAndView, IpObserver, type ObservedNamespace, type Observer } fr
 import type { KernelOp } from './ops.js';
 import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
 import { netlinkStatus } from './netlink/addon.js';
-import { NetlinkObserver, readView } from './netlink/observer.js';
+import { NetlinkObserver, readLinks, readView } from './netlink/observer.js';
 import { SocketsAhead } from './netlink/ahead.js';
 
 export { NetlinkObserver } from './netlink/observer.js';
@@ -64,5 +64,5 @@ export async function ownLinkNames(runner: Runner): Promise<Set<string>> {
   const netlink = netlinkWriter(runner);
   if (!netlink)
     return new Set((JSON.parse((await runner.run(ipArgv(undefined, ['-json', 'link', 'show']))).stdout) as { ifname: string }[]).map((l) => l.ifname));
-  return new Set(withSocket(netlink, undefined, (fd) => readView(netlink, fd, 'observe own links', undefined, true)).links.map((l) => l.name));
+  return new Set(withSocket(netlink, undefined, (fd) => readLinks(netlink, fd, 'observe own links')).links.map((l) => l.name));
 }

@@ -74,6 +74,9 @@ export function readView(addon: Addon, fd: number, what: string, proto?: string,
   }
 }
 
+/** A namespace's links alone (one link dump). */
+export const readLinks = (addon: Addon, fd: number, what: string): ObservedNamespace => readView(addon, fd, what, undefined, true);
+
 /** `ip netns list`: the names under /run/netns, each with the id this namespace gives it (if any). */
 function netnsList(addon: Addon, fd: number, names: readonly string[]): NamedNamespace[] {
   const out: NamedNamespace[] = [];
