@@ -48,8 +48,18 @@ export interface ObservedState {
   views: Map<NsRef, ObservedNamespace | null>;
 }
 
+/**
+ * `linksOnly`: namespaces about to be deleted whole, of which only the links are needed (whose
+ * veth is whose, by their marks): their views may come without addresses, routes and
+ * neighbours (this observer reads them all the same).
+ */
+export interface ObserveQuery {
+  readonly namespaces: NsRef[];
+  readonly linksOnly?: ReadonlySet<NsRef>;
+}
+
 export interface Observer {
-  observe(q: { namespaces: NsRef[] }): Promise<ObservedState>;
+  observe(q: ObserveQuery): Promise<ObservedState>;
 }
 
 // ---- parsing `ip -json -details` ----------------------------------------------------------
@@ -253,7 +263,7 @@ export class IpObserver implements Observer {
     private readonly opts: { parallel?: number } = {},
   ) {}
 
-  async observe(q: { namespaces: NsRef[] }): Promise<ObservedState> {
+  async observe(q: ObserveQuery): Promise<ObservedState> {
     // A named namespace missing from /run/netns needs no process to learn it is missing (a
     // cold apply of N containers would otherwise spawn N `ip -n` that fail).
     const present = await namedNamespaces();

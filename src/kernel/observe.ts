@@ -5,12 +5,12 @@
  */
 import type { Logger } from '../log.js';
 import { realKernel, type Runner } from './exec.js';
-import type { NsRef } from './netns.js';
+import { ipArgv, type NsRef } from './netns.js';
 import { ipRunOpsAndView, IpObserver, type ObservedNamespace, type Observer } from './observe-ip.js';
 import type { KernelOp } from './ops.js';
 import { applyOps, netlinkWriter, withSocket } from './netlink/apply.js';
 import { netlinkStatus } from './netlink/addon.js';
-import { NetlinkObserver, readView } from './netlink/observer.js';
+import { NetlinkObserver, readLinks, readView } from './netlink/observer.js';
 import { SocketsAhead } from './netlink/ahead.js';
 
 export { NetlinkObserver } from './netlink/observer.js';
@@ -57,4 +57,12 @@ export async function runOpsAndView(runner: Runner, ns: NsRef, ops: readonly Ker
 export function socketsAhead(runner: Runner, namespaces: readonly NsRef[]): SocketsAhead | undefined {
   const netlink = namespaces.length > 1 ? netlinkWriter(runner) : undefined;
   return netlink ? new SocketsAhead(netlink, namespaces) : undefined;
+}
+
+/** The names of the links in netd's own namespace: one link dump over netlink when the addon loaded, else `ip -json link show`. */
+export async function ownLinkNames(runner: Runner): Promise<Set<string>> {
+  const netlink = netlinkWriter(runner);
+  if (!netlink)
+    return new Set((JSON.parse((await runner.run(ipArgv(undefined, ['-json', 'link', 'show']))).stdout) as { ifname: string }[]).map((l) => l.ifname));
+  return new Set(withSocket(netlink, undefined, (fd) => readLinks(netlink, fd, 'observe own links')).links.map((l) => l.name));
 }

@@ -20,7 +20,7 @@ import { del, delKeeping } from '../plan/diff.js';
 import { foreignObjects } from '../plan/foreign.js';
 import { byteOrder } from '../state/derive.js';
 import { queueEach } from './run-plan.js';
-import { newController, planChanges, type Engine, type Planned } from './reconcile.js';
+import { newController, observe, type Engine, type Observed } from './reconcile.js';
 
 export interface DeleteSelection {
   /** Ordered: attachments, containers, networks. */
@@ -79,11 +79,11 @@ export interface DeleteResult {
 }
 
 /** Deletes what the files declare; throws NetdError('conflict') naming foreign attachments unless forced. */
-export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean; planned?: Planned } = {}): Promise<DeleteResult> {
-  const planned = opts.planned ?? (await planChanges(e, desired));
-  const { changes: selected, foreign } = selectDeletes(desired, planned.recorded, opts.force);
+export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { force?: boolean; observed?: Observed } = {}): Promise<DeleteResult> {
+  const observed = opts.observed ?? (await observe(e, desired, undefined, undefined, 'delete'));
+  const { changes: selected, foreign } = selectDeletes(desired, observed.recorded, opts.force);
   // A record whose kernel object is not netd's goes alone (the controller leaves the object): say so.
-  const notNetds = new Map(foreignObjects(planned.recorded, planned.kernel).map((f) => [f.id, f.message]));
+  const notNetds = new Map(foreignObjects(observed.recorded, observed.kernel).map((f) => [f.id, f.message]));
   const changes = selected.map((c) => delKeeping(c, notNetds.get(c.id!)));
   if (foreign.size > 0 && !opts.force) {
     const list = [...foreign].map(([n, eps]) => `network "${n}" still has attachments not declared in the files: ${eps.join(', ')}`);
@@ -91,7 +91,7 @@ export async function deleteDeclared(e: Engine, desired: DesiredState, opts: { f
   }
   // Even with nothing left to delete, the commit brings files and the firewall in line with
   // the records: a delete killed after its outcome txn left them for this one to finish.
-  const c = await newController(e, desired, planned);
+  const c = await newController(e, desired, observed);
   const r = await queueEach(c, changes, async (ch) => {
     const id = ch.id!;
     if (ch.kind === 'attachment') {

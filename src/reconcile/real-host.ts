@@ -12,7 +12,7 @@ import {
   runOpsAndView,
   socketsAhead,
   type SocketsAhead,
-  ipArgv,
+  ownLinkNames,
   namespaceId,
   nsPath,
   observeRuleset,
@@ -72,11 +72,10 @@ export async function readText(path: string): Promise<string | null> {
 async function linksLeft(runner: Runner, names: readonly string[], ms: number): Promise<string[]> {
   const until = Date.now() + ms;
   for (;;) {
-    const links = JSON.parse((await runner.run(ipArgv(undefined, ['-json', 'link', 'show']))).stdout) as { ifname: string }[];
-    const have = new Set(links.map((l) => l.ifname));
+    const have = await ownLinkNames(runner);
     const left = names.filter((n) => have.has(n));
     if (left.length === 0 || Date.now() >= until) return left;
-    await sleep(20);
+    await sleep(10);
   }
 }
 

@@ -8,7 +8,7 @@ import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
 import { kernelObserver, type Observer, type Runner } from '../kernel/index.js';
 import { Ipam } from '../ipam/ipam.js';
-import { readHostInfo } from '../ipam/host-facts.js';
+import { readHostInfo, staticHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
 import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
@@ -16,7 +16,7 @@ import { diff, hostNetworkContainers } from '../plan/diff.js';
 import { fallbackNote, type HostResolv } from '../state/resolv.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
 import { executePlan, type ExecuteResult } from './run-plan.js';
-import { hostResolv, loadRecorded, observeKernel, type Reuse } from './snapshot.js';
+import { hostResolv, loadRecorded, observeKernel, type Intent, type Reuse } from './snapshot.js';
 import { realHost } from './real-host.js';
 import { attachLeases, clusterView, localize, type ClusterDeps, type ClusterView } from './cluster.js';
 
@@ -45,10 +45,15 @@ export interface Planned {
 
 export type Observed = Omit<Planned, 'plan' | 'notes'>;
 
-/** What the store records and the kernel shows (reads only). */
-export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView): Promise<Observed> {
+/**
+ * What the store records and the kernel shows (reads only). intent 'delete' (`netd delete`): the
+ * declared containers are what goes, and their namespaces are read as little as apply reads the
+ * undeclared ones' (snapshot.ts leavingNamespaces); no diff is made of that observation.
+ */
+export async function observe(e: Engine, desired: DesiredState, reuse?: Reuse, cluster?: ClusterView, intent?: Intent): Promise<Observed> {
   const recorded = await loadRecorded(e.store);
-  const [kernel, resolv] = await Promise.all([observeKernel(e.runner, desired, recorded, e.observer ?? kernelObserver(e.runner, e.log), reuse), hostResolv()]);
+  const observer = e.observer ?? kernelObserver(e.runner, e.log);
+  const [kernel, resolv] = await Promise.all([observeKernel(e.runner, desired, recorded, observer, reuse, intent), hostResolv()]);
   const o = { recorded, kernel, resolv };
   return cluster ? withCluster(o, cluster) : o;
 }
@@ -87,8 +92,10 @@ export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reus
 }
 
 /** A controller on the real host over the snapshot that was planned against, records loaded. */
-export async function newController(e: Engine, desired: DesiredState, p: Planned): Promise<Controller> {
-  const host = await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
+export async function newController(e: Engine, desired: DesiredState, p: Observed): Promise<Controller> {
+  // The host's routes and resolvers matter only to a subnet IPAM chooses: a delete, or networks that all declare theirs, spawn nothing for them.
+  const auto = desired.networks.some((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined);
+  const host = auto ? await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout) : staticHostInfo([], []);
   const c = new Controller({
     store: e.store,
     host: realHost(e.runner, p.resolv),

@@ -48,6 +48,31 @@ function namespacesOf(desired: DesiredState, recorded: RecordedState): string[] 
   return [...refs].sort();
 }
 
+/** What the command does with the declared containers: apply keeps them (the undeclared records go), delete removes them. */
+export type Intent = 'apply' | 'delete';
+
+/**
+ * The namespaces whose only fate is deletion: every record naming one is netd's own namespace
+ * (created, by name) and goes, and no container that stays declares it. Of those only the links
+ * are read: whose veth is whose (their marks) and whether the namespace can be entered; its
+ * identity is read as any other's (a namespace re-created under the name is not netd's to
+ * delete). Addresses, routes and neighbours go with the namespace: nothing compares them. Pure.
+ */
+export function leavingNamespaces(desired: DesiredState, recorded: RecordedState, intent: Intent = 'apply'): Set<string> {
+  const declared = new Set(desired.containers.map((c) => c.name));
+  const goes = (container: string): boolean => declared.has(container) === (intent === 'delete');
+  const leaving = new Set<string>();
+  const kept = new Set<string>();
+  for (const s of recorded.sandboxes) {
+    if (s.hostNetwork) continue;
+    (goes(s.container) && s.created && s.netns.kind === 'named' ? leaving : kept).add(nsRef(s.netns));
+  }
+  const onHost = hostNetworkContainers(desired);
+  for (const c of desired.containers) if (!goes(c.name) && !onHost.has(c.name)) kept.add(nsRef(c.netns));
+  for (const ns of kept) leaving.delete(ns);
+  return leaving;
+}
+
 /** How the observed nft tables differ from what the records render; [] when in sync. Pure. */
 export function firewallDriftOf(fw: RulesetView, recorded: Pick<RecordedState, 'networks' | 'endpoints'>): string[] {
   const spec = firewallSpec(recorded.networks, recorded.endpoints);
@@ -75,8 +100,10 @@ export async function observeKernel(
   recorded: RecordedState,
   observer: Observer = new IpObserver(runner),
   reuse?: Reuse,
+  intent: Intent = 'apply',
 ): Promise<KernelView> {
   const wanted = namespacesOf(desired, recorded);
+  const leaving = leavingNamespaces(desired, recorded, intent);
   const kept = new Map<string, NamespaceView | null>();
   for (const ns of reuse ? wanted : []) {
     const fresh = reuse!.fresh.get(ns);
@@ -87,7 +114,7 @@ export async function observeKernel(
   const same = (ns: string): boolean => reuse !== undefined && !reuse.touched.has(ns) && reuse.kernel.sandboxes.has(ns);
   const keptRuleset = reuse?.written && !reuse.written.firewall && reuse.kernel.nftTables ? { tables: reuse.kernel.nftTables } : undefined;
   const [os, fw] = await Promise.all([
-    observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)) }),
+    observer.observe({ namespaces: wanted.filter((ns) => !kept.has(ns)), linksOnly: leaving }),
     keptRuleset ?? observeRuleset(runner, undefined),
   ]);
   // A /etc/netns/<ns> netd cannot write (a symlink, not a directory) is observed, not thrown:
@@ -96,6 +123,8 @@ export async function observeKernel(
   const named = new Set<string>();
   for (const s of recorded.sandboxes) if (s.netns.kind === 'named' && !s.hostNetwork) named.add(s.netns.name);
   for (const c of desired.containers) if (c.netns.kind === 'named' && !onHost.has(c.name)) named.add(c.netns.name);
+  // A leaving namespace's directory is only removed, never written, nor its files compared: neither is read.
+  for (const ns of leaving) named.delete(ns);
   // Per-namespace reads (a directory check, an identity, two files each) run concurrently,
   // bounded: one `await` at a time made them the slowest part of a no-op diff at 1000.
   const netnsDirProblems = new Map<string, string>();
@@ -118,7 +147,7 @@ export async function observeKernel(
     if (id !== undefined) nsIds.set(ns, id);
   }
   const paths = recorded.sandboxes
-    .filter((s) => s.netns.kind === 'named' && !s.hostNetwork)
+    .filter((s) => s.netns.kind === 'named' && !s.hostNetwork && !leaving.has(s.netns.name))
     .flatMap((s) => [hostsPath(nsRef(s.netns)), resolvPath(nsRef(s.netns))].map((path) => ({ path, ok: !netnsDirProblems.has(nsRef(s.netns)) })));
   const known = (path: string): boolean =>
     reuse?.written !== undefined && !reuse.written.files.has(path) && reuse.kernel.files.has(path) && same(path.split('/')[3]!);

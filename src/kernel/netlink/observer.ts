@@ -9,7 +9,7 @@ import { closeSync, openSync, constants as fs } from 'node:fs';
 import { constants } from 'node:os';
 import { NETD_PROTO } from '../ops.js';
 import { isPathRef, nsPath, NETNS_DIR, type NamedNamespace, type NsRef } from '../netns.js';
-import { namedNamespaces, type ObservedNamespace, type ObservedState, type Observer } from '../observe-ip.js';
+import { namedNamespaces, type ObservedNamespace, type ObservedState, type ObserveQuery, type Observer } from '../observe-ip.js';
 import { netlinkError, type Addon } from './addon.js';
 import { decodeAttrs, decodeError, decodeMsgs, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, type NlMsg } from './codec.js';
 import { viewOf, vxlansOf, withFdb } from './rows.js';
@@ -24,8 +24,9 @@ const { errno } = constants;
 /** A dump the kernel could not keep consistent (links changed under it) or whose replies overflowed: read again. */
 class Retry extends Error {}
 
-/** A namespace's four dumps, in one request. */
+/** A namespace's four dumps, in one request; its links alone, when it is about to be deleted whole (ObserveQuery.linksOnly). */
 const VIEW_DUMPS = Buffer.concat([dumpLinks(1), dumpAddrs(2), dumpRoutes(3), dumpNeighbours(4)]);
+const LINK_DUMP = dumpLinks(1);
 
 /** Replies to one exchange (or its replies already read, `got`), by request seq; a kernel error on any request throws. */
 function exchange(addon: Addon, fd: number, what: string, request: Buffer, got?: Buffer | Error): Map<number, NlMsg[]> {
@@ -52,10 +53,10 @@ function exchange(addon: Addon, fd: number, what: string, request: Buffer, got?:
   return bySeq;
 }
 
-function readOnce(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error): ObservedNamespace {
-  const r = exchange(addon, fd, what, VIEW_DUMPS, got);
+function readOnce(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error, linksOnly = false): ObservedNamespace {
+  const r = exchange(addon, fd, what, linksOnly ? LINK_DUMP : VIEW_DUMPS, got);
   const view = viewOf({ links: r.get(1) ?? [], addrs: r.get(2) ?? [], routes: r.get(3) ?? [], neigh: r.get(4) ?? [] }, proto);
-  const vxlans = vxlansOf(view);
+  const vxlans = linksOnly ? [] : vxlansOf(view);
   if (vxlans.length === 0) return view;
   const f = exchange(addon, fd, `fdb ${what}`, Buffer.concat(vxlans.map((l, i) => dumpFdb(i + 1, l.index))));
   return withFdb(
@@ -66,17 +67,21 @@ function readOnce(addon: Addon, fd: number, what: string, proto?: string, got?: 
 
 /**
  * One namespace's view through its socket (proto: only routes of that protocol, any table: the
- * host's); got: the replies to its dumps, already read (transactEach); a retry reads again.
+ * host's); got: the replies to its dumps, already read (transactEach); a retry reads again;
+ * linksOnly: its links alone.
  */
-export function readView(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error): ObservedNamespace {
+export function readView(addon: Addon, fd: number, what: string, proto?: string, got?: Buffer | Error, linksOnly = false): ObservedNamespace {
   for (let i = 1; ; i++) {
     try {
-      return readOnce(addon, fd, what, proto, i === 1 ? got : undefined);
+      return readOnce(addon, fd, what, proto, i === 1 ? got : undefined, linksOnly);
     } catch (e) {
       if (!(e instanceof Retry) || i >= TRIES) throw e instanceof Retry ? netlinkError(what, errno.EAGAIN, `dump interrupted ${TRIES} times`) : e;
     }
   }
 }
+
+/** A namespace's links alone (one link dump). */
+export const readLinks = (addon: Addon, fd: number, what: string): ObservedNamespace => readView(addon, fd, what, undefined, undefined, true);
 
 /** `ip netns list`: the names under /run/netns, each with the id this namespace gives it (if any). */
 function netnsList(addon: Addon, fd: number, names: readonly string[]): NamedNamespace[] {
@@ -115,13 +120,13 @@ const missing = (code: string, path: string): boolean => code === 'ENOENT' || co
 export class NetlinkObserver implements Observer {
   constructor(private readonly addon: Addon) {}
 
-  async observe(q: { namespaces: NsRef[] }): Promise<ObservedState> {
+  async observe(q: ObserveQuery): Promise<ObservedState> {
     const present = await namedNamespaces();
     const host = this.within([null], ([fd]) => ({
       ...readView(this.addon, fd!, 'observe host', String(NETD_PROTO)),
       namespaces: netnsList(this.addon, fd!, [...present]),
     }));
-    return { ...host, views: this.read(q.namespaces, present) };
+    return { ...host, views: this.read(q.namespaces, present, q.linksOnly) };
   }
 
   /** One namespace's view, or null when it does not exist or is not a namespace. */
@@ -130,7 +135,7 @@ export class NetlinkObserver implements Observer {
   }
 
   /** A named namespace missing from /run/netns needs no socket to learn it is missing. */
-  private read(refs: readonly NsRef[], present: ReadonlySet<string>): Map<NsRef, ObservedNamespace | null> {
+  private read(refs: readonly NsRef[], present: ReadonlySet<string>, linksOnly?: ReadonlySet<NsRef>): Map<NsRef, ObservedNamespace | null> {
     const views = new Map<NsRef, ObservedNamespace | null>(refs.map((ns) => [ns, null]));
     const wanted = refs.filter((ns) => isPathRef(ns) || present.has(ns));
     for (let at = 0; at < wanted.length; at += CHUNK) {
@@ -140,11 +145,15 @@ export class NetlinkObserver implements Observer {
         (fds) => {
           // The kernel's side of every namespace's dumps at once, in parallel; then the decoding.
           const open = chunk.flatMap((ns, i) => (fds[i] === undefined ? [] : [{ ns, fd: fds[i] }]));
-          const got = this.addon.transactEach(
-            open.map((o) => o.fd),
-            VIEW_DUMPS,
-          );
-          open.forEach(({ ns, fd }, k) => views.set(ns, readView(this.addon, fd, `observe ${ns}`, undefined, got[k])));
+          for (const links of [false, true]) {
+            const these = open.filter((o) => (linksOnly?.has(o.ns) ?? false) === links);
+            if (these.length === 0) continue;
+            const got = this.addon.transactEach(
+              these.map((o) => o.fd),
+              links ? LINK_DUMP : VIEW_DUMPS,
+            );
+            these.forEach(({ ns, fd }, k) => views.set(ns, readView(this.addon, fd, `observe ${ns}`, undefined, got[k], links)));
+          }
         },
       );
     }
