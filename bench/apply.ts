@@ -21,11 +21,12 @@
  * netavark).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_PARALLEL, mapPool } from '../src/kernel/index.js';
 import { profileApply } from './apply-profile.js';
@@ -150,6 +151,11 @@ async function wipe(): Promise<void> {
   await exec(['ip', 'link', 'del', BRIDGE]).catch(() => undefined);
   await exec(['nft', 'flush', 'ruleset']).catch(() => undefined);
   for (const d of [CNI_DATA, NETAVARK_DIR]) rmSync(d, { recursive: true, force: true });
+  // The kernel destroys a deleted namespace's veths after `netns del` returns: the next run
+  // would find their host ends still there (`link add bv1`: File exists).
+  for (const t0 = performance.now(); performance.now() - t0 < 10_000; await sleep(10)) {
+    if (!readdirSync('/sys/class/net').some((l) => l === BRIDGE || l.startsWith('bv') || l.startsWith('veth'))) break;
+  }
 }
 
 const OBSERVERS: [string, ObserverName][] = [
