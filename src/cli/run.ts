@@ -87,7 +87,8 @@ function makeContext(io: CliIO, cmd: Command, values: Context['values'], positio
         import('../desired/spec-error.js'),
         import('./desired-cache.js'),
       ]);
-      const cache = desiredCache(ctx.stateDir);
+      // validate checks files and nothing else: it writes nowhere, not even a cache in a state dir it does not use.
+      const cache = cmd.name === 'validate' ? undefined : desiredCache(ctx.stateDir);
       const r = await loadDesiredState(ctx.files, { stdin: io.stdin, ...(cache ? { cache } : {}) });
       if (!r.ok) {
         if (refused) refused(r.errors.map(formatSpecError));

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { desiredCache, DESIRED_CACHE_FILE } from '../../src/cli/desired-cache.js';
 import type { DesiredState } from '../../src/desired/types.js';
 import { loadDesiredState, type DesiredCache } from '../../src/desired/validate.js';
-import { ROOT, tempFiles } from '../helpers/cli.js';
+import { ROOT, runCli, tempFiles } from '../helpers/cli.js';
 
 /** A cache in memory that counts what it is asked. */
 function counting(): DesiredCache & { gets: number; hits: number; puts: number } {
@@ -128,6 +128,17 @@ test('desired cache: the state dir file is private, replaced whole, a torn one i
       [],
       'no temporary file left',
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('desired cache: netd validate writes no cache, even into an existing state dir', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-cache-'));
+  try {
+    const r = await runCli(['validate', '-f', join(ROOT, 'netd.yaml'), '--state-dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
