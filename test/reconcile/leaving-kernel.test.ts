@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelLeftovers, kernelSkip as skip } from '../helpers/kernel.js';
 import { netdLeaks } from '../helpers/leaks.js';
 import { picture } from '../helpers/picture.js';
@@ -47,9 +48,18 @@ async function recorded(host: TestHost): Promise<RecordedState> {
   }
 }
 
-/** Replaces netd's namespace "web" with the admin's, holding an interface of the name netd's had. */
-function replaceWeb(): void {
+const hostLinks = (): number => ip('-o', 'link', 'show').split('\n').filter(Boolean).length;
+
+/**
+ * Replaces netd's namespace "web" with the admin's, holding an interface of the name netd's had;
+ * returns once the kernel has destroyed the old namespace's veth (its host end too), which it does
+ * after `netns del` returns: two observations must not see the host end come and go.
+ */
+async function replaceWeb(): Promise<void> {
+  const before = hostLinks();
   ip('netns', 'del', 'web');
+  for (let waited = 0; hostLinks() >= before && waited < 10_000; waited += 10) await sleep(10);
+  assert.equal(hostLinks(), before - 1, "web's host veth is gone");
   ip('netns', 'add', 'web');
   ip('-n', 'web', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'admin0');
   ip('-n', 'web', 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0');
@@ -67,7 +77,7 @@ for (const tc of goes) {
     try {
       assert.equal((await host.apply(ALL)).code, 0);
       replaced = true;
-      replaceWeb();
+      await replaceWeb();
       const [before, id] = [picture('web'), await namespaceId('/run/netns/web')];
       const r = await tc.run(host);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -93,7 +103,7 @@ test('leaving namespaces: links-only observation plans what a full one plans', {
   try {
     assert.equal((await host.apply(ALL)).code, 0);
     replaced = true;
-    replaceWeb();
+    await replaceWeb();
     // Drift inside a namespace that goes whole is not reported: it goes with the namespace.
     ip('-n', 'api', 'addr', 'flush', 'dev', 'eth0');
     const rec = await recorded(host);
