@@ -4,27 +4,18 @@
  * key covers the build: `npm run build` gives each build an id in dist/build-info.json, and a
  * build without one (a bare `tsc`) caches nothing.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredCache } from '../desired/validate.js';
 import type { DesiredState } from '../desired/types.js';
-import { packagePath } from '../paths.js';
+import { buildInfo } from '../paths.js';
 import { readPrivateFile, writePrivateFile } from '../store/statedir.js';
 
 export const DESIRED_CACHE_FILE = 'desired.cache';
 
-function buildId(): string | undefined {
-  try {
-    const id = (JSON.parse(readFileSync(packagePath('dist/build-info.json'), 'utf8')) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The state dir's cache, or undefined: no build id, or no state dir yet (the cache never creates it). */
 export function desiredCache(stateDir: string): { store: DesiredCache; build: string } | undefined {
-  const build = buildId();
+  const build = buildInfo().id;
   if (build === undefined || !existsSync(stateDir)) return undefined;
   const file = join(stateDir, DESIRED_CACHE_FILE);
   const store: DesiredCache = {

@@ -27,9 +27,7 @@ export interface LoadResult {
   errors: SpecError[];
   /** The files read, in order. */
   sources: string[];
-  /** Their text, for caret excerpts. */
-  texts: Map<string, string>;
-  /** Each file read, in order (a file named twice is read twice). */
+  /** Each file read and decoded, in order (a file named twice is read twice): its text, for the parser and for caret excerpts. */
   read: { readonly file: string; readonly text: string }[];
 }
 
@@ -189,7 +187,7 @@ function parseFile(file: string, text: string, out: LoadResult): void {
 
 /** The files' texts, read and decoded; a file that cannot be is an error with its place. */
 export async function readSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
-  const out: LoadResult = { docs: [], errors: [], sources: [], texts: new Map(), read: [] };
+  const out: LoadResult = { docs: [], errors: [], sources: [], read: [] };
   for (const p of paths) {
     let paths: string[];
     try {
@@ -218,7 +216,6 @@ export async function readSources(paths: readonly string[], opts: LoadOptions = 
         out.errors.push(fileError(file, 'not valid UTF-8', d.line, d.column));
         continue;
       }
-      out.texts.set(file, d.text);
       out.read.push({ file, text: d.text });
     }
   }
@@ -229,8 +226,4 @@ export async function readSources(paths: readonly string[], opts: LoadOptions = 
 export function parseSources(read: LoadResult): LoadResult {
   for (const { file, text } of read.read) parseFile(file, text, read);
   return read;
-}
-
-export async function loadSources(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
-  return parseSources(await readSources(paths, opts));
 }

@@ -62,6 +62,6 @@ function validateRead(loaded: LoadResult): LoadStateResult {
     if (!followsFromCut(cut, o, sub, message)) errors.push(errorAt(o, sub, message, on));
   };
   checkAttachments(report, merged, checkNetworks(report, merged));
-  if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors), texts: loaded.texts };
+  if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors), texts: new Map(loaded.read.map((r) => [r.file, r.text])) };
   return { ok: true, state: normalize(merged), sources: loaded.sources };
 }

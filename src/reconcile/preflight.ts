@@ -16,7 +16,6 @@ import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { defaultDrivers } from '../drivers/registry.js';
 import { isNetdError, messageOf } from '../errors.js';
-import { readHostInfo } from '../ipam/host-facts.js';
 import { Ipam } from '../ipam/ipam.js';
 import type { Runner } from '../kernel/index.js';
 import { NETNS_DIR, probeNamespace } from '../kernel/netns.js';
@@ -27,6 +26,7 @@ import type { Store } from '../store/store.js';
 import { TOOLS, installed, privileges, stateDirWritable, type Check } from './doctor-checks.js';
 import type { RecordedState } from '../plan/types.js';
 import type { Planned } from './reconcile.js';
+import { hostFacts } from './real-host.js';
 
 const line = (c: Check): string => `${c.detail}: ${c.fix}`;
 
@@ -121,8 +121,7 @@ export async function poolPreflight(runner: Runner, store: Store, desired: Desir
   const creating = creatingNames(p, 'network');
   const wanting = desired.networks.filter((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined && creating.has(n.name));
   if (wanting.length === 0) return [];
-  const host = await readHostInfo(async () => (await runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
-  const ipam = await Ipam.load(store, desired, host);
+  const ipam = await Ipam.load(store, desired, await hostFacts(runner));
   return wanting.flatMap((n) => {
     try {
       ipam.chooseSubnet(n.name);

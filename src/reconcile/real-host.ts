@@ -24,7 +24,7 @@ import {
   type Runner,
 } from '../kernel/index.js';
 import { digestBelow, readBelow, removeBelow, writeBelow } from '../kernel/nofollow.js';
-
+import { readHostInfo, type HostInfo } from '../ipam/host-facts.js';
 import type { FileDigest, TableView } from '../state/view.js';
 import { NETNS_ETC } from '../state/files.js';
 import type { HostResolv } from '../state/resolv.js';
@@ -57,6 +57,10 @@ export const readNetnsFile = (path: string): Promise<string | null> => readBelow
 
 /** A file netd recorded writing, read only as far as its size and digest need (digestBelow). */
 export const digestNetnsFile = (path: string, size: number): Promise<FileDigest | null> => digestBelow(NETNS_ETC, belowNetns(path), size);
+
+/** The host's routes and resolvers: what a subnet IPAM chooses from the pools must stay clear of. */
+export const hostFacts = (runner: Runner): Promise<HostInfo> =>
+  readHostInfo(async () => (await runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout);
 
 /** A host file netd only reads (/etc/resolv.conf, often a symlink); null when missing. */
 export async function readText(path: string): Promise<string | null> {

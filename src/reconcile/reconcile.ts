@@ -8,7 +8,7 @@ import type { DesiredState } from '../desired/types.js';
 import type { Store } from '../store/store.js';
 import { kernelObserver, type Observer, type Runner } from '../kernel/index.js';
 import { Ipam } from '../ipam/ipam.js';
-import { readHostInfo, staticHostInfo } from '../ipam/host-facts.js';
+import { staticHostInfo } from '../ipam/host-facts.js';
 import { Controller } from '../controller/controller.js';
 import type { ExecuteOptions } from '../controller/executor.js';
 import { defaultDrivers } from '../drivers/registry.js';
@@ -17,7 +17,7 @@ import { fallbackNote, type HostResolv } from '../state/resolv.js';
 import type { Change, KernelView, Plan, RecordedState } from '../plan/types.js';
 import { executePlan, type ExecuteResult } from './run-plan.js';
 import { hostResolv, loadRecorded, observeKernel, type Intent, type Reuse } from './snapshot.js';
-import { realHost } from './real-host.js';
+import { hostFacts, realHost } from './real-host.js';
 import { attachLeases, clusterView, localize, type ClusterDeps, type ClusterView } from './cluster.js';
 
 export interface Engine {
@@ -95,7 +95,7 @@ export async function planChanges(e: Engine, desired: DesiredState, reuse?: Reus
 export async function newController(e: Engine, desired: DesiredState, p: Observed): Promise<Controller> {
   // The host's routes and resolvers matter only to a subnet IPAM chooses: a delete, or networks that all declare theirs, spawn nothing for them.
   const auto = desired.networks.some((n) => n.ipv4 !== undefined && n.ipv4.subnet === undefined);
-  const host = auto ? await readHostInfo(async () => (await e.runner.run(['ip', '-json', 'route', 'show', 'table', 'all'])).stdout) : staticHostInfo([], []);
+  const host = auto ? await hostFacts(e.runner) : staticHostInfo([], []);
   const c = new Controller({
     store: e.store,
     host: realHost(e.runner, p.resolv),
